@@ -1,0 +1,340 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rein.Journal;
+using Rein.Tools;
+
+namespace Rein.Engine;
+
+/// <summary>
+/// The agent loop: build the context, ask the model, check and run the tool calls it makes,
+/// journal every step, and repeat until a final answer, the step limit or cancellation.
+/// </summary>
+/// <remarks>One loop may run many sessions, but one session is run by one loop at a time.</remarks>
+public sealed partial class AgentLoop
+{
+    private readonly IChatClient _chatClient;
+    private readonly ToolSet _tools;
+    private readonly IContextBuilder _context;
+    private readonly AgentLoopOptions _options;
+    private readonly ToolCallHandler _pipeline;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a loop.</summary>
+    /// <param name="chatClient">The model.</param>
+    /// <param name="tools">The tools the model may call.</param>
+    /// <param name="context">Builds each step's messages.</param>
+    /// <param name="options">Limits and defaults; <see langword="null"/> for the defaults.</param>
+    /// <param name="configurePipeline">Adds stages (policy, approvals, budgets, ...) between argument validation and execution.</param>
+    /// <param name="timeProvider">The clock; <see langword="null"/> for the system clock.</param>
+    /// <param name="loggerFactory">Logging; <see langword="null"/> for none.</param>
+    public AgentLoop(
+        IChatClient chatClient,
+        ToolSet tools,
+        IContextBuilder context,
+        AgentLoopOptions? options = null,
+        Action<ToolCallPipelineBuilder>? configurePipeline = null,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(context);
+        _chatClient = chatClient;
+        _tools = tools;
+        _context = context;
+        _options = options ?? new AgentLoopOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<AgentLoop>();
+
+        var builder = new ToolCallPipelineBuilder()
+            .UseArgumentValidation([.. tools.Tools.Select(t => t.Definition.Name)]);
+        configurePipeline?.Invoke(builder);
+        builder.UseOutputCap(_options.MaxObservationChars);
+        _pipeline = builder.Build(ExecuteAsync);
+    }
+
+    /// <summary>Runs the session until the model gives a final answer, a limit is reached, or the run is cancelled.</summary>
+    /// <param name="session">The session's writer (the caller holds its writer lease).</param>
+    /// <param name="userMessage">A new message from the user, or <see langword="null"/> to continue where the session stopped.</param>
+    /// <param name="cancellationToken">Cancelling suspends the session (journaled) so it can be resumed.</param>
+    /// <returns>The updates, ending with <see cref="RunStopped"/>.</returns>
+    public async IAsyncEnumerable<AgentUpdate> RunAsync(
+        SessionWriter session,
+        string? userMessage,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var updates = Channel.CreateUnbounded<AgentUpdate>(new UnboundedChannelOptions { SingleReader = true });
+        void OnAppended(RecordedEvent e) => updates.Writer.TryWrite(new EventAppended(e));
+        session.Appended += OnAppended;
+        var run = Task.Run(async () =>
+        {
+            try
+            {
+                var (reason, detail) = await RunCoreAsync(session, userMessage, updates.Writer, cancellationToken).ConfigureAwait(false);
+                updates.Writer.TryWrite(new RunStopped(reason, detail));
+                updates.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                updates.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            // The reader is not cancelled: after Ctrl-C the run still journals the suspension and reports it.
+            await foreach (var update in updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            session.Appended -= OnAppended;
+        }
+    }
+
+    private async Task<(string Reason, string? Detail)> RunCoreAsync(
+        SessionWriter session, string? userMessage, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    {
+        var state = session.State;
+        await RecoverAsync(session, resuming: userMessage is null).ConfigureAwait(false);
+        if (userMessage is not null)
+        {
+            await session.AppendAsync(new UserMessage(userMessage), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        var stepsThisRun = 0;
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (stepsThisRun >= _options.MaxSteps)
+                {
+                    return await EndAsync(session, StopReason.MaxSteps, $"Stopped after {_options.MaxSteps} steps (--max-steps).").ConfigureAwait(false);
+                }
+
+                stepsThisRun++;
+                var step = state.Steps + 1;
+                updates.TryWrite(new ModelCallStarted(step));
+                ModelCalled called;
+                try
+                {
+                    called = await CallModelAsync(state, step, updates, cancellationToken).ConfigureAwait(false);
+                }
+                catch (ModelExhaustedException ex)
+                {
+                    return await EndAsync(session, ex.Reason, ex.Message).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    var error = DescribeModelError(ex);
+                    Log.ModelCallFailed(_logger, step, ex);
+                    await session.AppendAsync(new ModelCallFailed(step, error), CancellationToken.None).ConfigureAwait(false);
+                    return await EndAsync(session, StopReason.ModelError, error).ConfigureAwait(false);
+                }
+
+                await session.AppendAsync(called, CancellationToken.None).ConfigureAwait(false);
+                if (called.ToolCalls.Count == 0)
+                {
+                    return await EndAsync(session, StopReason.Completed, null).ConfigureAwait(false);
+                }
+
+                await RunToolCallsAsync(session, called.ToolCalls, updates, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await InterruptPendingAsync(session, "The tool call was cancelled by the user before it finished.").ConfigureAwait(false);
+            await session.AppendAsync(new SessionSuspended(StopReason.Cancelled), CancellationToken.None).ConfigureAwait(false);
+            return (StopReason.Cancelled, $"Session suspended. Resume it with: rein sessions resume {session.SessionId}");
+        }
+    }
+
+    /// <summary>
+    /// Reports calls that were proposed or started but never completed (the process stopped) as
+    /// interrupted, so the model knows, and nothing is silently run twice.
+    /// </summary>
+    private static async Task RecoverAsync(SessionWriter session, bool resuming)
+    {
+        var pending = session.State.PendingToolCalls.Count;
+        if (pending > 0)
+        {
+            await InterruptPendingAsync(session, null).ConfigureAwait(false);
+        }
+
+        if (pending > 0 || (resuming && session.State.Status != SessionStatus.Running))
+        {
+            await session.AppendAsync(new SessionResumed(pending), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task InterruptPendingAsync(SessionWriter session, string? message)
+    {
+        var events = session.State.PendingToolCalls.Select(call => (SessionEvent)new ToolCompleted(
+            call.CallId,
+            call.Name,
+            ToolOutcome.Interrupted,
+            message ?? (call.Started
+                ? "This tool call was interrupted before it completed (the session stopped). It was not re-run: it may have partly run, so check the current state before retrying."
+                : "This tool call never ran (the session stopped before it started). It was not run; call it again if it is still needed."))).ToList();
+        if (events.Count > 0)
+        {
+            await session.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<(string, string?)> EndAsync(SessionWriter session, string reason, string? detail)
+    {
+        await session.AppendAsync(new SessionEnded(reason, detail), CancellationToken.None).ConfigureAwait(false);
+        return (reason, detail);
+    }
+
+    private async Task<ModelCalled> CallModelAsync(SessionState state, int step, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    {
+        var messages = await _context.BuildAsync(state, cancellationToken).ConfigureAwait(false);
+        var options = new ChatOptions
+        {
+            ModelId = _options.ModelId,
+            MaxOutputTokens = _options.MaxOutputTokens,
+            Tools = [.. _tools.Declarations],
+            ToolMode = _tools.Tools.Count > 0 ? ChatToolMode.Auto : null,
+            AllowMultipleToolCalls = true,
+        };
+
+        var started = _time.GetTimestamp();
+        var received = new List<ChatResponseUpdate>();
+        await foreach (var update in _chatClient.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            received.Add(update);
+            var text = update.Text;
+            if (!string.IsNullOrEmpty(text))
+            {
+                updates.TryWrite(new TextDelta(text));
+            }
+        }
+
+        var latency = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+        var response = received.ToChatResponse();
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
+            .Select((c, i) => ToModelToolCall(c, step, i)).ToList();
+        var usage = response.Usage is { } u
+            ? new TokenUsage(u.InputTokenCount ?? 0, u.OutputTokenCount ?? 0, u.CachedInputTokenCount ?? 0)
+            : TokenUsage.Zero;
+        var responseText = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextContent>().Select(t => t.Text));
+        return new ModelCalled(
+            step,
+            response.ModelId,
+            responseText.Length == 0 ? null : responseText,
+            calls,
+            response.FinishReason?.Value,
+            usage,
+            latency);
+    }
+
+    private static ModelToolCall ToModelToolCall(FunctionCallContent call, int step, int index)
+    {
+        var id = string.IsNullOrEmpty(call.CallId) ? $"call_{step}_{index}" : call.CallId;
+        if (call.Exception is not null)
+        {
+            return new ModelToolCall(id, call.Name, null, $"the arguments are not valid JSON ({call.Exception.GetBaseException().Message})");
+        }
+
+        var arguments = JsonSerializer.SerializeToElement(
+            call.Arguments ?? new Dictionary<string, object?>(),
+            AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        return new ModelToolCall(id, call.Name, arguments);
+    }
+
+    private async Task RunToolCallsAsync(SessionWriter session, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    {
+        await session.AppendAsync(
+            [.. calls.Select(c => (SessionEvent)new ToolCallProposed(c.Id, c.Name, c.Arguments))],
+            CancellationToken.None).ConfigureAwait(false);
+
+        using var gate = new SemaphoreSlim(_options.MaxParallelToolCalls);
+        var tasks = calls.Select(async call =>
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunToolCallAsync(session, call, updates, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private async Task RunToolCallAsync(SessionWriter session, ModelToolCall request, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    {
+        _tools.TryGet(request.Name, out var tool);
+        var context = new ToolContext(session.SessionId, session.State.Workspace)
+        {
+            TimeProvider = _time,
+            Progress = new Progress<string>(message => updates.TryWrite(new ToolProgress(request.Id, message))),
+        };
+        var call = new ToolCall(request, tool, context, session);
+        var started = _time.GetTimestamp();
+        ToolResult result;
+        try
+        {
+            result = await _pipeline(call, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            Log.ToolFailed(_logger, request.Name, ex);
+            result = ToolResult.Error(_options.IncludeDetailedErrors
+                ? $"Tool '{request.Name}' failed: {ex.GetType().Name}: {ex.Message}"
+                : $"Tool '{request.Name}' failed unexpectedly ({ex.GetType().Name}).");
+        }
+
+        var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+        await session.AppendAsync(
+            new ToolCompleted(request.Id, request.Name, result.IsError ? ToolOutcome.Error : ToolOutcome.Success, result.Content, elapsed, result.Truncated, result.OriginalLength),
+            CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<ToolResult> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)
+    {
+        await call.Session.AppendAsync(new ToolStarted(call.Request.Id, call.Request.Name), CancellationToken.None).ConfigureAwait(false);
+        var invocation = new ToolInvocation(call.Request.Id, call.Arguments, call.Context);
+        return await call.Tool!.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string DescribeModelError(Exception ex)
+    {
+        var text = new StringBuilder(ex.GetType().Name).Append(": ").Append(ex.Message);
+        if (ex.InnerException is { } inner && inner.Message != ex.Message)
+        {
+            text.Append(" (").Append(inner.Message).Append(')');
+        }
+
+        return text.ToString();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogLevel.Warning, "Model call at step {Step} failed")]
+        public static partial void ModelCallFailed(ILogger logger, int step, Exception exception);
+
+        [LoggerMessage(LogLevel.Warning, "Tool {ToolName} threw")]
+        public static partial void ToolFailed(ILogger logger, string toolName, Exception exception);
+    }
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Rein.Engine;
+
+/// <summary>Options for <see cref="AgentLoop"/>.</summary>
+public sealed class AgentLoopOptions
+{
+    /// <summary>Gets or sets the most model calls one run may make. Default: 50.</summary>
+    [Range(1, 10_000)]
+    public int MaxSteps { get; set; } = 50;
+
+    /// <summary>Gets or sets how many tool calls of one step may run at once. Default: 4.</summary>
+    [Range(1, 64)]
+    public int MaxParallelToolCalls { get; set; } = 4;
+
+    /// <summary>Gets or sets the largest observation, in characters, sent back to the model unchanged. Default: 30,000.</summary>
+    [Range(200, 10_000_000)]
+    public int MaxObservationChars { get; set; } = 30_000;
+
+    /// <summary>Gets or sets whether raw exception text from failing tools is sent to the model. Default: <see langword="false"/>.</summary>
+    public bool IncludeDetailedErrors { get; set; }
+
+    /// <summary>Gets or sets the model identifier passed in <c>ChatOptions.ModelId</c>, if any. Default: <see langword="null"/>.</summary>
+    public string? ModelId { get; set; }
+
+    /// <summary>Gets or sets the largest output, in tokens, the model may produce per call. Default: <see langword="null"/> (the provider's default).</summary>
+    public int? MaxOutputTokens { get; set; }
+}

@@ -1,0 +1,120 @@
+namespace Rein.Journal;
+
+/// <summary>
+/// Durable storage for session journals. Appends are durable when the returned task completes.
+/// </summary>
+/// <remarks>
+/// Implementations must be safe for concurrent use. Two writers to the same session are refused:
+/// <see cref="AppendAsync"/> checks the expected version (optimistic concurrency) and
+/// <see cref="AcquireWriterAsync"/> grants one live writer lease per session.
+/// </remarks>
+public interface ISessionStore
+{
+    /// <summary>Appends events to a session's journal.</summary>
+    /// <param name="sessionId">The session. A journal is created by appending a <see cref="SessionStarted"/> at version 0.</param>
+    /// <param name="expectedVersion">The sequence number of the last event the caller has seen (0 for a new session).</param>
+    /// <param name="events">The events to append, in order.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The recorded events, with their sequence numbers and timestamps.</returns>
+    /// <exception cref="ConcurrencyConflictException">Another writer appended since <paramref name="expectedVersion"/>.</exception>
+    /// <exception cref="SessionNotFoundException">The session does not exist and the first event is not <see cref="SessionStarted"/>.</exception>
+    ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a session's journal.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="afterSequence">Only events with a greater sequence number are returned.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The events in sequence order.</returns>
+    /// <exception cref="SessionNotFoundException">The session does not exist.</exception>
+    ValueTask<IReadOnlyList<RecordedEvent>> ReadAsync(string sessionId, long afterSequence = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists sessions, newest first.</summary>
+    /// <param name="limit">The maximum number of sessions to return.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The sessions' summaries.</returns>
+    ValueTask<IReadOnlyList<SessionSummary>> ListAsync(int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets one session's summary.</summary>
+    /// <param name="sessionId">The session identifier, or a unique prefix of it.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The summary, or <see langword="null"/> when no session matches.</returns>
+    /// <exception cref="AmbiguousSessionIdException">The prefix matches more than one session.</exception>
+    ValueTask<SessionSummary?> GetAsync(string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Takes the single-writer lease of a session for as long as the returned handle is not disposed.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A handle that releases the lease when disposed.</returns>
+    /// <exception cref="SessionBusyException">A live writer already holds the lease.</exception>
+    ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a session looks like in a listing.</summary>
+/// <param name="Id">The session identifier.</param>
+/// <param name="Status">The session status (see <see cref="SessionStatus"/>).</param>
+/// <param name="Workspace">The workspace path.</param>
+/// <param name="Model">The model specification.</param>
+/// <param name="Title">The first user message, shortened.</param>
+/// <param name="StartedAt">When the session started.</param>
+/// <param name="UpdatedAt">When the last event was appended.</param>
+/// <param name="Version">The sequence number of the last event.</param>
+/// <param name="StopReason">Why the session last stopped, if it did.</param>
+public sealed record SessionSummary(
+    string Id,
+    string Status,
+    string Workspace,
+    string Model,
+    string? Title,
+    DateTimeOffset StartedAt,
+    DateTimeOffset UpdatedAt,
+    long Version,
+    string? StopReason);
+
+/// <summary>Thrown when an append's expected version is not the journal's current version.</summary>
+/// <param name="sessionId">The session.</param>
+/// <param name="expectedVersion">The version the writer expected.</param>
+/// <param name="actualVersion">The journal's actual version.</param>
+public sealed class ConcurrencyConflictException(string sessionId, long expectedVersion, long actualVersion)
+    : InvalidOperationException($"Session {sessionId} was changed by another writer: expected version {expectedVersion}, found {actualVersion}.")
+{
+    /// <summary>Gets the session.</summary>
+    public string SessionId { get; } = sessionId;
+
+    /// <summary>Gets the version the writer expected.</summary>
+    public long ExpectedVersion { get; } = expectedVersion;
+
+    /// <summary>Gets the journal's actual version.</summary>
+    public long ActualVersion { get; } = actualVersion;
+}
+
+/// <summary>Thrown when a session does not exist.</summary>
+/// <param name="sessionId">The session identifier that was asked for.</param>
+public sealed class SessionNotFoundException(string sessionId)
+    : KeyNotFoundException($"No session '{sessionId}' was found. List sessions with: rein sessions list")
+{
+    /// <summary>Gets the session identifier that was asked for.</summary>
+    public string SessionId { get; } = sessionId;
+}
+
+/// <summary>Thrown when a session identifier prefix matches more than one session.</summary>
+/// <param name="prefix">The prefix.</param>
+/// <param name="matches">The matching identifiers.</param>
+public sealed class AmbiguousSessionIdException(string prefix, IReadOnlyList<string> matches)
+    : ArgumentException($"Session id '{prefix}' is ambiguous; it matches {string.Join(", ", matches)}.")
+{
+    /// <summary>Gets the matching identifiers.</summary>
+    public IReadOnlyList<string> Matches { get; } = matches;
+}
+
+/// <summary>Thrown when another live writer holds a session.</summary>
+/// <param name="sessionId">The session.</param>
+/// <param name="owner">A description of the writer holding it.</param>
+public sealed class SessionBusyException(string sessionId, string owner)
+    : InvalidOperationException($"Session {sessionId} is already being run by another writer ({owner}); only one writer per session is allowed.")
+{
+    /// <summary>Gets the session.</summary>
+    public string SessionId { get; } = sessionId;
+
+    /// <summary>Gets a description of the writer holding the session.</summary>
+    public string Owner { get; } = owner;
+}

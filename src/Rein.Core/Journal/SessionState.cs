@@ -1,0 +1,195 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+
+namespace Rein.Journal;
+
+/// <summary>
+/// A session's state: the fold of its journal. Build one with <see cref="Fold"/> and keep it
+/// current with <see cref="Apply(RecordedEvent)"/>.
+/// </summary>
+/// <remarks>Not thread-safe; the single writer of a session owns its state.</remarks>
+public sealed class SessionState
+{
+    private readonly List<ChatMessage> _messages = [];
+    private readonly Dictionary<string, PendingToolCall> _pending = new(StringComparer.Ordinal);
+    private readonly List<string> _pendingOrder = [];
+
+    /// <summary>Gets the session identifier.</summary>
+    public string SessionId { get; private set; } = "";
+
+    /// <summary>Gets the workspace path.</summary>
+    public string Workspace { get; private set; } = "";
+
+    /// <summary>Gets the model specification the session started with.</summary>
+    public string Model { get; private set; } = "";
+
+    /// <summary>Gets the agent profile name, if any.</summary>
+    public string? Agent { get; private set; }
+
+    /// <summary>Gets the status (see <see cref="SessionStatus"/>).</summary>
+    public string Status { get; private set; } = SessionStatus.Running;
+
+    /// <summary>Gets the sequence number of the last applied event (the journal version).</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Gets the number of model calls made (steps).</summary>
+    public int Steps { get; private set; }
+
+    /// <summary>Gets the total token usage.</summary>
+    public TokenUsage Usage { get; private set; } = TokenUsage.Zero;
+
+    /// <summary>Gets the conversation as the model sees it (user, assistant and tool messages).</summary>
+    public IReadOnlyList<ChatMessage> Messages => _messages;
+
+    /// <summary>Gets the last assistant text, if any.</summary>
+    public string? LastAssistantText { get; private set; }
+
+    /// <summary>Gets why the session last stopped, if it did.</summary>
+    public string? StopReason { get; private set; }
+
+    /// <summary>Gets the tool calls that were proposed but have no result yet, in proposal order.</summary>
+    public IReadOnlyList<PendingToolCall> PendingToolCalls => [.. _pendingOrder.Select(id => _pending[id])];
+
+    /// <summary>Gets the number of tool calls that completed, by outcome.</summary>
+    public int ToolCalls { get; private set; }
+
+    /// <summary>Folds a journal into a state.</summary>
+    /// <param name="events">The events in sequence order.</param>
+    /// <returns>The state.</returns>
+    public static SessionState Fold(IEnumerable<RecordedEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var state = new SessionState();
+        foreach (var e in events)
+        {
+            state.Apply(e);
+        }
+
+        return state;
+    }
+
+    /// <summary>Applies the next recorded event.</summary>
+    /// <param name="recorded">The event; its sequence must follow <see cref="Version"/>.</param>
+    /// <exception cref="InvalidOperationException">The event is out of order.</exception>
+    public void Apply(RecordedEvent recorded)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        if (recorded.Sequence != Version + 1)
+        {
+            throw new InvalidOperationException($"Event {recorded.Sequence} cannot follow version {Version}.");
+        }
+
+        Apply(recorded.Event);
+        Version = recorded.Sequence;
+    }
+
+    private void Apply(SessionEvent e)
+    {
+        Status = SessionStatus.After(Status, e);
+        switch (e)
+        {
+            case SessionStarted s:
+                SessionId = s.SessionId;
+                Workspace = s.Workspace;
+                Model = s.Model;
+                Agent = s.Agent;
+                break;
+            case UserMessage u:
+                _messages.Add(new ChatMessage(ChatRole.User, u.Text));
+                StopReason = null;
+                break;
+            case ModelCalled m:
+                Steps = Math.Max(Steps, m.Step);
+                Usage += m.Usage;
+                _messages.Add(ToAssistantMessage(m));
+                if (!string.IsNullOrEmpty(m.Text))
+                {
+                    LastAssistantText = m.Text;
+                }
+
+                break;
+            case ModelCallFailed:
+                break;
+            case ToolCallProposed p:
+                _pending[p.CallId] = new PendingToolCall(p.CallId, p.Name, p.Arguments, Started: false);
+                _pendingOrder.Add(p.CallId);
+                break;
+            case ToolStarted t:
+                if (_pending.TryGetValue(t.CallId, out var call))
+                {
+                    _pending[t.CallId] = call with { Started = true };
+                }
+
+                break;
+            case ToolCompleted c:
+                _pending.Remove(c.CallId);
+                _pendingOrder.Remove(c.CallId);
+                ToolCalls++;
+                AddToolResult(c);
+                break;
+            case SessionSuspended s:
+                StopReason = s.Reason;
+                break;
+            case SessionResumed:
+                break;
+            case SessionEnded end:
+                StopReason = end.Reason;
+                break;
+            default:
+                // Events added by later layers (policy, budgets, ...) do not change the conversation.
+                break;
+        }
+    }
+
+    private void AddToolResult(ToolCompleted c)
+    {
+        var content = new FunctionResultContent(c.CallId, c.Result);
+        if (_messages.Count > 0 && _messages[^1].Role == ChatRole.Tool)
+        {
+            _messages[^1].Contents.Add(content);
+        }
+        else
+        {
+            _messages.Add(new ChatMessage(ChatRole.Tool, [content]));
+        }
+    }
+
+    private static ChatMessage ToAssistantMessage(ModelCalled m)
+    {
+        var contents = new List<AIContent>();
+        if (!string.IsNullOrEmpty(m.Text))
+        {
+            contents.Add(new TextContent(m.Text));
+        }
+
+        foreach (var call in m.ToolCalls)
+        {
+            contents.Add(new FunctionCallContent(call.Id, call.Name, ToDictionary(call.Arguments)));
+        }
+
+        return new ChatMessage(ChatRole.Assistant, contents);
+    }
+
+    private static Dictionary<string, object?>? ToDictionary(JsonElement? arguments)
+    {
+        if (arguments is not { ValueKind: JsonValueKind.Object } obj)
+        {
+            return null;
+        }
+
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in obj.EnumerateObject())
+        {
+            result[property.Name] = property.Value.Clone();
+        }
+
+        return result;
+    }
+}
+
+/// <summary>A tool call that was proposed and has no result yet.</summary>
+/// <param name="CallId">The call identifier.</param>
+/// <param name="Name">The tool name.</param>
+/// <param name="Arguments">The arguments, if they parsed.</param>
+/// <param name="Started">Whether <see cref="ToolStarted"/> was journaled (the tool may have run, in part).</param>
+public sealed record PendingToolCall(string CallId, string Name, JsonElement? Arguments, bool Started);

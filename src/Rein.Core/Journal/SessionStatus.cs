@@ -1,0 +1,30 @@
+namespace Rein.Journal;
+
+/// <summary>Stable snake_case session statuses, derived from the last status-changing event.</summary>
+public static class SessionStatus
+{
+    /// <summary>The agent is (or was, until a crash) working.</summary>
+    public const string Running = "running";
+
+    /// <summary>The session was paused (e.g. Ctrl-C) and can be resumed.</summary>
+    public const string Suspended = "suspended";
+
+    /// <summary>The agent finished its task; the session can take another message.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>The agent stopped without finishing (step limit, model error, exhausted script).</summary>
+    public const string Stopped = "stopped";
+
+    /// <summary>Gets the status after an event, given the status before it.</summary>
+    /// <param name="current">The status before the event.</param>
+    /// <param name="sessionEvent">The event.</param>
+    /// <returns>The status after the event.</returns>
+    public static string After(string current, SessionEvent sessionEvent) => sessionEvent switch
+    {
+        SessionStarted or UserMessage or SessionResumed => Running,
+        SessionSuspended => Suspended,
+        SessionEnded { Reason: StopReason.Completed or StopReason.UserExit } => Completed,
+        SessionEnded => Stopped,
+        _ => current,
+    };
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace Rein.Tools;
+
+/// <summary>A tool the agent can call.</summary>
+/// <remarks>Implementations must be safe to call concurrently: the loop runs parallel tool calls at once.</remarks>
+public interface ITool
+{
+    /// <summary>Gets the tool's name, description and argument schema as shown to the model.</summary>
+    ToolDefinition Definition { get; }
+
+    /// <summary>Runs the tool.</summary>
+    /// <param name="invocation">The call: its arguments (already validated against the schema) and context.</param>
+    /// <param name="cancellationToken">A token to cancel the call.</param>
+    /// <returns>The observation for the model. Failures the model can act on are results with <see cref="ToolResult.IsError"/> set, not exceptions.</returns>
+    ValueTask<ToolResult> InvokeAsync(ToolInvocation invocation, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What the model is told about a tool.</summary>
+/// <param name="Name">The tool name, e.g. <c>read_file</c>.</param>
+/// <param name="Description">What the tool does and when to use it.</param>
+/// <param name="ParametersSchema">The JSON schema of the arguments object.</param>
+/// <param name="ReadOnly">Whether the tool never changes the workspace or the outside world.</param>
+public sealed record ToolDefinition(string Name, string Description, JsonElement ParametersSchema, bool ReadOnly = false);
+
+/// <summary>One call of a tool.</summary>
+/// <param name="CallId">The call identifier.</param>
+/// <param name="Arguments">The arguments object.</param>
+/// <param name="Context">Where the call runs.</param>
+public sealed record ToolInvocation(string CallId, JsonElement Arguments, ToolContext Context);
+
+/// <summary>Where a tool call runs.</summary>
+/// <param name="SessionId">The session.</param>
+/// <param name="WorkspaceRoot">The absolute, canonical path of the workspace. File tools must stay inside it.</param>
+public sealed record ToolContext(string SessionId, string WorkspaceRoot)
+{
+    /// <summary>Gets the clock tools should read. Defaults to <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Gets a sink for progress lines shown to the user while the tool works, if any.</summary>
+    public IProgress<string>? Progress { get; init; }
+}
+
+/// <summary>A tool's observation.</summary>
+/// <param name="Content">The text sent back to the model.</param>
+/// <param name="IsError">Whether the call failed.</param>
+public sealed record ToolResult(string Content, bool IsError = false)
+{
+    /// <summary>Gets whether <see cref="Content"/> was cut to fit an output cap.</summary>
+    public bool Truncated { get; init; }
+
+    /// <summary>Gets the length in characters of the output before any cut, or 0 when not cut.</summary>
+    public long OriginalLength { get; init; }
+
+    /// <summary>Creates a successful result.</summary>
+    /// <param name="content">The observation.</param>
+    /// <returns>The result.</returns>
+    public static ToolResult Ok(string content) => new(content);
+
+    /// <summary>Creates a failed result with a message the model can act on.</summary>
+    /// <param name="message">What went wrong and, where possible, what to do instead.</param>
+    /// <returns>The result.</returns>
+    public static ToolResult Error(string message) => new(message, IsError: true);
+}
