@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Rein.Journal;
+
+namespace Rein.Core.Tests;
+
+public sealed class JournalJsonTests
+{
+    public static TheoryData<SessionEvent> Events() =>
+    [
+        new SessionStarted("s1", "/ws", "scripted:x.json", "coder"),
+        new UserMessage("hello"),
+        new ModelCalled(1, "m", "hi", [new ModelToolCall("c1", "read_file", JsonDocument.Parse("""{"path":"a.txt"}""").RootElement)], "tool_calls", new TokenUsage(10, 5, 2), 42),
+        new ModelCalled(2, null, null, [new ModelToolCall("c2", "x", null, "bad json")], null, TokenUsage.Zero, 0),
+        new ModelCallFailed(3, "boom"),
+        new ToolCallProposed("c1", "read_file", JsonDocument.Parse("""{"path":"a.txt"}""").RootElement),
+        new ToolStarted("c1", "read_file"),
+        new ToolCompleted("c1", "read_file", ToolOutcome.Interrupted, "partial", 12, true, 99),
+        new SessionSuspended("cancelled"),
+        new SessionResumed(2),
+        new SessionEnded("completed", "ok"),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Serialize_EveryEventType_RoundTripsExactly(SessionEvent sessionEvent)
+    {
+        var json = JournalJson.Serialize(sessionEvent);
+        var back = JournalJson.Deserialize(json);
+
+        Assert.Equal(sessionEvent.GetType(), back.GetType());
+        Assert.Equal(json, JournalJson.Serialize(back));
+        Assert.StartsWith($$"""{"type":"{{sessionEvent.TypeName}}""", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_ToolCompleted_UsesSnakeCaseAndStringOutcome()
+    {
+        var json = JournalJson.Serialize(new ToolCompleted("c1", "shell", ToolOutcome.Error, "exit 1", DurationMs: 5));
+
+        Assert.Contains("\"call_id\":\"c1\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"outcome\":\"error\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"duration_ms\":5", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_UnknownType_Throws()
+    {
+        Assert.ThrowsAny<JsonException>(() => JournalJson.Deserialize("""{"type":"no_such_event"}"""));
+    }
+}
