@@ -1,1 +1,25 @@
-return 0;
+using System.CommandLine;
+using Rein.Cli;
+using Rein.Cli.Commands;
+
+Console.OutputEncoding = System.Text.Encoding.UTF8;
+using var interrupts = new Interrupts();
+var root = new RootCommand($"""
+    rein — an agent harness. Runs a coding agent in a workspace with a durable session journal:
+    every model call and tool call is recorded, so sessions can be listed, inspected, resumed and replayed.
+
+    Settings come from flags, then REIN_* environment variables (REIN_MODEL, REIN_STORE, REIN_BASE_URL, REIN_MAX_STEPS),
+    then .rein/settings.json in the workspace, then settings.json in the user's config folder (~/.config/rein).
+    Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (never written to the journal).
+
+    {ExitCodes.HelpText}
+    """)
+{
+    RunCommand.Create(interrupts),
+    ChatCommand.Create(interrupts),
+    SessionsCommand.Create(interrupts),
+    DemoCommand.Create(interrupts),
+};
+
+// Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

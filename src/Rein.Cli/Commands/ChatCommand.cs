@@ -1,0 +1,88 @@
+using System.CommandLine;
+using Rein.Cli.Composition;
+using Rein.Engine;
+
+namespace Rein.Cli.Commands;
+
+/// <summary><c>rein chat</c>: an interactive session, one message per line.</summary>
+internal static class ChatCommand
+{
+    private const string Help = """
+        Type a message and press Enter. Ctrl-C interrupts the agent (the session is suspended, not lost).
+        Commands: /help  /session (show the session id)  /exit or Ctrl-D (quit)
+        """;
+
+    public static Command Create(Interrupts interrupts)
+    {
+        var command = new Command("chat", "Start an interactive session: type messages, watch the agent work, continue the conversation.");
+        CommonOptions.AddRunOptions(command);
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var settings = CommonOptions.Resolve(parse);
+            using var host = AgentHost.Open(settings);
+            var model = host.RequireModel();
+            using var chat = await host.CreateChatClientAsync(model, ct);
+            var loop = host.CreateLoop(chat, settings.Workspace);
+            var interactive = !Console.IsInputRedirected;
+            using var renderer = SessionRunner.CreateRenderer(json: false);
+            SessionWriter? session = null;
+            IAsyncDisposable? lease = null;
+            var exitCode = ExitCodes.Success;
+            await Console.Error.WriteLineAsync($"rein chat · {model} · {settings.Workspace}\n{Help}");
+            try
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    if (interactive)
+                    {
+                        await Console.Error.WriteAsync("\n› ");
+                    }
+
+                    var line = await Console.In.ReadLineAsync(ct);
+                    if (line is null || line.Trim() is "/exit" or "/quit")
+                    {
+                        break;
+                    }
+
+                    line = line.Trim();
+                    if (line.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    if (line == "/help")
+                    {
+                        await Console.Error.WriteLineAsync(Help);
+                        continue;
+                    }
+
+                    if (line == "/session")
+                    {
+                        await Console.Error.WriteLineAsync(session is null ? "No session yet: send a message to start one." : $"session {session.SessionId} (store {settings.StorePath})");
+                        continue;
+                    }
+
+                    if (session is null)
+                    {
+                        session = await SessionRunner.StartSessionAsync(host.Store, settings.Workspace, model, renderer, ct);
+                        lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
+                    }
+
+                    exitCode = await SessionRunner.RunAsync(loop, session, line, renderer, interrupts, ct);
+                }
+            }
+            finally
+            {
+                if (lease is not null)
+                {
+                    await lease.DisposeAsync();
+                }
+
+                session?.Dispose();
+            }
+
+            return exitCode == ExitCodes.Cancelled ? ExitCodes.Success : exitCode;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Reflection;
+using Rein.Cli.Composition;
+using Rein.Models;
+using Spectre.Console;
+
+namespace Rein.Cli.Commands;
+
+/// <summary>
+/// <c>rein demo</c>: an offline, scripted session that reads, edits and tests a small bundled
+/// project in a temporary workspace, with the real tools and the real journal.
+/// </summary>
+internal static class DemoCommand
+{
+    private const string ResourcePrefix = "Rein.Cli.Demo.";
+
+    public static Command Create(Interrupts interrupts)
+    {
+        var keep = new Option<bool>("--keep") { Description = "Keep the temporary workspace after the demo (it is printed either way)." };
+        var command = new Command("demo", "Run an offline scripted session on a small bundled project: it reads code, runs the tests, fixes a bug and re-runs them.")
+        {
+            CommonOptions.Store, CommonOptions.Json, keep,
+        };
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var workspace = Directory.CreateTempSubdirectory("rein-demo-").FullName;
+            ExtractProject(workspace);
+            var settings = CommonOptions.Resolve(parse, workspaceOverride: workspace);
+            using var host = AgentHost.Open(settings);
+            using var chat = new ScriptedChatClient(ScriptedTurn.ParseScript(ReadResource("script.json"), "demo script"), "scripted:demo");
+            var loop = host.CreateLoop(chat, settings.Workspace);
+            var json = parse.GetValue(CommonOptions.Json);
+            using var renderer = SessionRunner.CreateRenderer(json);
+            using var session = await SessionRunner.StartSessionAsync(host.Store, settings.Workspace, "scripted:demo", renderer, ct);
+            await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
+            if (!json)
+            {
+                AnsiConsole.MarkupLine($"[bold]rein demo[/] [grey]— an offline scripted agent fixes a bug in a small Python project at {Markup.Escape(workspace)}[/]\n");
+            }
+
+            var exitCode = await SessionRunner.RunAsync(loop, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);
+            if (!json)
+            {
+                var state = session.State;
+                AnsiConsole.MarkupLine($"""
+
+                    [bold]What happened[/]: {state.Steps} model steps, {state.ToolCalls} tool calls, {state.Version} journal events.
+                    [bold]Workspace[/]: {Markup.Escape(workspace)}{(parse.GetValue(keep) ? "" : " (removed; pass --keep to keep it)")}
+                    [bold]Journal[/]: session {state.SessionId} in {Markup.Escape(settings.StorePath)}
+                    Inspect it with: [blue]rein sessions show {state.SessionId}[/]   (add --json for the raw events)
+                    """);
+            }
+
+            if (!parse.GetValue(keep))
+            {
+                Directory.Delete(workspace, recursive: true);
+            }
+
+            return exitCode;
+        }));
+        return command;
+    }
+
+    private static void ExtractProject(string workspace)
+    {
+        const string ProjectPrefix = ResourcePrefix + "project/";
+        var assembly = Assembly.GetExecutingAssembly();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ProjectPrefix, StringComparison.Ordinal)))
+        {
+            var target = Path.Combine(workspace, name[ProjectPrefix.Length..]);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var source = assembly.GetManifestResourceStream(name)!;
+            using var file = File.Create(target);
+            source.CopyTo(file);
+        }
+    }
+
+    private static string ReadResource(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(ResourcePrefix + name)
+            ?? throw new InvalidOperationException($"Demo resource {name} is missing from the build.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

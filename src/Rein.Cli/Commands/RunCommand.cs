@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Rein.Cli.Composition;
+using Rein.Cli.Configuration;
+
+namespace Rein.Cli.Commands;
+
+/// <summary><c>rein run</c>: one task, start to finish, then exit.</summary>
+internal static class RunCommand
+{
+    public static Command Create(Interrupts interrupts)
+    {
+        var prompt = new Argument<string[]>("prompt")
+        {
+            Description = "The task. Use '-' or pipe it on standard input to read it from there.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var command = new Command("run", "Run the agent on one task until it finishes, then exit.") { prompt, CommonOptions.Json };
+        CommonOptions.AddRunOptions(command);
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var text = await ReadPromptAsync(parse.GetValue(prompt) ?? [], ct);
+            var settings = CommonOptions.Resolve(parse);
+            using var host = AgentHost.Open(settings);
+            var model = host.RequireModel();
+            using var chat = await host.CreateChatClientAsync(model, ct);
+            var loop = host.CreateLoop(chat, settings.Workspace);
+            var json = parse.GetValue(CommonOptions.Json);
+            using var renderer = SessionRunner.CreateRenderer(json);
+            using var session = await SessionRunner.StartSessionAsync(host.Store, settings.Workspace, model, renderer, ct);
+            await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
+            if (!json)
+            {
+                await Console.Error.WriteLineAsync($"session {session.SessionId} · {model} · {settings.Workspace}");
+            }
+
+            return await SessionRunner.RunAsync(loop, session, text, renderer, interrupts, ct);
+        }));
+        return command;
+    }
+
+    internal static async Task<string> ReadPromptAsync(string[] words, CancellationToken cancellationToken)
+    {
+        var text = string.Join(' ', words).Trim();
+        if (text == "-" || (text.Length == 0 && Console.IsInputRedirected))
+        {
+            text = (await Console.In.ReadToEndAsync(cancellationToken)).Trim();
+        }
+
+        return text.Length > 0 ? text : throw new SettingsException("No task given. Usage: rein run [options] \"what to do\"  (see rein run --help)");
+    }
+}

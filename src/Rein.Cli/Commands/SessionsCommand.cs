@@ -1,0 +1,176 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Rein.Cli.Composition;
+using Rein.Cli.Configuration;
+using Rein.Cli.Rendering;
+using Rein.Engine;
+using Rein.Journal;
+using Spectre.Console;
+
+namespace Rein.Cli.Commands;
+
+/// <summary><c>rein sessions list|show|resume</c>.</summary>
+internal static class SessionsCommand
+{
+    public static Command Create(Interrupts interrupts)
+    {
+        var command = new Command("sessions", "List, inspect and resume sessions recorded in the session store.");
+        command.Add(CreateList());
+        command.Add(CreateShow());
+        command.Add(CreateResume(interrupts));
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        var limit = new Option<int>("--limit", "-n") { Description = "Most sessions to list, newest first.", DefaultValueFactory = _ => 50 };
+        var command = new Command("list", "List sessions, newest first.") { CommonOptions.Store, CommonOptions.Json, limit };
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            var sessions = await host.Store.ListAsync(parse.GetValue(limit), ct);
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                foreach (var s in sessions)
+                {
+                    var line = new JsonObject
+                    {
+                        ["id"] = s.Id,
+                        ["status"] = s.Status,
+                        ["workspace"] = s.Workspace,
+                        ["model"] = s.Model,
+                        ["title"] = s.Title,
+                        ["started_at"] = s.StartedAt.ToString("O", CultureInfo.InvariantCulture),
+                        ["updated_at"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
+                        ["events"] = s.Version,
+                        ["stop_reason"] = s.StopReason,
+                    };
+                    Console.Out.WriteLine(line.ToJsonString(JournalJson.Options));
+                }
+
+                return ExitCodes.Success;
+            }
+
+            if (sessions.Count == 0)
+            {
+                AnsiConsole.MarkupLine($"[grey]No sessions yet in {Markup.Escape(host.Settings.StorePath)}. Start one with: rein run --model … \"task\"[/]");
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().Border(TableBorder.Simple)
+                .AddColumns("id", "status", "started", "model", "title", "workspace");
+            foreach (var s in sessions)
+            {
+                table.AddRow(
+                    Markup.Escape(s.Id),
+                    StatusMarkup(s.Status),
+                    s.StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                    Markup.Escape(s.Model),
+                    Markup.Escape(Shorten(s.Title ?? "", 50)),
+                    Markup.Escape(s.Workspace));
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateShow()
+    {
+        var id = new Argument<string>("id") { Description = "Session id, or a unique prefix of it." };
+        var command = new Command("show", "Show a session's journal: every event, in order.") { id, CommonOptions.Store, CommonOptions.Json };
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            var summary = await host.Store.GetAsync(parse.GetValue(id)!, ct) ?? throw new SessionNotFoundException(parse.GetValue(id)!);
+            var events = await host.Store.ReadAsync(summary.Id, 0, ct);
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                foreach (var e in events)
+                {
+                    Console.Out.WriteLine(JsonLinesRenderer.EventLine(summary.Id, e));
+                }
+
+                return ExitCodes.Success;
+            }
+
+            AnsiConsole.MarkupLine($"[bold]session {Markup.Escape(summary.Id)}[/] {StatusMarkup(summary.Status)} [grey]{Markup.Escape(summary.Model)} · {Markup.Escape(summary.Workspace)} · store {Markup.Escape(host.Settings.StorePath)}[/]");
+            foreach (var e in events)
+            {
+                AnsiConsole.MarkupLine($"[grey]{e.Sequence,4} {e.Timestamp.ToLocalTime():HH:mm:ss}[/] [blue]{e.Event.TypeName,-18}[/] {Markup.Escape(Describe(e.Event))}");
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateResume(Interrupts interrupts)
+    {
+        var id = new Argument<string>("id") { Description = "Session id, or a unique prefix of it." };
+        var message = new Argument<string[]>("message") { Description = "An optional new message; without one the agent continues where it stopped.", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("resume", "Continue a suspended, stopped or crashed session. Interrupted tool calls are reported to the model, never re-run.")
+        {
+            id, message, CommonOptions.Json,
+        };
+        CommonOptions.AddRunOptions(command);
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var summary = await FindAsync(parse, parse.GetValue(id)!, ct);
+            var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null);
+            using var host = AgentHost.Open(settings);
+            var model = parse.GetValue(CommonOptions.Model) ?? summary.Model;
+            using var chat = await host.CreateChatClientAsync(model, ct);
+            await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
+            using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
+            var loop = host.CreateLoop(chat, session.State.Workspace);
+            var json = parse.GetValue(CommonOptions.Json);
+            using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
+            if (!json)
+            {
+                await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {session.State.Workspace}");
+            }
+
+            var text = string.Join(' ', parse.GetValue(message) ?? []).Trim();
+            return await SessionRunner.RunAsync(loop, session, text.Length == 0 ? null : text, renderer, interrupts, ct);
+        }));
+        return command;
+    }
+
+    private static async Task<SessionSummary> FindAsync(ParseResult parse, string id, CancellationToken cancellationToken)
+    {
+        using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+        return await host.Store.GetAsync(id, cancellationToken) ?? throw new SessionNotFoundException(id);
+    }
+
+    private static string StatusMarkup(string status) => status switch
+    {
+        SessionStatus.Completed => "[green]completed[/]",
+        SessionStatus.Running => "[blue]running[/]",
+        SessionStatus.Suspended => "[yellow]suspended[/]",
+        _ => $"[red]{Markup.Escape(status)}[/]",
+    };
+
+    private static string Describe(SessionEvent e) => e switch
+    {
+        SessionStarted s => $"{s.Model} in {s.Workspace}",
+        UserMessage u => Shorten(u.Text, 200),
+        ModelCalled m => $"step {m.Step}: {(m.Text is null ? "" : Shorten(m.Text, 120) + " ")}{(m.ToolCalls.Count > 0 ? $"→ {string.Join(", ", m.ToolCalls.Select(c => c.Name))} " : "")}({m.Usage.InputTokens} in / {m.Usage.OutputTokens} out tokens, {m.LatencyMs} ms)",
+        ModelCallFailed f => $"step {f.Step}: {f.Error}",
+        ToolCallProposed p => $"{p.Name} {Shorten(p.Arguments?.GetRawText() ?? "(invalid arguments)", 150)}",
+        ToolStarted t => t.Name,
+        ToolCompleted c => $"{c.Name} {c.Outcome.ToString().ToLowerInvariant()} in {c.DurationMs} ms: {Shorten(c.Result, 150)}{(c.Truncated ? $" (cut from {c.OriginalLength} chars)" : "")}",
+        SessionSuspended s => s.Reason,
+        SessionResumed r => r.InterruptedCalls > 0 ? $"{r.InterruptedCalls} interrupted call(s) reported" : "",
+        SessionEnded end => end.Detail is null ? end.Reason : $"{end.Reason}: {end.Detail}",
+        _ => "",
+    };
+
+    private static string Shorten(string text, int max)
+    {
+        text = text.ReplaceLineEndings(" ⏎ ");
+        return text.Length > max ? text[..max] + "…" : text;
+    }
+}

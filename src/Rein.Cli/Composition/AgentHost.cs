@@ -1,0 +1,70 @@
+using Microsoft.Extensions.AI;
+using Rein.Cli.Configuration;
+using Rein.Engine;
+using Rein.Journal;
+using Rein.Models;
+using Rein.Providers;
+using Rein.Storage.Sqlite;
+using Rein.Tools;
+
+namespace Rein.Cli.Composition;
+
+/// <summary>Composes the store, model, tools and loop for one command from its resolved settings.</summary>
+internal sealed class AgentHost : IDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    private AgentHost(ResolvedSettings settings, ISessionStore store)
+    {
+        Settings = settings;
+        Store = store;
+    }
+
+    public ResolvedSettings Settings { get; }
+
+    public ISessionStore Store { get; }
+
+    public static AgentHost Open(ResolvedSettings settings) =>
+        new(settings, new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath }));
+
+    /// <summary>The model specification from the settings.</summary>
+    /// <exception cref="SettingsException">No model is configured.</exception>
+    public string RequireModel() => Settings.Values.Model is { Length: > 0 } model ? model
+        : throw new SettingsException(
+            "No model configured. Pass --model (e.g. openai:gpt-5.5, anthropic:claude-sonnet-4-5, ollama:qwen3 or scripted:turns.json), " +
+            "set REIN_MODEL, or add \"model\" to .rein/settings.json.");
+
+    /// <summary>Creates the chat client for a model specification.</summary>
+    public async Task<IChatClient> CreateChatClientAsync(string model, CancellationToken cancellationToken)
+    {
+        var spec = ModelSpec.Parse(model);
+        switch (spec.Provider)
+        {
+            case "scripted":
+                try
+                {
+                    return ScriptedChatClient.FromFile(Path.GetFullPath(spec.Model));
+                }
+                catch (Exception ex) when (ex is FileNotFoundException or FormatException)
+                {
+                    throw new SettingsException(ex.Message);
+                }
+
+            case "replay":
+                var source = await Store.GetAsync(spec.Model, cancellationToken) ?? throw new SessionNotFoundException(spec.Model);
+                return await ReplayChatClient.FromSessionAsync(Store, source.Id, cancellationToken);
+            default:
+                return ModelProviders.Create(spec, new ProviderOptions { BaseUrl = Settings.Values.BaseUrl });
+        }
+    }
+
+    /// <summary>Creates the agent loop.</summary>
+    public AgentLoop CreateLoop(IChatClient chatClient, string workspace) =>
+        new(
+            chatClient,
+            new ToolSet(BuiltInTools.CreateAll(_http)),
+            new AppendOnlyContextBuilder(SystemPrompt.For(workspace)),
+            new AgentLoopOptions { MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps });
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,37 @@
+using System.Text;
+
+namespace Rein.Cli.Composition;
+
+/// <summary>The default system prompt: who the agent is, how it works, and the workspace's AGENTS.md.</summary>
+internal static class SystemPrompt
+{
+    private const string Base = """
+        You are Rein, a careful software engineering agent working in the user's workspace through tools.
+        - Work in small verified steps: read before you edit, run the project's tests or build after changes.
+        - Use read_file/list_files/grep to explore, edit_file for targeted changes, write_file for new files, shell for builds, tests and git.
+        - Paths are relative to the workspace root; you cannot touch files outside it.
+        - For multi-step tasks keep a short plan with todo_write and update it as you go.
+        - When a tool fails, read the error and adjust; do not repeat the same failing call.
+        - Finish with a brief summary of what you changed and how you verified it. Ask when a request is ambiguous or risky.
+        """;
+
+    /// <summary>Builds the prompt for a workspace.</summary>
+    public static string For(string workspace)
+    {
+        var prompt = new StringBuilder(Base).Append("\nWorkspace: ").Append(workspace).Append('\n');
+        var agentsFile = Path.Combine(workspace, "AGENTS.md");
+        if (File.Exists(agentsFile))
+        {
+            var text = File.ReadAllText(agentsFile);
+            const int MaxChars = 20_000;
+            if (text.Length > MaxChars)
+            {
+                text = string.Concat(text.AsSpan(0, MaxChars), "\n[AGENTS.md truncated]");
+            }
+
+            prompt.Append("\n# Project instructions (AGENTS.md)\n").Append(text.Trim()).Append('\n');
+        }
+
+        return prompt.ToString();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+
+namespace Rein.Cli.Configuration;
+
+/// <summary>
+/// The values one settings source gives. Every value is optional; sources are merged by
+/// <see cref="SettingsResolver"/> with flags first, then <c>REIN_*</c> variables, then the
+/// project's <c>.rein/settings.json</c>, then the user's <c>settings.json</c>.
+/// </summary>
+internal sealed record SettingsValues
+{
+    public string? Model { get; init; }
+
+    public string? BaseUrl { get; init; }
+
+    public string? Store { get; init; }
+
+    public int? MaxSteps { get; init; }
+
+    public string? ApiKey { get; init; }
+
+    /// <summary>Values from <paramref name="over"/> win where set.</summary>
+    public SettingsValues Overlay(SettingsValues over) => new()
+    {
+        Model = over.Model ?? Model,
+        BaseUrl = over.BaseUrl ?? BaseUrl,
+        Store = over.Store ?? Store,
+        MaxSteps = over.MaxSteps ?? MaxSteps,
+        ApiKey = over.ApiKey ?? ApiKey,
+    };
+}
+
+/// <summary>Thrown for a settings file or value that cannot be used; the message names the file, line and key.</summary>
+internal sealed class SettingsException(string message) : Exception(message);
+
+/// <summary>Reads <c>settings.json</c> files.</summary>
+internal static class SettingsFile
+{
+    /// <summary>Reads a settings file; a missing file gives empty values.</summary>
+    /// <exception cref="SettingsException">The file is not valid JSON or a key has the wrong type.</exception>
+    public static SettingsValues Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return new SettingsValues();
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new SettingsException($"{path}:{(ex.LineNumber ?? 0) + 1}: invalid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new SettingsException($"{path}: settings must be a JSON object, e.g. {{\"model\": \"openai:gpt-5.5\"}}.");
+            }
+
+            return new SettingsValues
+            {
+                Model = ReadString(root, "model", path),
+                BaseUrl = ReadString(root, "base_url", path),
+                Store = ReadString(root, "store", path),
+                MaxSteps = ReadInt(root, "max_steps", path),
+            };
+        }
+    }
+
+    private static string? ReadString(JsonElement root, string key, string path) =>
+        !root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.String ? value.GetString()
+        : throw new SettingsException($"{path}: \"{key}\" must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}.");
+
+    private static int? ReadInt(JsonElement root, string key, string path) =>
+        !root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null ? null
+        : value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n > 0 ? n
+        : throw new SettingsException($"{path}: \"{key}\" must be a positive whole number.");
+}

@@ -1,0 +1,43 @@
+using Rein.Journal;
+
+namespace Rein.Cli;
+
+/// <summary>The process exit codes of <c>rein</c>. Scripts depend on these values.</summary>
+internal static class ExitCodes
+{
+    /// <summary>The agent finished its task.</summary>
+    public const int Success = 0;
+
+    /// <summary>An unexpected error.</summary>
+    public const int Error = 1;
+
+    /// <summary>Bad command line, settings or input files.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The model provider failed (after retries), or its API key is missing.</summary>
+    public const int ModelError = 3;
+
+    /// <summary>The agent stopped before finishing: step limit, exhausted script or recording.</summary>
+    public const int Incomplete = 4;
+
+    /// <summary>The session does not exist, or another process is running it.</summary>
+    public const int SessionUnavailable = 5;
+
+    /// <summary>Interrupted (Ctrl-C or SIGTERM); the session is suspended and can be resumed.</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>Maps a stop reason to an exit code.</summary>
+    public static int ForStopReason(string reason) => reason switch
+    {
+        StopReason.Completed or StopReason.UserExit => Success,
+        StopReason.Cancelled => Cancelled,
+        StopReason.ModelError => ModelError,
+        _ => Incomplete,
+    };
+
+    /// <summary>The text shown in <c>rein --help</c>.</summary>
+    public const string HelpText = """
+        Exit codes: 0 finished, 1 unexpected error, 2 bad usage or settings, 3 model/provider error,
+        4 stopped early (step limit, script exhausted), 5 session not found or busy, 130 interrupted (resumable).
+        """;
+}

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text.Json;
+using Rein.Engine;
+using Rein.Journal;
+using Spectre.Console;
+
+namespace Rein.Cli.Rendering;
+
+/// <summary>
+/// Human output: the assistant's text streams to standard output; tool activity, the spinner and the
+/// closing summary go to standard error, so <c>rein run … &gt; answer.txt</c> captures just the answer.
+/// </summary>
+internal sealed class ConsoleRenderer : IRunRenderer
+{
+    private readonly TextWriter _out;
+    private readonly IAnsiConsole _err;
+    private readonly Spinner _spinner;
+    private bool _midLine;
+
+    public ConsoleRenderer(TextWriter output, TextWriter error, bool interactive)
+    {
+        _out = output;
+        _err = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(error),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        _spinner = new Spinner(error, interactive);
+    }
+
+    public void Render(AgentUpdate update)
+    {
+        switch (update)
+        {
+            case ModelCallStarted:
+                _spinner.Start("Thinking…");
+                break;
+            case TextDelta delta:
+                _spinner.Stop();
+                _out.Write(delta.Text);
+                _out.Flush();
+                _midLine = !delta.Text.EndsWith('\n');
+                break;
+            case ToolProgress progress:
+                _spinner.Stop();
+                EndLine();
+                _err.MarkupLine($"  [grey]{Markup.Escape(progress.Message)}[/]");
+                break;
+            case EventAppended { Recorded.Event: var e }:
+                RenderEvent(e);
+                break;
+            case RunStopped:
+                _spinner.Stop();
+                break;
+            default:
+                break;
+        }
+    }
+
+    public void Finish(SessionState state, RunStopped stopped)
+    {
+        _spinner.Stop();
+        EndLine();
+        var usage = state.Usage;
+        var tokens = usage.InputTokens + usage.OutputTokens;
+        var color = stopped.Reason switch
+        {
+            StopReason.Completed => "green",
+            StopReason.Cancelled => "yellow",
+            _ => "red",
+        };
+        var detail = stopped.Detail is null ? "" : $" — {Markup.Escape(stopped.Detail)}";
+        _err.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"[{color}]■ {stopped.Reason}[/]{detail} [grey]· {state.Steps} steps · {state.ToolCalls} tool calls · {tokens:N0} tokens · session {state.SessionId}[/]"));
+    }
+
+    public void Dispose() => _spinner.Dispose();
+
+    private void RenderEvent(SessionEvent e)
+    {
+        switch (e)
+        {
+            case ToolCallProposed proposed:
+                _spinner.Stop();
+                EndLine();
+                _err.MarkupLine($"[blue]●[/] [bold]{Markup.Escape(proposed.Name)}[/] [grey]{Markup.Escape(Summarize(proposed))}[/]");
+                break;
+            case ToolStarted started:
+                _spinner.Start($"Running {started.Name}…");
+                break;
+            case ToolCompleted completed:
+                _spinner.Stop();
+                RenderResult(completed);
+                break;
+            case SessionResumed { InterruptedCalls: > 0 } resumed:
+                _err.MarkupLine($"[yellow]↻ resumed; {resumed.InterruptedCalls} interrupted tool call(s) reported to the model, not re-run[/]");
+                break;
+            case ModelCalled:
+                _spinner.Stop();
+                EndLine();
+                break;
+            default:
+                break;
+        }
+    }
+
+    private void RenderResult(ToolCompleted completed)
+    {
+        if (completed.Name == "todo_write" && completed.Outcome == ToolOutcome.Success)
+        {
+            foreach (var line in completed.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                _err.MarkupLine($"  [magenta]{Markup.Escape(line)}[/]");
+            }
+
+            return;
+        }
+
+        var lines = completed.Result.Split('\n');
+        var first = lines[0].Length > 120 ? lines[0][..120] + "…" : lines[0];
+        var more = lines.Length > 1 ? $" (+{lines.Length - 1} lines)" : "";
+        var (mark, color) = completed.Outcome switch
+        {
+            ToolOutcome.Success => ("⎿", "grey"),
+            ToolOutcome.Interrupted => ("⎿ interrupted:", "yellow"),
+            _ => ("⎿ error:", "red"),
+        };
+        _err.MarkupLine($"  [{color}]{mark} {Markup.Escape(first)}{more}[/]");
+    }
+
+    private void EndLine()
+    {
+        if (_midLine)
+        {
+            _out.WriteLine();
+            _out.Flush();
+            _midLine = false;
+        }
+    }
+
+    private static string Summarize(ToolCallProposed call)
+    {
+        if (call.Arguments is not { ValueKind: JsonValueKind.Object } args)
+        {
+            return "(invalid arguments)";
+        }
+
+        foreach (var key in new[] { "command", "path", "pattern", "url" })
+        {
+            if (args.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                return Shorten(value.GetString()!);
+            }
+        }
+
+        return Shorten(args.GetRawText());
+    }
+
+    private static string Shorten(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length > 100 ? text[..100] + "…" : text;
+    }
+}

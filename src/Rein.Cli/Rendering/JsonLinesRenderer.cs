@@ -1,0 +1,81 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Rein.Engine;
+using Rein.Journal;
+
+namespace Rein.Cli.Rendering;
+
+/// <summary>
+/// <c>--json</c> output: every journal event as one JSON object per line (<c>seq</c>, <c>at</c>,
+/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object.
+/// </summary>
+internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
+{
+    public static string EventLine(string sessionId, RecordedEvent recorded)
+    {
+        var node = JsonNode.Parse(JournalJson.Serialize(recorded.Event))!.AsObject();
+        var line = new JsonObject
+        {
+            ["seq"] = recorded.Sequence,
+            ["at"] = recorded.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            ["session_id"] = sessionId,
+        };
+        foreach (var (key, value) in node.ToList())
+        {
+            node.Remove(key);
+            line[key] = value;
+        }
+
+        return line.ToJsonString(JournalJson.Options);
+    }
+
+    public void Render(AgentUpdate update)
+    {
+        if (update is EventAppended appended)
+        {
+            output.WriteLine(EventLine(SessionIdOf(appended), appended.Recorded));
+            output.Flush();
+        }
+    }
+
+    public void Finish(SessionState state, RunStopped stopped)
+    {
+        var result = new JsonObject
+        {
+            ["type"] = "run_stopped",
+            ["session_id"] = state.SessionId,
+            ["reason"] = stopped.Reason,
+            ["detail"] = stopped.Detail,
+            ["status"] = state.Status,
+            ["text"] = state.LastAssistantText,
+            ["steps"] = state.Steps,
+            ["tool_calls"] = state.ToolCalls,
+            ["usage"] = JsonSerializer.SerializeToNode(state.Usage, JournalJson.Options),
+        };
+        output.WriteLine(result.ToJsonString(JournalJson.Options));
+        output.Flush();
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private string _sessionId = "";
+
+    private string SessionIdOf(EventAppended appended)
+    {
+        if (appended.Recorded.Event is SessionStarted started)
+        {
+            _sessionId = started.SessionId;
+        }
+
+        return _sessionId;
+    }
+
+    /// <summary>Sets the session id for lines before a <see cref="SessionStarted"/> is seen (resumed sessions).</summary>
+    public JsonLinesRenderer ForSession(string sessionId)
+    {
+        _sessionId = sessionId;
+        return this;
+    }
+}
