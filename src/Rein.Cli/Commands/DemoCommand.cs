@@ -42,13 +42,17 @@ internal static class DemoCommand
             if (!json)
             {
                 var state = session.State;
-                AnsiConsole.MarkupLine($"""
+                Console.Out.WriteLine($"""
 
-                    [bold]What happened[/]: {state.Steps} model steps, {state.ToolCalls} tool calls, {state.Version} journal events.
-                    [bold]Workspace[/]: {Markup.Escape(workspace)}{(parse.GetValue(keep) ? "" : " (removed; pass --keep to keep it)")}
-                    [bold]Journal[/]: session {state.SessionId} in {Markup.Escape(settings.StorePath)}
-                    Inspect it with: [blue]rein sessions show {state.SessionId}[/]   (add --json for the raw events)
+                    What happened: {state.Steps} model steps, {state.ToolCalls} tool calls, {state.Version} journal events.
+                    Workspace: {workspace}
+                    Journal: session {state.SessionId} in {settings.StorePath}
+                    Inspect it with: rein sessions show {state.SessionId}   (add --json for the raw events)
                     """);
+                if (!parse.GetValue(keep))
+                {
+                    Console.Out.WriteLine("(The demo workspace is removed; pass --keep to keep it.)");
+                }
             }
 
             if (!parse.GetValue(keep))

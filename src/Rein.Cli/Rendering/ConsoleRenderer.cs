@@ -26,6 +26,12 @@ internal sealed class ConsoleRenderer : IRunRenderer
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        if (!interactive)
+        {
+            // Logs and pipes get whole lines, never wrapped at a guessed terminal width.
+            _err.Profile.Width = 100_000;
+        }
+
         _spinner = new Spinner(error, interactive);
     }
 

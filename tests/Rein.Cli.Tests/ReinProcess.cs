@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Rein.Testing;
+
+namespace Rein.Cli.Tests;
+
+/// <summary>Runs the real <c>rein</c> executable (the built rein.dll) in an isolated home.</summary>
+internal sealed class ReinProcess : IDisposable
+{
+    private readonly TempDirectory _home = new("rein-home");
+
+    public ReinProcess()
+    {
+        Workspace = Path.Combine(_home.Path, "ws");
+        Directory.CreateDirectory(Workspace);
+        StorePath = Path.Combine(_home.Path, "data", "rein", "rein.db");
+    }
+
+    public string Home => _home.Path;
+
+    public string Workspace { get; }
+
+    /// <summary>The default store path under the isolated XDG_DATA_HOME.</summary>
+    public string StorePath { get; }
+
+    public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
+
+    public static string ReinDll => Path.Combine(AppContext.BaseDirectory, "rein.dll");
+
+    public string WriteFile(string relative, string content)
+    {
+        var path = Path.Combine(_home.Path, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        return path;
+    }
+
+    public Process Start(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory ?? Workspace,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(ReinDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var name in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MAX_STEPS", "REIN_CONFIG_DIR", "REIN_API_KEY" })
+        {
+            info.Environment.Remove(name);
+        }
+
+        info.Environment["HOME"] = _home.Path;
+        info.Environment["XDG_DATA_HOME"] = Path.Combine(_home.Path, "data");
+        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(_home.Path, "config");
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (key, value) in Environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
+        process.StandardInput.Close();
+        return process;
+    }
+
+    public async Task<Result> RunAsync(params string[] args) => await RunWithInputAsync(null, args);
+
+    public async Task<Result> RunWithInputAsync(string? stdin, params string[] args)
+    {
+        using var process = Start(args, stdin);
+        return await CollectAsync(process);
+    }
+
+    public static async Task<Result> CollectAsync(Process process, int timeoutSeconds = 120)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"rein did not exit within {timeoutSeconds} s. stderr so far: {await stderr}");
+        }
+
+        return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    public void Dispose() => _home.Dispose();
+
+    internal sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public IReadOnlyList<JsonElement> JsonLines() =>
+            [.. Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+        public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+    }
+}
