@@ -107,7 +107,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             {
                 case null:
                     throw new ArgumentException($"Event {i} is null.", nameof(events));
-                case SessionStarted started when i != 0 || expectedVersion != 0:
+                case SessionStarted when i != 0:
                     throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
                 case SessionStarted started when !string.Equals(started.SessionId, sessionId, StringComparison.Ordinal):
                     throw new ArgumentException($"SessionStarted names session '{started.SessionId}', but it is appended to '{sessionId}'.", nameof(events));
@@ -403,6 +403,10 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             else if (version != expectedVersion)
             {
                 throw new ConcurrencyConflictException(sessionId, expectedVersion, version);
+            }
+            else if (events.Count > 0 && events[0] is SessionStarted)
+            {
+                throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
             }
 
             using var insert = connection.CreateCommand();
