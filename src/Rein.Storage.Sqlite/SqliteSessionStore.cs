@@ -1,0 +1,550 @@
+using System.Data;
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Rein.Journal;
+
+namespace Rein.Storage.Sqlite;
+
+/// <summary>The default, embedded <see cref="ISessionStore"/>: one SQLite file in WAL mode.</summary>
+/// <remarks>
+/// <para>
+/// Safe for concurrent use: every operation opens its own pooled connection. Appends run in one
+/// <c>BEGIN IMMEDIATE</c> transaction with <c>synchronous=FULL</c>, so they are durable when the call returns.
+/// Several stores, in one process or many, may share a file.
+/// </para>
+/// <para>
+/// The schema is created and upgraded by numbered scripts (<c>Migrations/0001_init.sql</c>, ...) on the first
+/// operation, once per process and file.
+/// </para>
+/// </remarks>
+public sealed class SqliteSessionStore : ISessionStore, IDisposable
+{
+    private const int TitleLength = 80;
+
+    private readonly SqliteDatabase _database;
+    private readonly string _connectionString;
+    private readonly string _pragmas;
+    private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _leaseTtl;
+
+    /// <summary>Initializes a store on a database file.</summary>
+    /// <param name="path">The database file path; missing parent folders are created.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    public SqliteSessionStore(string path)
+        : this(new SqliteSessionStoreOptions { Path = path })
+    {
+    }
+
+    /// <summary>Initializes a store.</summary>
+    /// <param name="options">The options; read once, here.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or its time provider is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The path is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The busy timeout is negative or the lease TTL is not positive.</exception>
+    public SqliteSessionStore(SqliteSessionStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
+        ArgumentNullException.ThrowIfNull(options.TimeProvider);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.WriterLeaseTtl, TimeSpan.Zero);
+
+        Path = System.IO.Path.GetFullPath(options.Path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
+        _timeProvider = options.TimeProvider;
+        _leaseTtl = options.WriterLeaseTtl;
+        _database = SqliteDatabase.For(Path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        }.ToString();
+        _pragmas = string.Create(
+            CultureInfo.InvariantCulture,
+            $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
+    }
+
+    /// <summary>
+    /// Gets the default database path: <c>$XDG_DATA_HOME/rein/rein.db</c> or <c>~/.local/share/rein/rein.db</c> on Linux,
+    /// and <c>rein/rein.db</c> under the local application data folder elsewhere.
+    /// </summary>
+    public static string DefaultPath
+    {
+        get
+        {
+            if (OperatingSystem.IsLinux() || OperatingSystem.IsFreeBSD())
+            {
+                var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+                var dataHome = !string.IsNullOrEmpty(xdg) && System.IO.Path.IsPathRooted(xdg)
+                    ? xdg
+                    : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+                return System.IO.Path.Combine(dataHome, "rein", "rein.db");
+            }
+
+            return System.IO.Path.Combine(
+                Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify),
+                "rein",
+                "rein.db");
+        }
+    }
+
+    /// <summary>Gets the full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
+        ArgumentNullException.ThrowIfNull(events);
+        for (var i = 0; i < events.Count; i++)
+        {
+            switch (events[i])
+            {
+                case null:
+                    throw new ArgumentException($"Event {i} is null.", nameof(events));
+                case SessionStarted when i != 0:
+                    throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
+                case SessionStarted started when !string.Equals(started.SessionId, sessionId, StringComparison.Ordinal):
+                    throw new ArgumentException($"SessionStarted names session '{started.SessionId}', but it is appended to '{sessionId}'.", nameof(events));
+                default:
+                    break;
+            }
+        }
+
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await AppendCoreAsync(connection, sessionId, expectedVersion, events, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _database.WriteGate.Release();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<RecordedEvent>> ReadAsync(string sessionId, long afterSequence = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // A read transaction gives one snapshot for the existence check and the events.
+            var transaction = connection.BeginTransaction(deferred: true);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "SELECT seq, at, data FROM events WHERE session_id = $id AND seq > $after ORDER BY seq;";
+                command.Parameters.AddWithValue("$id", sessionId);
+                command.Parameters.AddWithValue("$after", afterSequence);
+                var result = new List<RecordedEvent>();
+                var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        result.Add(new RecordedEvent(reader.GetInt64(0), SqliteTime.Parse(reader.GetString(1)), JournalJson.Deserialize(reader.GetString(2))));
+                    }
+                }
+
+                if (result.Count == 0)
+                {
+                    command.CommandText = "SELECT 1 FROM sessions WHERE id = $id;";
+                    if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                    {
+                        throw new SessionNotFoundException(sessionId);
+                    }
+                }
+
+                return result;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Sessions are ordered by their last append, most recent first.</remarks>
+    public async ValueTask<IReadOnlyList<SessionSummary>> ListAsync(int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"{SummaryColumns} ORDER BY updated_at DESC, started_at DESC, id LIMIT $limit;";
+            command.Parameters.AddWithValue("$limit", limit);
+            return await ReadSummariesAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SessionSummary?> GetAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.Parameters.AddWithValue("$id", sessionId);
+            command.CommandText = $"{SummaryColumns} WHERE id = $id;";
+            var exact = await ReadSummariesAsync(command, cancellationToken).ConfigureAwait(false);
+            if (exact.Count == 1)
+            {
+                return exact[0];
+            }
+
+            // substr, not LIKE: ids compare case-sensitively and may contain % or _.
+            command.CommandText = $"{SummaryColumns} WHERE substr(id, 1, length($id)) = $id ORDER BY id LIMIT 10;";
+            var matches = await ReadSummariesAsync(command, cancellationToken).ConfigureAwait(false);
+            return matches.Count switch
+            {
+                0 => null,
+                1 => matches[0],
+                _ => throw new AmbiguousSessionIdException(sessionId, [.. matches.Select(m => m.Id)]),
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The lease is a row in <c>session_writers</c>, refreshed every third of
+    /// <see cref="SqliteSessionStoreOptions.WriterLeaseTtl"/>. It is taken over when its holder's process is gone
+    /// (same host) or its heartbeat is older than the TTL. A second handle in the same process is always refused.
+    /// </remarks>
+    public async ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        var owner = Guid.NewGuid().ToString("N");
+        if (!_database.TryHoldLease(sessionId, owner))
+        {
+            throw new SessionBusyException(sessionId, WriterLease.Describe(Environment.ProcessId, Environment.MachineName));
+        }
+
+        try
+        {
+            var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await TakeLeaseAsync(connection, sessionId, owner, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _database.WriteGate.Release();
+                }
+            }
+        }
+        catch
+        {
+            _database.ReleaseLease(sessionId, owner);
+            throw;
+        }
+
+        return new WriterLease(this, _database, sessionId, owner, _timeProvider, _leaseTtl / 3);
+    }
+
+    /// <summary>Returns this store's pooled connections; the file stays as it is.</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    /// <summary>Opens a pooled connection with the per-connection settings applied, migrating the file first if needed.</summary>
+    internal async ValueTask<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        await _database.EnsureMigratedAsync(OpenRawAsync, cancellationToken).ConfigureAwait(false);
+        return await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Updates the heartbeat of a lease this process holds.</summary>
+    /// <returns>Whether the lease is still ours.</returns>
+    internal async ValueTask<bool> HeartbeatAsync(string sessionId, string owner, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE session_writers SET heartbeat_at = $now WHERE session_id = $id AND owner = $owner;";
+            command.Parameters.AddWithValue("$now", SqliteTime.ToText(_timeProvider.GetUtcNow()));
+            command.Parameters.AddWithValue("$id", sessionId);
+            command.Parameters.AddWithValue("$owner", owner);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }
+    }
+
+    /// <summary>Deletes a lease row if it is still ours.</summary>
+    internal async ValueTask ReleaseLeaseAsync(string sessionId, string owner, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM session_writers WHERE session_id = $id AND owner = $owner;";
+            command.Parameters.AddWithValue("$id", sessionId);
+            command.Parameters.AddWithValue("$owner", owner);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private const string SummaryColumns =
+        "SELECT id, status, workspace, model, title, started_at, updated_at, version, stop_reason FROM sessions";
+
+    private static async ValueTask<List<SessionSummary>> ReadSummariesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var result = new List<SessionSummary>();
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(new SessionSummary(
+                    Id: reader.GetString(0),
+                    Status: reader.GetString(1),
+                    Workspace: reader.GetString(2),
+                    Model: reader.GetString(3),
+                    Title: reader.IsDBNull(4) ? null : reader.GetString(4),
+                    StartedAt: SqliteTime.Parse(reader.GetString(5)),
+                    UpdatedAt: SqliteTime.Parse(reader.GetString(6)),
+                    Version: reader.GetInt64(7),
+                    StopReason: reader.IsDBNull(8) ? null : reader.GetString(8)));
+            }
+        }
+
+        return result;
+    }
+
+    private async ValueTask<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = _pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async ValueTask<IReadOnlyList<RecordedEvent>> AppendCoreAsync(SqliteConnection connection, string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
+    {
+        // Serializable is BEGIN IMMEDIATE: the write lock is taken before the version is read.
+        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var now = _timeProvider.GetUtcNow().ToUniversalTime();
+            var nowText = SqliteTime.ToText(now);
+            now = SqliteTime.Parse(nowText);
+
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT version, status, stop_reason, title FROM sessions WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", sessionId);
+
+            long version;
+            string status;
+            string? stopReason;
+            string? title;
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    version = reader.GetInt64(0);
+                    status = reader.GetString(1);
+                    stopReason = reader.IsDBNull(2) ? null : reader.GetString(2);
+                    title = reader.IsDBNull(3) ? null : reader.GetString(3);
+                }
+                else
+                {
+                    version = -1;
+                    status = SessionStatus.Running;
+                    stopReason = null;
+                    title = null;
+                }
+            }
+
+            if (version < 0)
+            {
+                if (expectedVersion != 0 || events.Count == 0 || events[0] is not SessionStarted started)
+                {
+                    throw new SessionNotFoundException(sessionId);
+                }
+
+                command.CommandText = """
+                    INSERT INTO sessions (id, workspace, model, agent, title, status, stop_reason, started_at, updated_at, version)
+                    VALUES ($id, $workspace, $model, $agent, NULL, $status, NULL, $now, $now, 0);
+                    """;
+                command.Parameters.AddWithValue("$workspace", started.Workspace);
+                command.Parameters.AddWithValue("$model", started.Model);
+                command.Parameters.AddWithValue("$agent", (object?)started.Agent ?? DBNull.Value);
+                command.Parameters.AddWithValue("$status", SessionStatus.Running);
+                command.Parameters.AddWithValue("$now", nowText);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                version = 0;
+            }
+            else if (version != expectedVersion)
+            {
+                throw new ConcurrencyConflictException(sessionId, expectedVersion, version);
+            }
+            else if (events.Count > 0 && events[0] is SessionStarted)
+            {
+                throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
+            }
+
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO events (session_id, seq, type, at, data) VALUES ($id, $seq, $type, $at, $data);";
+            insert.Parameters.AddWithValue("$id", sessionId);
+            var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
+            var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
+            insert.Parameters.AddWithValue("$at", nowText);
+            var dataParameter = insert.Parameters.Add("$data", SqliteType.Text);
+
+            var recorded = new List<RecordedEvent>(events.Count);
+            foreach (var e in events)
+            {
+                version++;
+                status = SessionStatus.After(status, e);
+                switch (e)
+                {
+                    case UserMessage message:
+                        title ??= Shorten(message.Text);
+                        stopReason = null;
+                        break;
+                    case SessionEnded ended:
+                        stopReason = ended.Reason;
+                        break;
+                    case SessionSuspended suspended:
+                        stopReason = suspended.Reason;
+                        break;
+                    default:
+                        break;
+                }
+
+                seqParameter.Value = version;
+                typeParameter.Value = e.TypeName;
+                dataParameter.Value = JournalJson.Serialize(e);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                recorded.Add(new RecordedEvent(version, now, e));
+            }
+
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = """
+                UPDATE sessions SET version = $version, status = $status, stop_reason = $stop, title = $title, updated_at = $now
+                WHERE id = $id;
+                """;
+            update.Parameters.AddWithValue("$version", version);
+            update.Parameters.AddWithValue("$status", status);
+            update.Parameters.AddWithValue("$stop", (object?)stopReason ?? DBNull.Value);
+            update.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
+            update.Parameters.AddWithValue("$now", nowText);
+            update.Parameters.AddWithValue("$id", sessionId);
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            // Past this point the append is durable; cancellation no longer applies.
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            return recorded;
+        }
+    }
+
+    private async ValueTask TakeLeaseAsync(SqliteConnection connection, string sessionId, string owner, CancellationToken cancellationToken)
+    {
+        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var now = _timeProvider.GetUtcNow();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT pid, host, process_started_at, heartbeat_at FROM session_writers WHERE session_id = $id;";
+            command.Parameters.AddWithValue("$id", sessionId);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var pid = reader.GetInt32(0);
+                    var host = reader.GetString(1);
+                    DateTimeOffset? processStartedAt = reader.IsDBNull(2) ? null : SqliteTime.Parse(reader.GetString(2));
+                    var heartbeatAt = SqliteTime.Parse(reader.GetString(3));
+                    var stale = now - heartbeatAt > _leaseTtl;
+                    var dead = string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)
+                        && !ProcessLiveness.IsAlive(pid, processStartedAt);
+                    if (!stale && !dead)
+                    {
+                        throw new SessionBusyException(sessionId, WriterLease.Describe(pid, host));
+                    }
+                }
+            }
+
+            command.CommandText = """
+                INSERT OR REPLACE INTO session_writers (session_id, owner, pid, host, process_started_at, acquired_at, heartbeat_at)
+                VALUES ($id, $owner, $pid, $host, $started, $now, $now);
+                """;
+            command.Parameters.AddWithValue("$owner", owner);
+            command.Parameters.AddWithValue("$pid", Environment.ProcessId);
+            command.Parameters.AddWithValue("$host", Environment.MachineName);
+            command.Parameters.AddWithValue("$started", ProcessLiveness.CurrentProcessStartTime is { } started ? SqliteTime.ToText(started) : DBNull.Value);
+            command.Parameters.AddWithValue("$now", SqliteTime.ToText(now));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static string? Shorten(string text)
+    {
+        var builder = new StringBuilder(Math.Min(text.Length, TitleLength + 1));
+        var pendingSpace = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                pendingSpace = builder.Length > 0;
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                builder.Append(' ');
+                pendingSpace = false;
+            }
+
+            builder.Append(c);
+            if (builder.Length > TitleLength)
+            {
+                break;
+            }
+        }
+
+        if (builder.Length <= TitleLength)
+        {
+            return builder.Length == 0 ? null : builder.ToString();
+        }
+
+        builder.Length = TitleLength - 1;
+        if (char.IsHighSurrogate(builder[^1]))
+        {
+            builder.Length--;
+        }
+
+        return builder.ToString().TrimEnd() + "…";
+    }
+}
