@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Time.Testing;
 using Rein.Journal;
-using Xunit;
 
 namespace Rein.Storage.Sqlite.Tests;
 

@@ -1,7 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Rein.Journal;
 using Rein.Testing;
-using Xunit;
 
 namespace Rein.Storage.Sqlite.Tests;
 

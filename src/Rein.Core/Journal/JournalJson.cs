@@ -1,41 +1,48 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Rein.Journal;
 
 /// <summary>The one JSON format of journal events: on disk, in <c>--json</c> output and in exports.</summary>
-/// <remarks>snake_case property names, a <c>type</c> discriminator, nulls omitted, enums as strings.</remarks>
+/// <remarks>snake_case property names, a <c>type</c> discriminator first, nulls omitted, enums as snake_case strings.</remarks>
 public static class JournalJson
 {
-    /// <summary>Gets the serializer options for journal events. Read-only.</summary>
+    /// <summary>Gets the serializer options for journal events (and any other type, by reflection). Read-only.</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>Serializes an event.</summary>
     /// <param name="sessionEvent">The event.</param>
     /// <returns>The JSON text, with the <c>type</c> discriminator first.</returns>
-    public static string Serialize(SessionEvent sessionEvent) => JsonSerializer.Serialize(sessionEvent, Options);
+    public static string Serialize(SessionEvent sessionEvent) =>
+        JsonSerializer.Serialize(sessionEvent, (JsonTypeInfo<SessionEvent>)Options.GetTypeInfo(typeof(SessionEvent)));
 
     /// <summary>Deserializes an event.</summary>
     /// <param name="json">The JSON text.</param>
     /// <returns>The event.</returns>
     /// <exception cref="JsonException">The text is not a known event.</exception>
     public static SessionEvent Deserialize(string json) =>
-        JsonSerializer.Deserialize<SessionEvent>(json, Options) ?? throw new JsonException("A journal event cannot be null.");
+        JsonSerializer.Deserialize(json, (JsonTypeInfo<SessionEvent>)Options.GetTypeInfo(typeof(SessionEvent)))
+        ?? throw new JsonException("A journal event cannot be JSON null.");
 
     private static JsonSerializerOptions CreateOptions()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        var options = new JsonSerializerOptions(JournalJsonContext.Default.Options)
         {
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            DictionaryKeyPolicy = null,
-            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             AllowOutOfOrderMetadataProperties = true,
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(JournalJsonContext.Default, new DefaultJsonTypeInfoResolver()),
         };
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-        options.TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
         options.MakeReadOnly();
         return options;
     }
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(SessionEvent))]
+[JsonSerializable(typeof(TokenUsage))]
+internal sealed partial class JournalJsonContext : JsonSerializerContext;
