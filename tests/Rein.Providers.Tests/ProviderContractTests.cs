@@ -12,6 +12,8 @@ public abstract class ProviderContractTests
 
     protected virtual bool ReportsCachedTokens => true;
 
+    protected virtual bool ReportsToolCallsFinishReason => true;
+
     protected abstract Task<FakeProviderServer> StartServerAsync(CancellationToken cancellationToken);
 
     /// <summary>Asserts the request declared the tool and carried the previous turn's call and result.</summary>
@@ -74,6 +76,7 @@ public abstract class ProviderContractTests
         }
 
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+        Assert.Equal("test-model", response.ModelId);
         Assert.Single(server.Requests);
         Assert.Equal("test-model", server.Requests[0].Json.GetProperty("model").GetString());
     }
@@ -99,6 +102,10 @@ public abstract class ProviderContractTests
         Assert.All(calls, c => Assert.False(string.IsNullOrEmpty(c.CallId)));
         Assert.NotEqual(calls[0].CallId, calls[1].CallId);
         Assert.Null(calls[0].Exception);
+        if (ReportsToolCallsFinishReason)
+        {
+            Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+        }
     }
 
     [Fact]
@@ -254,6 +261,9 @@ public sealed class OllamaProviderTests : ProviderContractTests
     protected override string Provider => "ollama";
 
     protected override bool ReportsCachedTokens => false;
+
+    // Ollama itself reports done_reason "stop" for turns with tool calls.
+    protected override bool ReportsToolCallsFinishReason => false;
 
     protected override async Task<FakeProviderServer> StartServerAsync(CancellationToken cancellationToken) =>
         await FakeOllamaServer.StartAsync(cancellationToken);
