@@ -1,0 +1,221 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Rein.Testing.FakeProviders;
+
+/// <summary>
+/// A local HTTP server on 127.0.0.1 (a free port) that answers like a model provider from scripted
+/// <see cref="FakeReply"/>s, and records every request.
+/// </summary>
+/// <remarks>
+/// Replies are taken from the queue (<see cref="Enqueue"/>) first, then from <see cref="OnRequest"/>; with
+/// neither, the server answers 400 "no scripted reply left" (not retried by clients). Thread-safe.
+/// </remarks>
+public abstract class FakeProviderServer : IAsyncDisposable
+{
+    private readonly Queue<FakeReply> _replies = new();
+    private readonly List<FakeRequest> _requests = [];
+    private readonly Lock _lock = new();
+    private WebApplication? _app;
+    private int _ids;
+
+    /// <summary>The base URL clients use (see each server for whether it includes <c>/v1</c>).</summary>
+    public string BaseUrl { get; private set; } = string.Empty;
+
+    /// <summary>The server root, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    public Uri Root { get; private set; } = null!;
+
+    /// <summary>Called for a request when the queue is empty; return <see langword="null"/> to fall through to the 400 answer.</summary>
+    public Func<FakeRequest, FakeReply?>? OnRequest { get; set; }
+
+    /// <summary>Every request received so far, in order (including failed and unmatched ones).</summary>
+    public IReadOnlyList<FakeRequest> Requests
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _requests];
+            }
+        }
+    }
+
+    /// <summary>How many scripted replies are still queued.</summary>
+    public int PendingReplies
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _replies.Count;
+            }
+        }
+    }
+
+    /// <summary>Queues replies, answered in order.</summary>
+    public void Enqueue(params FakeReply[] replies)
+    {
+        lock (_lock)
+        {
+            foreach (var reply in replies)
+            {
+                _replies.Enqueue(reply);
+            }
+        }
+    }
+
+    /// <summary>Stops the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Starts listening; called by each server's <c>StartAsync</c>.</summary>
+    protected async Task StartCoreAsync(string basePath, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.Run(HandleAsync);
+        await app.StartAsync(cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Root = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        BaseUrl = Root.ToString().TrimEnd('/') + basePath;
+        _app = app;
+    }
+
+    /// <summary>Whether this server serves <paramref name="path"/> (POST).</summary>
+    protected abstract bool HandlesPath(string path);
+
+    /// <summary>Whether the request carries the credentials this provider needs.</summary>
+    protected abstract bool IsAuthorized(FakeRequest request);
+
+    /// <summary>Writes a successful model turn for <paramref name="request"/>.</summary>
+    protected abstract Task WriteReplyCoreAsync(HttpContext context, FakeRequest request, FakeReply reply);
+
+    /// <summary>Writes an error body in the provider's format.</summary>
+    protected abstract Task WriteErrorCoreAsync(HttpContext context, int status, string message);
+
+    /// <summary>A new id with <paramref name="prefix"/>, unique within this server.</summary>
+    protected string NextId(string prefix) => $"{prefix}{Interlocked.Increment(ref _ids)}";
+
+    /// <summary>Writes one server-sent event and flushes it.</summary>
+    protected static async Task WriteEventAsync(HttpContext context, string? eventName, JsonNode data)
+    {
+        var text = new StringBuilder();
+        if (eventName is not null)
+        {
+            text.Append("event: ").Append(eventName).Append('\n');
+        }
+
+        text.Append("data: ").Append(data.ToJsonString()).Append("\n\n");
+        await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary>Starts a server-sent event stream.</summary>
+    protected static async Task StartEventStreamAsync(HttpContext context)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        await context.Response.StartAsync(context.RequestAborted);
+    }
+
+    /// <summary>Drops the connection mid-response (for <see cref="FakeReply.CutStream"/>).</summary>
+    protected static async Task CutAsync(HttpContext context)
+    {
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        context.Abort();
+    }
+
+    /// <summary>Parses a tool call's arguments, so servers that send objects (not strings) can embed them.</summary>
+    protected static JsonNode ParseArguments(FakeToolCall call) => JsonNode.Parse(call.ArgumentsJson) ?? new JsonObject();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        string body;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in context.Request.Headers)
+        {
+            headers[header.Key] = header.Value.ToString();
+        }
+
+        var request = new FakeRequest(context.Request.Method, context.Request.Path.Value ?? "/", headers, body);
+        lock (_lock)
+        {
+            _requests.Add(request);
+        }
+
+        if (!HttpMethods.IsPost(request.Method) || !HandlesPath(request.Path))
+        {
+            await WriteErrorCoreAsync(context, 404, $"The fake server does not serve {request.Method} {request.Path}.");
+            return;
+        }
+
+        if (!IsAuthorized(request))
+        {
+            await WriteErrorCoreAsync(context, 401, "Missing API key.");
+            return;
+        }
+
+        FakeReply? reply;
+        lock (_lock)
+        {
+            _replies.TryDequeue(out reply);
+        }
+
+        reply ??= OnRequest?.Invoke(request);
+        if (reply is null)
+        {
+            await WriteErrorCoreAsync(context, 400, "The fake server has no scripted reply left for this request.");
+            return;
+        }
+
+        if (reply.ErrorStatus is { } status)
+        {
+            if (reply.RetryAfter is { } retryAfter)
+            {
+                context.Response.Headers.RetryAfter = retryAfter;
+            }
+
+            await WriteErrorCoreAsync(context, status, $"Scripted failure {status}.");
+            return;
+        }
+
+        await WriteReplyCoreAsync(context, request, reply);
+    }
+
+    /// <summary>Writes a JSON body with a status.</summary>
+    protected static async Task WriteJsonAsync(HttpContext context, int status, JsonNode body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+    }
+
+    /// <summary>The <c>model</c> the client asked for, echoed back.</summary>
+    protected static string RequestedModel(FakeRequest request) =>
+        request.Json is { ValueKind: System.Text.Json.JsonValueKind.Object } json && json.TryGetProperty("model", out var model)
+            ? model.GetString() ?? "fake-model"
+            : "fake-model";
+}
