@@ -12,6 +12,7 @@ namespace Rein.Tools;
 public sealed class WorkspacePaths
 {
     private const int MaxLinkDepth = 40;
+    private readonly string _givenRoot;
 
     /// <summary>Creates a resolver for a workspace.</summary>
     /// <param name="root">The workspace root; symbolic links in it are resolved once here.</param>
@@ -24,7 +25,8 @@ public sealed class WorkspacePaths
             throw new ArgumentException($"The workspace root '{root}' must be an absolute path.", nameof(root));
         }
 
-        Root = Canonicalize(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)), 0)
+        _givenRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        Root = Canonicalize(_givenRoot, 0)
             ?? throw new ArgumentException($"The workspace root '{root}' has a symbolic link loop.", nameof(root));
     }
 
@@ -49,6 +51,12 @@ public sealed class WorkspacePaths
         {
             error = $"Path '{path}' is not a valid path.";
             return false;
+        }
+
+        // An absolute path spelled through the root as given (e.g. /tmp rather than /private/tmp) is inside too.
+        if (!IsInside(lexical) && !string.Equals(_givenRoot, Root, PathComparison) && IsUnder(lexical, _givenRoot))
+        {
+            lexical = Path.Join(Root, Path.GetRelativePath(_givenRoot, lexical));
         }
 
         if (!IsInside(lexical))
@@ -81,14 +89,7 @@ public sealed class WorkspacePaths
     public bool IsInside(string fullPath)
     {
         ArgumentNullException.ThrowIfNull(fullPath);
-        if (fullPath.Length == Root.Length)
-        {
-            return string.Equals(fullPath, Root, PathComparison);
-        }
-
-        return fullPath.Length > Root.Length
-            && fullPath.StartsWith(Root, PathComparison)
-            && (Path.EndsInDirectorySeparator(Root) || fullPath[Root.Length] == Path.DirectorySeparatorChar || fullPath[Root.Length] == Path.AltDirectorySeparatorChar);
+        return IsUnder(fullPath, Root);
     }
 
     /// <summary>Formats a path below the root for display, relative and with <c>/</c> separators.</summary>
@@ -99,6 +100,18 @@ public sealed class WorkspacePaths
         ArgumentNullException.ThrowIfNull(fullPath);
         var relative = Path.GetRelativePath(Root, fullPath);
         return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    private static bool IsUnder(string fullPath, string root)
+    {
+        if (fullPath.Length == root.Length)
+        {
+            return string.Equals(fullPath, root, PathComparison);
+        }
+
+        return fullPath.Length > root.Length
+            && fullPath.StartsWith(root, PathComparison)
+            && (Path.EndsInDirectorySeparator(root) || fullPath[root.Length] == Path.DirectorySeparatorChar || fullPath[root.Length] == Path.AltDirectorySeparatorChar);
     }
 
     private static StringComparison PathComparison =>

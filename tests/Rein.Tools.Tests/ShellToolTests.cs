@@ -137,6 +137,18 @@ public sealed class ShellToolTests
     }
 
     [Fact]
+    public async Task InvokeAsync_Timeout_KillsOrphanedGrandchildInGroup()
+    {
+        using var root = new TempDirectory();
+
+        // The subshell exits at once, so the sleep is reparented away from the shell's process tree.
+        var result = await _tool.InvokeAsync(root, new { command = "(sleep 100 > /dev/null 2>&1 & echo $! > orphan.pid); sleep 100", timeout_seconds = 1 });
+
+        Assert.True(result.IsError);
+        await ProcessProbe.WaitUntilGoneAsync(ReadPid(root.Combine("orphan.pid")));
+    }
+
+    [Fact]
     public async Task InvokeAsync_Cancelled_KillsProcessGroupAndThrows()
     {
         using var root = new TempDirectory();
