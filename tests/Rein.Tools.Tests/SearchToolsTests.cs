@@ -69,6 +69,21 @@ public sealed class ListFilesToolTests
     }
 
     [Fact]
+    public async Task InvokeAsync_AnchoredAndNegatedRules_FollowGitSemantics()
+    {
+        using var root = new TempDirectory();
+        root.Write(".gitignore", "/top.txt\n*.log\n!keep.log\n");
+        root.Write("top.txt", "x");
+        root.Write("sub/top.txt", "x");
+        root.Write("a.log", "x");
+        root.Write("keep.log", "x");
+
+        var result = await _tool.InvokeAsync(root, new { pattern = "*.{txt,log}" });
+
+        Assert.Equal("keep.log\nsub/top.txt", result.Content);
+    }
+
+    [Fact]
     public async Task InvokeAsync_OverCap_NotesTotal()
     {
         using var root = new TempDirectory();
