@@ -6,7 +6,7 @@ public sealed class MissingApiKeyException : InvalidOperationException
     /// <summary>Creates the exception for a missing environment variable.</summary>
     /// <param name="variableName">The environment variable that would hold the key, e.g. <c>OPENAI_API_KEY</c>.</param>
     public MissingApiKeyException(string variableName)
-        : base($"{variableName} is not set. Export it or pass --api-key to use this provider.")
+        : base($"{variableName} is not set. Export it to use this provider (keys are read from the environment only and never journaled).")
     {
         VariableName = variableName;
     }

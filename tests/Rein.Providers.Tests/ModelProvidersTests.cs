@@ -1,6 +1,5 @@
 using Microsoft.Extensions.AI;
 using Rein.Testing.FakeProviders;
-using Xunit;
 
 namespace Rein.Providers.Tests;
 

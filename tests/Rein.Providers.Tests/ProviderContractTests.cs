@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Rein.Testing.FakeProviders;
-using Xunit;
 
 namespace Rein.Providers.Tests;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rein.Providers.Http;
-using Xunit;
 
 namespace Rein.Providers.Tests;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Journal;

@@ -37,13 +37,15 @@ internal sealed class AgentHost : IDisposable
     /// <summary>Creates the chat client for a model specification.</summary>
     public async Task<IChatClient> CreateChatClientAsync(string model, CancellationToken cancellationToken)
     {
-        var spec = ModelSpec.Parse(model);
-        switch (spec.Provider)
+        var colon = model.IndexOf(':', StringComparison.Ordinal);
+        var provider = colon > 0 ? model[..colon] : model;
+        var name = colon > 0 ? model[(colon + 1)..] : "";
+        switch (provider)
         {
             case "scripted":
                 try
                 {
-                    return ScriptedChatClient.FromFile(Path.GetFullPath(spec.Model));
+                    return ScriptedChatClient.FromFile(Path.GetFullPath(name));
                 }
                 catch (Exception ex) when (ex is FileNotFoundException or FormatException)
                 {
@@ -51,10 +53,21 @@ internal sealed class AgentHost : IDisposable
                 }
 
             case "replay":
-                var source = await Store.GetAsync(spec.Model, cancellationToken) ?? throw new SessionNotFoundException(spec.Model);
+                var source = await Store.GetAsync(name, cancellationToken) ?? throw new SessionNotFoundException(name);
                 return await ReplayChatClient.FromSessionAsync(Store, source.Id, cancellationToken);
             default:
-                return ModelProviders.Create(spec, new ProviderOptions { BaseUrl = Settings.Values.BaseUrl });
+                try
+                {
+                    return ModelProviders.Create(ModelSpec.Parse(model), new ProviderOptions { BaseUrl = Settings.Values.BaseUrl });
+                }
+                catch (FormatException ex)
+                {
+                    throw new SettingsException($"{ex.Message.TrimEnd('.')}; offline: scripted:FILE, replay:SESSION_ID.");
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new SettingsException(ex.Message);
+                }
         }
     }
 

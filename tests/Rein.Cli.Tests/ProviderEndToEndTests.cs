@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Rein.Testing.FakeProviders;
+
+namespace Rein.Cli.Tests;
+
+/// <summary><c>rein run</c> against fake provider servers that speak the real wire formats, through the official SDKs.</summary>
+[Trait("Category", "e2e")]
+public sealed class ProviderEndToEndTests : IDisposable
+{
+    private readonly ReinProcess _rein = new();
+    private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
+
+    public void Dispose() => _rein.Dispose();
+
+    private static readonly FakeReply[] ShellThenAnswer =
+    [
+        FakeReply.ToolCall("shell", """{"command":"echo hello > out.txt"}"""),
+        FakeReply.Text("Wrote out.txt.", new FakeUsage(120, 8, CachedInputTokens: 100)),
+    ];
+
+    private async Task AssertShellSessionAsync(ReinProcess.Result result, FakeProviderServer server)
+    {
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("hello\n", await File.ReadAllTextAsync(Path.Combine(_rein.Workspace, "out.txt"), _ct));
+        var lines = result.JsonLines();
+        var modelCalls = lines.Where(l => l.GetProperty("type").GetString() == "model_called").ToList();
+        Assert.Equal(2, modelCalls.Count);
+        var usage = modelCalls[1].GetProperty("usage");
+        Assert.Equal(120, usage.GetProperty("input_tokens").GetInt32());
+        Assert.Equal(8, usage.GetProperty("output_tokens").GetInt32());
+        Assert.Equal(100, usage.GetProperty("cached_input_tokens").GetInt32());
+        Assert.Equal("Wrote out.txt.", lines[^1].GetProperty("text").GetString());
+        Assert.Equal(2, server.Requests.Count);
+        Assert.All(server.Requests, r => Assert.True(r.IsStreaming, "rein streams model responses"));
+        Assert.Contains("\"shell\"", server.Requests[0].Body, StringComparison.Ordinal);
+        Assert.Contains("exit code 0", server.Requests[1].Body, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Run_OpenAICompatibleBaseUrl_RunsShellCallAndJournalsUsage()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.Enqueue(ShellThenAnswer);
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "openai-compatible:local-model", "--base-url", server.BaseUrl, "write hello");
+
+        await AssertShellSessionAsync(result, server);
+        Assert.Equal("local-model", server.Requests[0].Json.GetProperty("model").GetString());
+        Assert.EndsWith("/chat/completions", server.Requests[0].Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_OpenAIWithKeyAndBaseUrlFromEnvironment_SendsKeyAndNeverJournalsIt()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.Enqueue(ShellThenAnswer);
+        _rein.Environment["OPENAI_API_KEY"] = "sk-test-secret-123";
+        _rein.Environment["OPENAI_BASE_URL"] = server.BaseUrl;
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "openai:gpt-5.5", "write hello");
+
+        await AssertShellSessionAsync(result, server);
+        Assert.Equal("Bearer sk-test-secret-123", server.Requests[0].Header("Authorization"));
+        Assert.DoesNotContain("sk-test-secret-123", result.Stdout, StringComparison.Ordinal);
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(_rein.StorePath)!, "rein.db*"))
+        {
+            var bytes = await File.ReadAllBytesAsync(file, _ct);
+            Assert.True(bytes.AsSpan().IndexOf("sk-test-secret-123"u8) < 0, $"the API key must not be in {file}");
+        }
+    }
+
+    [Fact]
+    public async Task Run_OpenAIResponsesApi_RunsShellCall()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.Enqueue(ShellThenAnswer);
+        _rein.Environment["OPENAI_API_KEY"] = "sk-test";
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "openai-responses:gpt-5.5", "--base-url", server.BaseUrl, "write hello");
+
+        await AssertShellSessionAsync(result, server);
+        Assert.EndsWith("/responses", server.Requests[0].Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_Anthropic_RunsShellCallThroughMessagesApi()
+    {
+        await using var server = await FakeAnthropicServer.StartAsync(_ct);
+        server.Enqueue(ShellThenAnswer);
+        _rein.Environment["ANTHROPIC_API_KEY"] = "sk-ant-test";
+        _rein.Environment["ANTHROPIC_BASE_URL"] = server.BaseUrl;
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "anthropic:claude-sonnet-4-5", "write hello");
+
+        await AssertShellSessionAsync(result, server);
+        Assert.EndsWith("/v1/messages", server.Requests[0].Path, StringComparison.Ordinal);
+        var toolResult = server.Requests[1].Json.GetProperty("messages").EnumerateArray()
+            .SelectMany(m => m.GetProperty("content").ValueKind == JsonValueKind.Array ? m.GetProperty("content").EnumerateArray() : Enumerable.Empty<JsonElement>())
+            .Single(c => c.GetProperty("type").GetString() == "tool_result");
+        Assert.False(string.IsNullOrEmpty(toolResult.GetProperty("tool_use_id").GetString()));
+    }
+
+    [Fact]
+    public async Task Run_RateLimitedThenOk_RetriesAndCompletes()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.Enqueue(FakeReply.RateLimited("0"));
+        server.Enqueue(ShellThenAnswer);
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "openai-compatible:m", "--base-url", server.BaseUrl, "write hello");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(3, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Run_ProviderKeepsFailing_ExitsThreeAndJournalsModelError()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.OnRequest = _ => FakeReply.Error(400);
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "openai-compatible:m", "--base-url", server.BaseUrl, "go");
+
+        Assert.Equal(3, result.ExitCode);
+        var lines = result.JsonLines();
+        Assert.Contains(lines, l => l.GetProperty("type").GetString() == "model_call_failed");
+        Assert.Equal("model_error", lines[^1].GetProperty("reason").GetString());
+    }
+}
