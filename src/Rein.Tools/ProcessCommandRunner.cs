@@ -14,7 +14,8 @@ namespace Rein.Tools;
 /// On Windows the command runs under <c>cmd.exe /c</c> and the process tree is killed.
 /// </para>
 /// <para>
-/// The environment is inherited, plus <c>PAGER=cat</c>, <c>GIT_PAGER=cat</c> and <c>GIT_TERMINAL_PROMPT=0</c> so
+/// The environment is inherited without variables whose names mark them as credentials
+/// (<see cref="SecretEnvironment.IsSecretName"/>), plus <c>PAGER=cat</c>, <c>GIT_PAGER=cat</c> and <c>GIT_TERMINAL_PROMPT=0</c> so
 /// that nothing waits for a terminal, then <see cref="CommandRequest.Environment"/>. When the command exits but
 /// processes it started in the background keep its output open, the runner waits one second and then stops
 /// reading, leaving them running. Thread-safe.
@@ -152,6 +153,12 @@ public sealed class ProcessCommandRunner : ICommandRunner
             {
                 info.ArgumentList.Add(argument);
             }
+        }
+
+        // Credentials in Rein's own environment (provider keys, tokens) must not reach commands the model writes.
+        foreach (var name in info.Environment.Keys.Where(SecretEnvironment.IsSecretName).ToList())
+        {
+            info.Environment.Remove(name);
         }
 
         info.Environment["PAGER"] = "cat";

@@ -20,6 +20,36 @@ public sealed class ShellToolTests
     }
 
     [Fact]
+    public async Task InvokeAsync_CredentialVariablesInReinsEnvironment_AreNotInherited()
+    {
+        using var root = new TempDirectory();
+        Environment.SetEnvironmentVariable("REIN_TEST_API_KEY", "sk-should-not-leak");
+        Environment.SetEnvironmentVariable("REIN_TEST_PLAIN", "visible");
+        try
+        {
+            var result = await _tool.InvokeAsync(root, new { command = "echo \"key=$REIN_TEST_API_KEY plain=$REIN_TEST_PLAIN\"; env" });
+
+            Assert.StartsWith("key= plain=visible\n", result.Content, StringComparison.Ordinal);
+            Assert.DoesNotContain("sk-should-not-leak", result.Content, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("REIN_TEST_API_KEY", null);
+            Environment.SetEnvironmentVariable("REIN_TEST_PLAIN", null);
+        }
+    }
+
+    [Theory]
+    [InlineData("OPENAI_API_KEY", true)]
+    [InlineData("GITHUB_TOKEN", true)]
+    [InlineData("AWS_SECRET_ACCESS_KEY", true)]
+    [InlineData("PGPASSWORD", true)]
+    [InlineData("GIT_AUTHOR_NAME", false)]
+    [InlineData("PATH", false)]
+    public void IsSecretName_KnownNames_Classified(string name, bool secret) =>
+        Assert.Equal(secret, SecretEnvironment.IsSecretName(name));
+
+    [Fact]
     public async Task InvokeAsync_NonZeroExit_ReportsCodeWithoutError()
     {
         using var root = new TempDirectory();

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Reflection;
 using Rein.Cli.Composition;
 using Rein.Models;
-using Spectre.Console;
 
 namespace Rein.Cli.Commands;
 
@@ -35,7 +34,7 @@ internal static class DemoCommand
             await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
             if (!json)
             {
-                AnsiConsole.MarkupLine($"[bold]rein demo[/] [grey]— an offline scripted agent fixes a bug in a small Python project at {Markup.Escape(workspace)}[/]\n");
+                await Console.Error.WriteLineAsync($"rein demo — an offline scripted agent fixes a bug in a small Python project in {workspace}\n");
             }
 
             var exitCode = await SessionRunner.RunAsync(loop, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);

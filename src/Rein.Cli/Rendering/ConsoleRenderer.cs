@@ -16,6 +16,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
     private readonly IAnsiConsole _err;
     private readonly Spinner _spinner;
     private bool _midLine;
+    private string? _runningTool;
 
     public ConsoleRenderer(TextWriter output, TextWriter error, bool interactive)
     {
@@ -49,9 +50,13 @@ internal sealed class ConsoleRenderer : IRunRenderer
                 _midLine = !delta.Text.EndsWith('\n');
                 break;
             case ToolProgress progress:
-                _spinner.Stop();
-                EndLine();
-                _err.MarkupLine($"  [grey]{Markup.Escape(progress.Message)}[/]");
+                // Live tool output (e.g. a long build) shows as the spinner's label: visible, not noisy.
+                var last = progress.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+                if (last is not null && _runningTool is not null)
+                {
+                    _spinner.Start($"{_runningTool}: {Shorten(last, 60)}");
+                }
+
                 break;
             case EventAppended { Recorded.Event: var e }:
                 RenderEvent(e);
@@ -90,12 +95,18 @@ internal sealed class ConsoleRenderer : IRunRenderer
             case ToolCallProposed proposed:
                 _spinner.Stop();
                 EndLine();
-                _err.MarkupLine($"[blue]●[/] [bold]{Markup.Escape(proposed.Name)}[/] [grey]{Markup.Escape(Summarize(proposed))}[/]");
+                if (proposed.Name != "todo_write")
+                {
+                    _err.MarkupLine($"[blue]●[/] [bold]{Markup.Escape(proposed.Name)}[/] [grey]{Markup.Escape(Summarize(proposed))}[/]");
+                }
+
                 break;
             case ToolStarted started:
+                _runningTool = started.Name;
                 _spinner.Start($"Running {started.Name}…");
                 break;
             case ToolCompleted completed:
+                _runningTool = null;
                 _spinner.Stop();
                 RenderResult(completed);
                 break;
@@ -123,9 +134,11 @@ internal sealed class ConsoleRenderer : IRunRenderer
             return;
         }
 
-        var lines = completed.Result.Split('\n');
-        var first = lines[0].Length > 120 ? lines[0][..120] + "…" : lines[0];
-        var more = lines.Length > 1 ? $" (+{lines.Length - 1} lines)" : "";
+        var lines = completed.Result.TrimEnd().Split('\n');
+        // A command's outcome is at its end ("[exit code 1]"); a file's or listing's at its start.
+        var shown = completed.Name == "shell" ? lines[^1] : lines[0];
+        var first = Shorten(shown, 120);
+        var more = lines.Length > 1 ? $" ({lines.Length} lines)" : "";
         var (mark, color) = completed.Outcome switch
         {
             ToolOutcome.Success => ("⎿", "grey"),
@@ -156,16 +169,16 @@ internal sealed class ConsoleRenderer : IRunRenderer
         {
             if (args.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
             {
-                return Shorten(value.GetString()!);
+                return Shorten(value.GetString()!, 100);
             }
         }
 
-        return Shorten(args.GetRawText());
+        return Shorten(args.GetRawText(), 100);
     }
 
-    private static string Shorten(string text)
+    private static string Shorten(string text, int max)
     {
         text = text.ReplaceLineEndings(" ");
-        return text.Length > 100 ? text[..100] + "…" : text;
+        return text.Length > max ? text[..max] + "…" : text;
     }
 }
