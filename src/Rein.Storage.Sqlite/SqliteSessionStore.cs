@@ -25,6 +25,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     private readonly SqliteDatabase _database;
     private readonly string _connectionString;
     private readonly string _pragmas;
+    private readonly string _pragmasWritten;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _leaseTtl;
 
@@ -66,6 +67,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         _pragmas = string.Create(
             CultureInfo.InvariantCulture,
             $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
+        _pragmasWritten = _pragmas.Replace("synchronous=FULL", "synchronous=NORMAL", StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -96,7 +98,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     public string Path { get; }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, AppendDurability durability = AppendDurability.Flushed, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentOutOfRangeException.ThrowIfNegative(expectedVersion);
@@ -116,7 +118,9 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             }
         }
 
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // In WAL mode, FULL syncs the log on commit; NORMAL leaves it to the next checkpoint (process-crash safe).
+        await _database.EnsureMigratedAsync(OpenRawAsync, cancellationToken).ConfigureAwait(false);
+        var connection = await OpenRawAsync(durability == AppendDurability.Flushed ? _pragmas : _pragmasWritten, cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -325,14 +329,16 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         return result;
     }
 
-    private async ValueTask<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken)
+    private ValueTask<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) => OpenRawAsync(_pragmas, cancellationToken);
+
+    private async ValueTask<SqliteConnection> OpenRawAsync(string pragmas, CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var command = connection.CreateCommand();
-            command.CommandText = _pragmas;
+            command.CommandText = pragmas;
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

@@ -35,6 +35,18 @@ public sealed class CrashAndResumeTests : IDisposable
         throw new InvalidOperationException("rein exited before starting the tool: " + await process.StandardError.ReadToEndAsync());
     }
 
+    /// <summary>Waits until the shell command has really started (tool_started is journaled just before it spawns).</summary>
+    private async Task WaitForCommandToRunAsync()
+    {
+        var marker = Path.Combine(_rein.Workspace, "runs.txt");
+        for (var i = 0; i < 600 && !File.Exists(marker); i++)
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(File.Exists(marker), "the shell command never started");
+    }
+
     private async Task<IReadOnlyList<JsonElement>> JournalAsync(string sessionId)
     {
         var show = await _rein.RunAsync("sessions", "show", sessionId, "--json");
@@ -48,6 +60,7 @@ public sealed class CrashAndResumeTests : IDisposable
         var script = _rein.WriteFile("slow.json", SlowScript);
         using var process = _rein.Start(["run", "--json", "--model", $"scripted:{script}", "go"]);
         var sessionId = await WaitForToolStartedAsync(process);
+        await WaitForCommandToRunAsync();
 
         // A second writer is refused while the first one is alive.
         var busy = await _rein.RunAsync("sessions", "resume", sessionId);
@@ -83,6 +96,7 @@ public sealed class CrashAndResumeTests : IDisposable
         var script = _rein.WriteFile("slow.json", SlowScript);
         using var process = _rein.Start(["run", "--json", "--model", $"scripted:{script}", "go"]);
         var sessionId = await WaitForToolStartedAsync(process);
+        await WaitForCommandToRunAsync();
 
         using (var kill = Process.Start("kill", $"-{signal} {process.Id}"))
         {

@@ -266,7 +266,7 @@ public sealed class AgentLoopTests
                 new ToolCallProposed("c1", "echo", args),
                 new ToolCallProposed("c2", "echo", args),
                 new ToolStarted("c1", "echo"),
-            ], _ct);
+            ], cancellationToken: _ct);
         }
 
         var seen = new List<IList<ChatMessage>>();
@@ -314,9 +314,9 @@ public sealed class AgentLoopTests
     {
         using var first = await StartAsync();
         using var second = await SessionWriter.OpenAsync(_store, "s1", _ct);
-        await first.AppendAsync(new UserMessage("from first"), _ct);
+        await first.AppendAsync(new UserMessage("from first"), cancellationToken: _ct);
 
-        await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await second.AppendAsync(new UserMessage("from second"), _ct));
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await second.AppendAsync(new UserMessage("from second"), cancellationToken: _ct));
         Assert.Equal(["session_started", "user_message"], (await JournalAsync()).Select(e => e.TypeName));
     }
 

@@ -29,7 +29,7 @@ public abstract class SessionStoreContractTests
 
     protected static async Task<ISessionStore> WithSessionAsync(ISessionStore store, string id)
     {
-        await store.AppendAsync(id, 0, [Started(id)], Ct);
+        await store.AppendAsync(id, 0, [Started(id)], cancellationToken: Ct);
         return store;
     }
 
@@ -57,7 +57,7 @@ public abstract class SessionStoreContractTests
             new SessionEnded(StopReason.MaxSteps),
         ];
 
-        var appended = await store.AppendAsync("s1", 0, events, Ct);
+        var appended = await store.AppendAsync("s1", 0, events, cancellationToken: Ct);
         var read = await store.ReadAsync("s1", cancellationToken: Ct);
 
         var declared = typeof(SessionEvent).GetCustomAttributes<JsonDerivedTypeAttribute>().Select(a => a.DerivedType);
@@ -75,7 +75,7 @@ public abstract class SessionStoreContractTests
     public async Task AppendAsync_SessionStartedWithoutAgent_RoundTripsNull()
     {
         var store = CreateStore();
-        await store.AppendAsync("s1", 0, [new SessionStarted("s1", "/w", "m")], Ct);
+        await store.AppendAsync("s1", 0, [new SessionStarted("s1", "/w", "m")], cancellationToken: Ct);
 
         var read = await store.ReadAsync("s1", cancellationToken: Ct);
 
@@ -86,9 +86,9 @@ public abstract class SessionStoreContractTests
     public async Task AppendAsync_SeveralCalls_AssignsConsecutiveSequencesAndStoreTime()
     {
         var store = CreateStore();
-        var first = await store.AppendAsync("s1", 0, [Started("s1"), new UserMessage("hi")], Ct);
+        var first = await store.AppendAsync("s1", 0, [Started("s1"), new UserMessage("hi")], cancellationToken: Ct);
         Time.Advance(TimeSpan.FromSeconds(5));
-        var second = await store.AppendAsync("s1", 2, [new SessionEnded(StopReason.Completed)], Ct);
+        var second = await store.AppendAsync("s1", 2, [new SessionEnded(StopReason.Completed)], cancellationToken: Ct);
 
         Assert.Equal([1L, 2L], first.Select(e => e.Sequence));
         Assert.Equal(3L, second.Single().Sequence);
@@ -104,7 +104,7 @@ public abstract class SessionStoreContractTests
     public async Task ReadAsync_AfterSequence_ReturnsOnlyLaterEvents()
     {
         var store = CreateStore();
-        await store.AppendAsync("s1", 0, [Started("s1"), new UserMessage("a"), new UserMessage("b")], Ct);
+        await store.AppendAsync("s1", 0, [Started("s1"), new UserMessage("a"), new UserMessage("b")], cancellationToken: Ct);
 
         var read = await store.ReadAsync("s1", afterSequence: 1, Ct);
 
@@ -127,8 +127,8 @@ public abstract class SessionStoreContractTests
     {
         var store = CreateStore();
 
-        await Assert.ThrowsAsync<SessionNotFoundException>(async () => await store.AppendAsync("s1", 0, [new UserMessage("hi")], Ct));
-        await Assert.ThrowsAsync<SessionNotFoundException>(async () => await store.AppendAsync("s1", 3, [Started("s1")], Ct));
+        await Assert.ThrowsAsync<SessionNotFoundException>(async () => await store.AppendAsync("s1", 0, [new UserMessage("hi")], cancellationToken: Ct));
+        await Assert.ThrowsAsync<SessionNotFoundException>(async () => await store.AppendAsync("s1", 3, [Started("s1")], cancellationToken: Ct));
         Assert.Null(await store.GetAsync("s1", Ct));
     }
 
@@ -136,9 +136,9 @@ public abstract class SessionStoreContractTests
     public async Task AppendAsync_StaleExpectedVersion_ThrowsConcurrencyConflict()
     {
         var store = await WithSessionAsync(CreateStore(), "s1");
-        await store.AppendAsync("s1", 1, [new UserMessage("a")], Ct);
+        await store.AppendAsync("s1", 1, [new UserMessage("a")], cancellationToken: Ct);
 
-        var e = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.AppendAsync("s1", 1, [new UserMessage("b")], Ct));
+        var e = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.AppendAsync("s1", 1, [new UserMessage("b")], cancellationToken: Ct));
 
         Assert.Equal(1, e.ExpectedVersion);
         Assert.Equal(2, e.ActualVersion);
@@ -150,7 +150,7 @@ public abstract class SessionStoreContractTests
     {
         var store = await WithSessionAsync(CreateStore(), "s1");
 
-        var e = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.AppendAsync("s1", 0, [Started("s1")], Ct));
+        var e = await Assert.ThrowsAsync<ConcurrencyConflictException>(async () => await store.AppendAsync("s1", 0, [Started("s1")], cancellationToken: Ct));
 
         Assert.Equal(1, e.ActualVersion);
     }
@@ -160,9 +160,9 @@ public abstract class SessionStoreContractTests
     {
         var store = await WithSessionAsync(CreateStore(), "s1");
 
-        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync("s1", 1, [Started("s1")], Ct));
-        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync("s2", 0, [Started("s2"), Started("s2")], Ct));
-        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync("s3", 0, [Started("other")], Ct));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync("s1", 1, [Started("s1")], cancellationToken: Ct));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync("s2", 0, [Started("s2"), Started("s2")], cancellationToken: Ct));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.AppendAsync("s3", 0, [Started("other")], cancellationToken: Ct));
         Assert.Equal(1, (await store.GetAsync("s1", Ct))!.Version);
         Assert.Null(await store.GetAsync("s2", Ct));
     }
@@ -177,7 +177,7 @@ public abstract class SessionStoreContractTests
         {
             try
             {
-                await s.AppendAsync("s1", 1, [new UserMessage($"{name}1"), new UserMessage($"{name}2"), new UserMessage($"{name}3")], Ct);
+                await s.AppendAsync("s1", 1, [new UserMessage($"{name}1"), new UserMessage($"{name}2"), new UserMessage($"{name}3")], cancellationToken: Ct);
                 return null;
             }
             catch (ConcurrencyConflictException e)
@@ -211,7 +211,7 @@ public abstract class SessionStoreContractTests
                     var version = (await mine.GetAsync("s1", Ct))!.Version;
                     try
                     {
-                        await mine.AppendAsync("s1", version, [new UserMessage($"{writer}:{i}:a"), new UserMessage($"{writer}:{i}:b")], Ct);
+                        await mine.AppendAsync("s1", version, [new UserMessage($"{writer}:{i}:a"), new UserMessage($"{writer}:{i}:b")], cancellationToken: Ct);
                         break;
                     }
                     catch (ConcurrencyConflictException)
@@ -241,12 +241,12 @@ public abstract class SessionStoreContractTests
     public async Task ListAsync_AfterVariousEvents_DerivesStatusTitleAndStopReason()
     {
         var store = CreateStore();
-        await store.AppendAsync("running", 0, [Started("running")], Ct);
-        await store.AppendAsync("suspended", 0, [Started("suspended"), new UserMessage("first"), new UserMessage("second"), new SessionSuspended(StopReason.Cancelled)], Ct);
-        await store.AppendAsync("completed", 0, [Started("completed"), new UserMessage(new string('x', 200)), new SessionEnded(StopReason.Completed)], Ct);
-        await store.AppendAsync("stopped", 0, [Started("stopped"), new UserMessage("  multi\n\n  line\ttitle "), new SessionEnded(StopReason.MaxSteps)], Ct);
-        await store.AppendAsync("again", 0, [Started("again"), new UserMessage("one"), new SessionEnded(StopReason.Completed)], Ct);
-        await store.AppendAsync("again", 3, [new UserMessage("two")], Ct);
+        await store.AppendAsync("running", 0, [Started("running")], cancellationToken: Ct);
+        await store.AppendAsync("suspended", 0, [Started("suspended"), new UserMessage("first"), new UserMessage("second"), new SessionSuspended(StopReason.Cancelled)], cancellationToken: Ct);
+        await store.AppendAsync("completed", 0, [Started("completed"), new UserMessage(new string('x', 200)), new SessionEnded(StopReason.Completed)], cancellationToken: Ct);
+        await store.AppendAsync("stopped", 0, [Started("stopped"), new UserMessage("  multi\n\n  line\ttitle "), new SessionEnded(StopReason.MaxSteps)], cancellationToken: Ct);
+        await store.AppendAsync("again", 0, [Started("again"), new UserMessage("one"), new SessionEnded(StopReason.Completed)], cancellationToken: Ct);
+        await store.AppendAsync("again", 3, [new UserMessage("two")], cancellationToken: Ct);
 
         var byId = (await store.ListAsync(cancellationToken: Ct)).ToDictionary(s => s.Id);
 
@@ -279,7 +279,7 @@ public abstract class SessionStoreContractTests
             Time.Advance(TimeSpan.FromSeconds(1));
         }
 
-        await store.AppendAsync("a", 1, [new UserMessage("bump")], Ct);
+        await store.AppendAsync("a", 1, [new UserMessage("bump")], cancellationToken: Ct);
 
         Assert.Equal(["a", "c", "b"], (await store.ListAsync(cancellationToken: Ct)).Select(s => s.Id));
         Assert.Equal(["a", "c"], (await store.ListAsync(2, Ct)).Select(s => s.Id));

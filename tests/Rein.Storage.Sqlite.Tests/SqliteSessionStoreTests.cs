@@ -69,7 +69,7 @@ public sealed class SqliteSessionStoreTests : SessionStoreContractTests, IDispos
     public async Task Events_AsStored_AreSnakeCaseJsonWithTypeDiscriminator()
     {
         var store = CreateStore();
-        await store.AppendAsync("s1", 0, [Started("s1"), new ToolCompleted("c1", "shell", ToolOutcome.Interrupted, "", OriginalLength: 7)], Ct);
+        await store.AppendAsync("s1", 0, [Started("s1"), new ToolCompleted("c1", "shell", ToolOutcome.Interrupted, "", OriginalLength: 7)], cancellationToken: Ct);
 
         await using var connection = await OpenRawAsync(DatabasePath);
         Assert.Equal("tool_completed", await ScalarAsync<string>(connection, "SELECT type FROM events WHERE seq = 2;"));
@@ -86,7 +86,7 @@ public sealed class SqliteSessionStoreTests : SessionStoreContractTests, IDispos
     public async Task Store_DisposedAndReopened_KeepsJournal()
     {
         var first = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = DatabasePath, TimeProvider = Time });
-        var appended = await first.AppendAsync("s1", 0, [Started("s1"), new UserMessage("remember me")], Ct);
+        var appended = await first.AppendAsync("s1", 0, [Started("s1"), new UserMessage("remember me")], cancellationToken: Ct);
         first.Dispose();
 
         var reopened = CreateStore();

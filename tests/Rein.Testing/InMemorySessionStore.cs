@@ -17,7 +17,7 @@ public sealed class InMemorySessionStore(TimeProvider? timeProvider = null) : IS
     /// <summary>Called before each append commits; throw from it to simulate a failing disk.</summary>
     public Action<string, IReadOnlyList<SessionEvent>>? OnAppend { get; set; }
 
-    public ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, AppendDurability durability = AppendDurability.Flushed, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {

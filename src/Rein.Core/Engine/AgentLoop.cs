@@ -144,7 +144,9 @@ public sealed partial class AgentLoop
                     return await EndAsync(session, StopReason.ModelError, error).ConfigureAwait(false);
                 }
 
-                await session.AppendAsync(called, CancellationToken.None).ConfigureAwait(false);
+                // The answer becomes durable in one commit with what follows from it: the end of the
+                // run, or the proposed calls and the first ToolStarted (nothing runs before that commit).
+                session.Stage(called);
                 if (called.ToolCalls.Count == 0)
                 {
                     return await EndAsync(session, StopReason.Completed, null).ConfigureAwait(false);
@@ -155,6 +157,7 @@ public sealed partial class AgentLoop
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            await session.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             await InterruptPendingAsync(session, "The tool call was cancelled by the user before it finished.").ConfigureAwait(false);
             await session.AppendAsync(new SessionSuspended(StopReason.Cancelled), CancellationToken.None).ConfigureAwait(false);
             return (StopReason.Cancelled, $"Session suspended. Resume it with: rein sessions resume {session.SessionId}");
@@ -190,7 +193,7 @@ public sealed partial class AgentLoop
                 : "This tool call never ran (the session stopped before it started). It was not run; call it again if it is still needed."))).ToList();
         if (events.Count > 0)
         {
-            await session.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
+            await session.AppendAsync(events, AppendDurability.Flushed, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -258,9 +261,10 @@ public sealed partial class AgentLoop
 
     private async Task RunToolCallsAsync(SessionWriter session, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
-        await session.AppendAsync(
-            [.. calls.Select(c => (SessionEvent)new ToolCallProposed(c.Id, c.Name, c.Arguments))],
-            CancellationToken.None).ConfigureAwait(false);
+        foreach (var call in calls)
+        {
+            session.Stage(new ToolCallProposed(call.Id, call.Name, call.Arguments));
+        }
 
         using var gate = new SemaphoreSlim(_options.MaxParallelToolCalls);
         var tasks = calls.Select(async call =>
@@ -306,8 +310,10 @@ public sealed partial class AgentLoop
         }
 
         var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
+        // Nothing has acted on this result yet: if a power loss drops it, resume reports the call as interrupted.
         await session.AppendAsync(
             new ToolCompleted(request.Id, request.Name, result.IsError ? ToolOutcome.Error : ToolOutcome.Success, result.Content, elapsed, result.Truncated, result.OriginalLength),
+            AppendDurability.Written,
             CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -13,12 +13,13 @@ public interface ISessionStore
     /// <summary>Appends events to a session's journal.</summary>
     /// <param name="sessionId">The session. A journal is created by appending a <see cref="SessionStarted"/> at version 0.</param>
     /// <param name="expectedVersion">The sequence number of the last event the caller has seen (0 for a new session).</param>
-    /// <param name="events">The events to append, in order.</param>
+    /// <param name="events">The events to append, in order. <see cref="SessionStarted"/> may only be the first event of a journal and must name <paramref name="sessionId"/>.</param>
+    /// <param name="durability">How durable the events must be when the call returns.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The recorded events, with their sequence numbers and timestamps.</returns>
     /// <exception cref="ConcurrencyConflictException">Another writer appended since <paramref name="expectedVersion"/>.</exception>
     /// <exception cref="SessionNotFoundException">The session does not exist and the first event is not <see cref="SessionStarted"/>.</exception>
-    ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken = default);
+    ValueTask<IReadOnlyList<RecordedEvent>> AppendAsync(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, AppendDurability durability = AppendDurability.Flushed, CancellationToken cancellationToken = default);
 
     /// <summary>Reads a session's journal.</summary>
     /// <param name="sessionId">The session.</param>
@@ -47,6 +48,20 @@ public interface ISessionStore
     /// <returns>A handle that releases the lease when disposed.</returns>
     /// <exception cref="SessionBusyException">A live writer already holds the lease.</exception>
     ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>How durable an append must be when it returns.</summary>
+public enum AppendDurability
+{
+    /// <summary>On stable storage: survives a power loss. Required before the harness acts on the world (a tool runs).</summary>
+    Flushed,
+
+    /// <summary>
+    /// Handed to the operating system: survives the process being killed; a power loss may drop the
+    /// newest such appends, never corrupting the journal. For facts that cost nothing to lose, e.g. a
+    /// result after which nothing has acted yet (a lost result resumes as an interrupted call).
+    /// </summary>
+    Written,
 }
 
 /// <summary>What a session looks like in a listing.</summary>

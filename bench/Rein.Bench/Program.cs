@@ -1,0 +1,26 @@
+using Rein.Bench;
+
+// Usage: dotnet run -c Release --project bench/Rein.Bench -- [steps|journal|e2e] [options]
+var command = args.Length > 0 ? args[0] : "all";
+var rest = args.Skip(1).ToArray();
+switch (command)
+{
+    case "steps":
+        await StepOverheadBenchmark.RunAsync(rest);
+        break;
+    case "journal":
+        await JournalAppendBenchmark.RunAsync(rest);
+        break;
+    case "e2e":
+        await EndToEndBenchmark.RunAsync(rest);
+        break;
+    case "all":
+        await StepOverheadBenchmark.RunAsync(rest);
+        await JournalAppendBenchmark.RunAsync(rest);
+        break;
+    default:
+        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|e2e|all] [--rein PATH] [--runs N]");
+        return 2;
+}
+
+return 0;
