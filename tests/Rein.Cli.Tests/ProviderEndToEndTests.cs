@@ -101,6 +101,22 @@ public sealed class ProviderEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_Ollama_RunsShellCallThroughChatApi()
+    {
+        await using var server = await FakeOllamaServer.StartAsync(_ct);
+        server.Enqueue(ShellThenAnswer);
+        _rein.Environment["OLLAMA_HOST"] = server.BaseUrl;
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "ollama:qwen3", "write hello");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("hello\n", await File.ReadAllTextAsync(Path.Combine(_rein.Workspace, "out.txt"), _ct));
+        Assert.Equal(2, server.Requests.Count);
+        Assert.EndsWith("/api/chat", server.Requests[0].Path, StringComparison.Ordinal);
+        Assert.Equal("qwen3", server.Requests[0].Json.GetProperty("model").GetString());
+    }
+
+    [Fact]
     public async Task Run_RateLimitedThenOk_RetriesAndCompletes()
     {
         await using var server = await FakeOpenAIServer.StartAsync(_ct);

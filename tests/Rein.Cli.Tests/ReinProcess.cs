@@ -38,7 +38,9 @@ internal sealed class ReinProcess : IDisposable
 
     public Process Start(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // REIN_TEST_EXECUTABLE runs the suite against a published binary (e.g. the native AOT build).
+        var executable = System.Environment.GetEnvironmentVariable("REIN_TEST_EXECUTABLE");
+        var info = new ProcessStartInfo(executable is { Length: > 0 } ? executable : "dotnet")
         {
             WorkingDirectory = workingDirectory ?? Workspace,
             RedirectStandardInput = true,
@@ -48,8 +50,11 @@ internal sealed class ReinProcess : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(ReinDll);
+        if (executable is not { Length: > 0 })
+        {
+            info.ArgumentList.Add("exec");
+            info.ArgumentList.Add(ReinDll);
+        }
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rein.Engine;
 using Rein.Journal;
@@ -50,7 +49,12 @@ internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
             ["text"] = state.LastAssistantText,
             ["steps"] = state.Steps,
             ["tool_calls"] = state.ToolCalls,
-            ["usage"] = JsonSerializer.SerializeToNode(state.Usage, JournalJson.Options),
+            ["usage"] = new JsonObject
+            {
+                ["input_tokens"] = state.Usage.InputTokens,
+                ["output_tokens"] = state.Usage.OutputTokens,
+                ["cached_input_tokens"] = state.Usage.CachedInputTokens,
+            },
         };
         output.WriteLine(result.ToJsonString(JournalJson.Options));
         output.Flush();

@@ -9,7 +9,7 @@ namespace Rein.Journal;
 /// <remarks>snake_case property names, a <c>type</c> discriminator first, nulls omitted, enums as snake_case strings.</remarks>
 public static class JournalJson
 {
-    /// <summary>Gets the serializer options for journal events (and any other type, by reflection). Read-only.</summary>
+    /// <summary>Gets the serializer options for journal events, <see cref="TokenUsage"/> and JSON nodes. Read-only; trim- and AOT-safe.</summary>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>Serializes an event.</summary>
@@ -32,7 +32,7 @@ public static class JournalJson
         {
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             AllowOutOfOrderMetadataProperties = true,
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(JournalJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+            TypeInfoResolver = JournalJsonContext.Default,
         };
         options.MakeReadOnly();
         return options;
@@ -45,4 +45,6 @@ public static class JournalJson
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(SessionEvent))]
 [JsonSerializable(typeof(TokenUsage))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
 internal sealed partial class JournalJsonContext : JsonSerializerContext;

@@ -283,9 +283,11 @@ public sealed record ScriptedTurn(string? Text, IReadOnlyList<ModelToolCall> Too
             }
         }
 
-        JsonElement? arguments = call.TryGetProperty("arguments", out var a) ? a.Clone() : JsonSerializer.SerializeToElement(new Dictionary<string, object>());
+        JsonElement? arguments = call.TryGetProperty("arguments", out var a) ? a.Clone() : EmptyObject;
         return new ModelToolCall(id, name.GetString()!, arguments);
     }
+
+    private static JsonElement EmptyObject { get; } = JsonDocument.Parse("{}").RootElement.Clone();
 
     private static long ReadLong(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var v) && v.TryGetInt64(out var n) ? n : 0;

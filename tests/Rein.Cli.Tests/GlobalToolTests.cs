@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using Rein.Testing;
+
+namespace Rein.Cli.Tests;
+
+/// <summary>The CLI packs as a .NET tool that installs from a local feed and runs as <c>rein</c>.</summary>
+[Trait("Category", "e2e")]
+[Trait("Category", "slow")]
+public sealed class GlobalToolTests
+{
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Rein.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Rein.slnx not found above the test output folder.");
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string workingDirectory, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Pack_InstallFromLocalFeed_RunsAsRein()
+    {
+        using var temp = new TempDirectory("rein-tool");
+        var feed = temp.Combine("feed");
+        var tools = temp.Combine("tools");
+        temp.Write("nuget.config", $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+
+        var pack = await RunAsync("dotnet", RepositoryRoot(), "pack", "src/Rein.Cli", "-c", "Release", "-o", feed);
+        Assert.True(pack.ExitCode == 0, pack.Output);
+        Assert.Single(Directory.GetFiles(feed, "rein.*.nupkg"));
+
+        var install = await RunAsync("dotnet", temp.Path, "tool", "install", "rein", "--tool-path", tools, "--configfile", temp.Combine("nuget.config"));
+        Assert.True(install.ExitCode == 0, install.Output);
+
+        var help = await RunAsync(Path.Combine(tools, "rein"), temp.Path, "--help");
+        Assert.True(help.ExitCode == 0, help.Output);
+        Assert.Contains("rein", help.Output, StringComparison.Ordinal);
+        Assert.Contains("sessions", help.Output, StringComparison.Ordinal);
+    }
+}
