@@ -9,8 +9,10 @@ namespace Rein.Storage.Sqlite;
 /// <summary>The default, embedded <see cref="ISessionStore"/>: one SQLite file in WAL mode.</summary>
 /// <remarks>
 /// <para>
-/// Safe for concurrent use: every operation opens its own pooled connection. Appends run in one
-/// <c>BEGIN IMMEDIATE</c> transaction with <c>synchronous=FULL</c>, so they are durable when the call returns.
+/// Safe for concurrent use: reads open pooled connections; appends share one writer connection, one at a
+/// time, each in one <c>BEGIN IMMEDIATE</c> transaction. A <see cref="AppendDurability.Flushed"/> append commits with
+/// <c>synchronous=FULL</c> (on stable storage when the call returns); <see cref="AppendDurability.Written"/> with
+/// <c>synchronous=NORMAL</c> (survives the process being killed).
 /// Several stores, in one process or many, may share a file.
 /// </para>
 /// <para>
@@ -25,7 +27,8 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     private readonly SqliteDatabase _database;
     private readonly string _connectionString;
     private readonly string _pragmas;
-    private readonly string _pragmasWritten;
+    private SqliteConnection? _writer;
+    private string? _writerSynchronous;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _leaseTtl;
 
@@ -67,7 +70,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         _pragmas = string.Create(
             CultureInfo.InvariantCulture,
             $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
-        _pragmasWritten = _pragmas.Replace("synchronous=FULL", "synchronous=NORMAL", StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -118,20 +120,39 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             }
         }
 
-        // In WAL mode, FULL syncs the log on commit; NORMAL leaves it to the next checkpoint (process-crash safe).
         await _database.EnsureMigratedAsync(OpenRawAsync, cancellationToken).ConfigureAwait(false);
-        var connection = await OpenRawAsync(durability == AppendDurability.Flushed ? _pragmas : _pragmasWritten, cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            // Appends reuse one open connection: a step appends several times, and opening and
+            // configuring a connection costs as much as the insert itself.
+            if (_writer is null)
             {
-                return await AppendCoreAsync(connection, sessionId, expectedVersion, events, cancellationToken).ConfigureAwait(false);
+                _writer = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+                _writerSynchronous = "FULL"; // set by the connection pragmas
             }
-            finally
+
+            // In WAL mode, FULL syncs the log on commit; NORMAL leaves it to the next checkpoint (process-crash safe).
+            var synchronous = durability == AppendDurability.Flushed ? "FULL" : "NORMAL";
+            if (synchronous != _writerSynchronous)
             {
-                _database.WriteGate.Release();
+                using var pragma = _writer.CreateCommand();
+                pragma.CommandText = $"PRAGMA synchronous={synchronous};";
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                _writerSynchronous = synchronous;
             }
+
+            return await AppendCoreAsync(_writer, sessionId, expectedVersion, events, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (ConcurrencyConflictException or SessionNotFoundException or ArgumentException or OperationCanceledException))
+        {
+            // An I/O or database error may leave the connection unusable; the next append opens a fresh one.
+            await ResetWriterAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            _database.WriteGate.Release();
         }
     }
 
@@ -261,6 +282,8 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     /// <summary>Returns this store's pooled connections; the file stays as it is.</summary>
     public void Dispose()
     {
+        _writer?.Dispose();
+        _writer = null;
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }
@@ -330,6 +353,16 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     }
 
     private ValueTask<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) => OpenRawAsync(_pragmas, cancellationToken);
+
+    private async ValueTask ResetWriterAsync()
+    {
+        if (_writer is { } writer)
+        {
+            _writer = null;
+            _writerSynchronous = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     private async ValueTask<SqliteConnection> OpenRawAsync(string pragmas, CancellationToken cancellationToken)
     {

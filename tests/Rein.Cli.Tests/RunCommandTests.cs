@@ -56,6 +56,28 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ReplayOfEarlierSession_MakesTheSameCallsThenStopsWhenRecordingEnds()
+    {
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"write_file","arguments":{"path":"a.txt","content":"x"}}]},{"text":"done"}]}""");
+        var original = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write a.txt");
+        var sessionId = original.JsonLines()[^1].GetProperty("session_id").GetString()!;
+        File.Delete(Path.Combine(_rein.Workspace, "a.txt"));
+
+        var replay = await _rein.RunAsync("run", "--json", "--model", $"replay:{sessionId}", "write a.txt");
+
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.Equal("x", File.ReadAllText(Path.Combine(_rein.Workspace, "a.txt")));
+        static IEnumerable<string> Calls(ReinProcess.Result r) => r.JsonLines()
+            .Where(l => l.GetProperty("type").GetString() == "tool_call_proposed")
+            .Select(l => l.GetProperty("name").GetString() + l.GetProperty("arguments").GetRawText());
+        Assert.Equal(Calls(original), Calls(replay));
+
+        var again = await _rein.RunWithInputAsync(null, "sessions", "resume", replay.JsonLines()[^1].GetProperty("session_id").GetString()!, "--json", "one more thing");
+        Assert.Equal(4, again.ExitCode);
+        Assert.Equal("replay_exhausted", again.JsonLines()[^1].GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task Run_FlagsBeatEnvironmentBeatProjectSettingsBeatUserSettings()
     {
         var userScript = Script("""{"turns":[{"text":"from user settings"}]}""");

@@ -21,15 +21,18 @@ public sealed class ScriptedChatClient : IChatClient
 {
     private readonly IReadOnlyList<ScriptedTurn> _turns;
     private readonly string _name;
+    private readonly string _exhaustedReason;
 
     /// <summary>Creates a client that plays the given turns.</summary>
     /// <param name="turns">The turns, in order.</param>
     /// <param name="name">A name for the script, used in messages and as the model id.</param>
-    public ScriptedChatClient(IReadOnlyList<ScriptedTurn> turns, string name = "scripted")
+    /// <param name="exhaustedReason">The stop reason when the turns run out. Default: <see cref="StopReason.ScriptExhausted"/>.</param>
+    public ScriptedChatClient(IReadOnlyList<ScriptedTurn> turns, string name = "scripted", string exhaustedReason = StopReason.ScriptExhausted)
     {
         ArgumentNullException.ThrowIfNull(turns);
         _turns = turns;
         _name = name;
+        _exhaustedReason = exhaustedReason;
     }
 
     /// <summary>Gets the turns.</summary>
@@ -95,7 +98,7 @@ public sealed class ScriptedChatClient : IChatClient
         var index = messages.Count(m => m.Role == ChatRole.Assistant);
         return index < _turns.Count
             ? _turns[index]
-            : throw new ModelExhaustedException(StopReason.ScriptExhausted, $"The script {_name} has no turn {index + 1} (it has {_turns.Count}).");
+            : throw new ModelExhaustedException(_exhaustedReason, $"{_name} has no turn {index + 1} (it has {_turns.Count}).");
     }
 }
 
