@@ -24,8 +24,24 @@ internal sealed class AgentHost : IDisposable
 
     public ISessionStore Store { get; }
 
-    public static AgentHost Open(ResolvedSettings settings) =>
-        new(settings, new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath }));
+    public static AgentHost Open(ResolvedSettings settings)
+    {
+        var store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
+
+        // Opening the database (native library, schema check, WAL) takes tens of milliseconds; do it
+        // while the model client and tools are being set up. Failures surface on the first real use.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await store.ListAsync(1);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+            }
+        });
+        return new(settings, store);
+    }
 
     /// <summary>The model specification from the settings.</summary>
     /// <exception cref="SettingsException">No model is configured.</exception>

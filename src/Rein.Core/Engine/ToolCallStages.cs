@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using Json.Schema;
 using Rein.Tools;
 
 namespace Rein.Engine;
@@ -20,7 +18,7 @@ public static class ToolCallStages
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(availableTools);
-        var schemas = new ConcurrentDictionary<string, JsonSchema>(StringComparer.Ordinal);
+        var validator = new ArgumentValidator();
         return builder.Use(next => (call, cancellationToken) =>
         {
             if (call.Tool is null)
@@ -37,8 +35,7 @@ public static class ToolCallStages
             }
 
             var definition = call.Tool.Definition;
-            var schema = schemas.GetOrAdd(definition.Name, _ => JsonSchema.FromText(definition.ParametersSchema.GetRawText()));
-            var problems = Validate(schema, call.Request.Arguments.Value);
+            var problems = validator.Validate(definition.Name, definition.ParametersSchema, call.Request.Arguments.Value);
             return problems.Count == 0
                 ? next(call, cancellationToken)
                 : ValueTask.FromResult(ToolResult.Error(
@@ -79,36 +76,5 @@ public static class ToolCallStages
             Truncated = true,
             OriginalLength = result.OriginalLength > 0 ? result.OriginalLength : content.Length,
         };
-    }
-
-    private static List<string> Validate(JsonSchema schema, JsonElement arguments)
-    {
-        var results = schema.Evaluate(arguments, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        var problems = new List<string>();
-        if (results.IsValid)
-        {
-            return problems;
-        }
-
-        foreach (var detail in results.Details ?? [])
-        {
-            if (detail.Errors is null)
-            {
-                continue;
-            }
-
-            foreach (var error in detail.Errors)
-            {
-                var where = detail.InstanceLocation.ToString();
-                problems.Add(where is "" or "#" or "/" ? error.Value : $"{where.TrimStart('#')}: {error.Value}");
-            }
-        }
-
-        if (problems.Count == 0)
-        {
-            problems.Add("the arguments do not match the tool's parameter schema");
-        }
-
-        return [.. problems.Distinct(StringComparer.Ordinal)];
     }
 }
