@@ -25,17 +25,23 @@ internal static class StepOverheadBenchmark
         try
         {
             using var sqlite = new SqliteSessionStore(Path.Combine(dir, "bench.db"));
-            foreach (var (name, store) in new (string, ISessionStore)[] { ("durable SQLite journal", sqlite), ("in-memory journal", new InMemorySessionStore()) })
+            var cases = new (string, ISessionStore, bool)[]
             {
-                await MeasureAsync(store, 200, dir); // warm-up: JIT, SQLite, schema
+                ("durable SQLite journal, read-only no-op tool", sqlite, true),
+                ("durable SQLite journal, mutating no-op tool", sqlite, false),
+                ("in-memory journal, read-only no-op tool", new InMemorySessionStore(), true),
+            };
+            foreach (var (name, store, readOnly) in cases)
+            {
+                await MeasureAsync(store, 200, dir, readOnly); // warm-up: JIT, SQLite, schema
                 var perStep = new List<double>();
                 for (var i = 0; i < sessions; i++)
                 {
-                    perStep.AddRange(await MeasureAsync(store, steps, dir));
+                    perStep.AddRange(await MeasureAsync(store, steps, dir, readOnly));
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"step overhead ({name}, {sessions} sessions x {steps} steps, no-op tool, zero-latency model): median {Stats.Percentile(perStep, 50):0.000} ms, p90 {Stats.Percentile(perStep, 90):0.000} ms, p99 {Stats.Percentile(perStep, 99):0.000} ms"));
+                    $"step overhead ({name}, {sessions} sessions x {steps} steps, zero-latency model): median {Stats.Percentile(perStep, 50):0.000} ms, p90 {Stats.Percentile(perStep, 90):0.000} ms, p99 {Stats.Percentile(perStep, 99):0.000} ms"));
             }
         }
         finally
@@ -44,7 +50,7 @@ internal static class StepOverheadBenchmark
         }
     }
 
-    private static async Task<List<double>> MeasureAsync(ISessionStore store, int steps, string workspace)
+    private static async Task<List<double>> MeasureAsync(ISessionStore store, int steps, string workspace, bool readOnly)
     {
         var script = new StringBuilder("{\"turns\":[");
         for (var i = 0; i < steps; i++)
@@ -54,7 +60,7 @@ internal static class StepOverheadBenchmark
 
         script.Append("{\"text\":\"done\"}]}");
         using var model = new ScriptedChatClient(ScriptedTurn.ParseScript(script.ToString()));
-        var loop = new AgentLoop(model, new ToolSet([new NoopTool()]), new AppendOnlyContextBuilder("bench"), new AgentLoopOptions { MaxSteps = steps + 10 });
+        var loop = new AgentLoop(model, new ToolSet([new NoopTool(readOnly)]), new AppendOnlyContextBuilder("bench"), new AgentLoopOptions { MaxSteps = steps + 10 });
         using var session = await SessionWriter.StartAsync(store, new SessionStarted(Guid.NewGuid().ToString("N"), workspace, "scripted:bench"));
         var perStep = new List<double>(steps);
         long last = 0;
@@ -75,9 +81,9 @@ internal static class StepOverheadBenchmark
         return perStep;
     }
 
-    private sealed class NoopTool : ITool
+    private sealed class NoopTool(bool readOnly) : ITool
     {
-        public ToolDefinition Definition { get; } = new("noop", "Does nothing.", JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement, ReadOnly: true);
+        public ToolDefinition Definition { get; } = new("noop", "Does nothing.", JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement, ReadOnly: readOnly);
 
         public ValueTask<ToolResult> InvokeAsync(ToolInvocation invocation, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult(ToolResult.Ok("ok"));

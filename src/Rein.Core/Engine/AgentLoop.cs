@@ -319,7 +319,11 @@ public sealed partial class AgentLoop
 
     private static async ValueTask<ToolResult> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)
     {
-        await call.Session.AppendAsync(new ToolStarted(call.Request.Id, call.Request.Name), CancellationToken.None).ConfigureAwait(false);
+        // Before a tool that may change the world runs, its start must survive even a power loss, so a
+        // resumed session never runs it twice unknowingly. Re-running a read-only tool is harmless, so
+        // its start only needs to survive the process being killed.
+        var durability = call.Tool!.Definition.ReadOnly ? AppendDurability.Written : AppendDurability.Flushed;
+        await call.Session.AppendAsync(new ToolStarted(call.Request.Id, call.Request.Name), durability, CancellationToken.None).ConfigureAwait(false);
         var invocation = new ToolInvocation(call.Request.Id, call.Arguments, call.Context);
         return await call.Tool!.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
