@@ -22,4 +22,8 @@ var root = new RootCommand($"""
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+var parse = root.Parse(args);
+var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+// A command line that does not parse (unknown command or option, missing argument) is a usage error.
+return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;

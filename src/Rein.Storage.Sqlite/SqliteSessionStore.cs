@@ -205,7 +205,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         await using (connection.ConfigureAwait(false))
         {
             using var command = connection.CreateCommand();
-            command.CommandText = $"{SummaryColumns} ORDER BY updated_at DESC, started_at DESC, id LIMIT $limit;";
+            command.CommandText = $"{SummaryColumns} ORDER BY s.updated_at DESC, s.started_at DESC, s.id LIMIT $limit;";
             command.Parameters.AddWithValue("$limit", limit);
             return await ReadSummariesAsync(command, cancellationToken).ConfigureAwait(false);
         }
@@ -220,7 +220,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         {
             using var command = connection.CreateCommand();
             command.Parameters.AddWithValue("$id", sessionId);
-            command.CommandText = $"{SummaryColumns} WHERE id = $id;";
+            command.CommandText = $"{SummaryColumns} WHERE s.id = $id;";
             var exact = await ReadSummariesAsync(command, cancellationToken).ConfigureAwait(false);
             if (exact.Count == 1)
             {
@@ -228,7 +228,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             }
 
             // substr, not LIKE: ids compare case-sensitively and may contain % or _.
-            command.CommandText = $"{SummaryColumns} WHERE substr(id, 1, length($id)) = $id ORDER BY id LIMIT 10;";
+            command.CommandText = $"{SummaryColumns} WHERE substr(s.id, 1, length($id)) = $id ORDER BY s.id LIMIT 10;";
             var matches = await ReadSummariesAsync(command, cancellationToken).ConfigureAwait(false);
             return matches.Count switch
             {
@@ -326,9 +326,26 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     }
 
     private const string SummaryColumns =
-        "SELECT id, status, workspace, model, title, started_at, updated_at, version, stop_reason FROM sessions";
+        "SELECT s.id, s.status, s.workspace, s.model, s.title, s.started_at, s.updated_at, s.version, s.stop_reason, " +
+        "w.pid, w.host, w.process_started_at, w.heartbeat_at FROM sessions s LEFT JOIN session_writers w ON w.session_id = s.id";
 
-    private static async ValueTask<List<SessionSummary>> ReadSummariesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    /// <summary>Whether a writer lease row (read at <paramref name="offset"/>) belongs to a live writer.</summary>
+    private bool HasLiveWriter(SqliteDataReader reader, int offset)
+    {
+        if (reader.IsDBNull(offset))
+        {
+            return false;
+        }
+
+        var pid = reader.GetInt32(offset);
+        var host = reader.GetString(offset + 1);
+        DateTimeOffset? processStartedAt = reader.IsDBNull(offset + 2) ? null : SqliteTime.Parse(reader.GetString(offset + 2));
+        var stale = _timeProvider.GetUtcNow() - SqliteTime.Parse(reader.GetString(offset + 3)) > _leaseTtl;
+        var dead = string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase) && !ProcessLiveness.IsAlive(pid, processStartedAt);
+        return !stale && !dead;
+    }
+
+    private async ValueTask<List<SessionSummary>> ReadSummariesAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
         var result = new List<SessionSummary>();
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -336,9 +353,16 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
+                var status = reader.GetString(1);
+                if (status == SessionStatus.Running && !HasLiveWriter(reader, 9))
+                {
+                    // Its journal says running, but no process is running it: it crashed or was killed.
+                    status = SessionStatus.Interrupted;
+                }
+
                 result.Add(new SessionSummary(
                     Id: reader.GetString(0),
-                    Status: reader.GetString(1),
+                    Status: status,
                     Workspace: reader.GetString(2),
                     Model: reader.GetString(3),
                     Title: reader.IsDBNull(4) ? null : reader.GetString(4),

@@ -69,6 +69,8 @@ public sealed class CrashAndResumeTests : IDisposable
 
         process.Kill();
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var listed = (await _rein.RunAsync("sessions", "list", "--json")).JsonLines();
+        Assert.Equal("interrupted", Assert.Single(listed).GetProperty("status").GetString());
         var beforeResume = await JournalAsync(sessionId);
         Assert.Equal("tool_started", beforeResume[^1].GetProperty("type").GetString());
 

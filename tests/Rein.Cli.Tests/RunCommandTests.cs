@@ -167,6 +167,18 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("Options:", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("no-such-command")]
+    [InlineData("run", "--no-such-option", "x")]
+    [InlineData("sessions", "show")]
+    public async Task BadCommandLine_ExitsTwoWithError(params string[] args)
+    {
+        var result = await _rein.RunAsync(args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.False(string.IsNullOrWhiteSpace(result.Stderr), "the parse error is explained on stderr");
+    }
+
     [Fact]
     public async Task Sessions_ShowUnknownId_ExitsFive()
     {

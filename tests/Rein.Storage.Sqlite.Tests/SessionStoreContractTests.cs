@@ -238,6 +238,24 @@ public abstract class SessionStoreContractTests
     }
 
     [Fact]
+    public async Task GetAsync_RunningJournalWithoutLiveWriter_IsReportedInterrupted()
+    {
+        var store = CreateStore();
+        await store.AppendAsync("crashed", 0, [Started("crashed"), new UserMessage("go")], cancellationToken: Ct);
+        await store.AppendAsync("dead", 0, [Started("dead"), new UserMessage("go")], cancellationToken: Ct);
+        await PlantWriterAsync("dead", FindUnusedPid(), Environment.MachineName, null, Time.GetUtcNow());
+        await store.AppendAsync("live", 0, [Started("live"), new UserMessage("go")], cancellationToken: Ct);
+        await using var lease = await store.AcquireWriterAsync("live", Ct);
+
+        Assert.Equal(SessionStatus.Interrupted, (await store.GetAsync("crashed", Ct))!.Status);
+        Assert.Equal(SessionStatus.Interrupted, (await store.GetAsync("dead", Ct))!.Status);
+        Assert.Equal(SessionStatus.Running, (await store.GetAsync("live", Ct))!.Status);
+        var listed = (await store.ListAsync(cancellationToken: Ct)).ToDictionary(s => s.Id, s => s.Status);
+        Assert.Equal(SessionStatus.Interrupted, listed["crashed"]);
+        Assert.Equal(SessionStatus.Running, listed["live"]);
+    }
+
+    [Fact]
     public async Task ListAsync_AfterVariousEvents_DerivesStatusTitleAndStopReason()
     {
         var store = CreateStore();
@@ -247,6 +265,8 @@ public abstract class SessionStoreContractTests
         await store.AppendAsync("stopped", 0, [Started("stopped"), new UserMessage("  multi\n\n  line\ttitle "), new SessionEnded(StopReason.MaxSteps)], cancellationToken: Ct);
         await store.AppendAsync("again", 0, [Started("again"), new UserMessage("one"), new SessionEnded(StopReason.Completed)], cancellationToken: Ct);
         await store.AppendAsync("again", 3, [new UserMessage("two")], cancellationToken: Ct);
+        await using var runningWriter = await store.AcquireWriterAsync("running", Ct);
+        await using var againWriter = await store.AcquireWriterAsync("again", Ct);
 
         var byId = (await store.ListAsync(cancellationToken: Ct)).ToDictionary(s => s.Id);
 

@@ -149,6 +149,7 @@ internal static class SessionsCommand
         SessionStatus.Completed => "[green]completed[/]",
         SessionStatus.Running => "[blue]running[/]",
         SessionStatus.Suspended => "[yellow]suspended[/]",
+        SessionStatus.Interrupted => "[yellow]interrupted[/]",
         _ => $"[red]{Markup.Escape(status)}[/]",
     };
 

@@ -176,7 +176,7 @@ public sealed partial class AgentLoop
             await InterruptPendingAsync(session, null).ConfigureAwait(false);
         }
 
-        if (pending > 0 || (resuming && session.State.Status != SessionStatus.Running))
+        if (pending > 0 || resuming)
         {
             await session.AppendAsync(new SessionResumed(pending), CancellationToken.None).ConfigureAwait(false);
         }

@@ -66,7 +66,7 @@ public enum AppendDurability
 
 /// <summary>What a session looks like in a listing.</summary>
 /// <param name="Id">The session identifier.</param>
-/// <param name="Status">The session status (see <see cref="SessionStatus"/>).</param>
+/// <param name="Status">The session status (see <see cref="SessionStatus"/>); <see cref="SessionStatus.Interrupted"/> when the journal says running but no live writer holds the session.</param>
 /// <param name="Workspace">The workspace path.</param>
 /// <param name="Model">The model specification.</param>
 /// <param name="Title">The first user message, shortened.</param>

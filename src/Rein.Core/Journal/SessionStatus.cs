@@ -3,8 +3,14 @@ namespace Rein.Journal;
 /// <summary>Stable snake_case session statuses, derived from the last status-changing event.</summary>
 public static class SessionStatus
 {
-    /// <summary>The agent is (or was, until a crash) working.</summary>
+    /// <summary>The agent is working (a live writer holds the session).</summary>
     public const string Running = "running";
+
+    /// <summary>
+    /// The journal says running but no live process holds the session's writer lease: it crashed or was
+    /// killed mid-run. Reported by stores in listings (never journaled); resume it to continue.
+    /// </summary>
+    public const string Interrupted = "interrupted";
 
     /// <summary>The session was paused (e.g. Ctrl-C) and can be resumed.</summary>
     public const string Suspended = "suspended";
