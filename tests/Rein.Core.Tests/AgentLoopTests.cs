@@ -253,6 +253,21 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
+    public async Task RunAsync_CancelledModelStreamSurfacingAsIOException_SuspendsInsteadOfFailing()
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_ct);
+        using var client = new SpyChatClient(new ThrowingChatClient(new IOException("stream closed")), []) { BeforeCall = cts.Cancel };
+        var session = await StartAsync();
+
+        var updates = await DrainAsync(Loop(client).RunAsync(session, "go", cts.Token));
+
+        Assert.Equal(StopReason.Cancelled, updates.OfType<RunStopped>().Single().Reason);
+        var journal = await JournalAsync();
+        Assert.Empty(journal.OfType<ModelCallFailed>());
+        Assert.IsType<SessionSuspended>(journal[^1]);
+    }
+
+    [Fact]
     public async Task RunAsync_ResumeAfterCrashWithStartedCall_ReportsInterruptedAndNeverReruns()
     {
         var echo = FakeTool.Echo();
@@ -322,8 +337,11 @@ public sealed class AgentLoopTests
 
     private sealed class SpyChatClient(IChatClient inner, List<IList<ChatMessage>> seen) : DelegatingChatClient(inner)
     {
+        public Action? BeforeCall { get; init; }
+
         public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
+            BeforeCall?.Invoke();
             seen.Add([.. messages]);
             return base.GetStreamingResponseAsync(messages, options, cancellationToken);
         }

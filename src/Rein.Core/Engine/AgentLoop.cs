@@ -136,7 +136,12 @@ public sealed partial class AgentLoop
                 {
                     return await EndAsync(session, ex.Reason, ex.Message).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+                {
+                    // Some SDKs surface a cancelled stream as an I/O error; it is still the user's Ctrl-C.
+                    throw new OperationCanceledException("The model call was cancelled.", ex, cancellationToken);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     var error = DescribeModelError(ex);
                     Log.ModelCallFailed(_logger, step, ex);
