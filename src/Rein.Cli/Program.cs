@@ -3,6 +3,12 @@ using Rein.Cli;
 using Rein.Cli.Commands;
 
 Console.OutputEncoding = System.Text.Encoding.UTF8;
+if (Console.IsOutputRedirected)
+{
+    // Pipes and logs get whole rows, not rows wrapped at a guessed 80-column terminal.
+    Spectre.Console.AnsiConsole.Profile.Width = 240;
+}
+
 using var interrupts = new Interrupts();
 var root = new RootCommand($"""
     rein — an agent harness. Runs a coding agent in a workspace with a durable session journal:

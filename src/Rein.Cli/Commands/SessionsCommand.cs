@@ -58,11 +58,11 @@ internal static class SessionsCommand
             }
 
             var table = new Table().Border(TableBorder.Simple)
-                .AddColumns("id", "status", "started", "model", "title", "workspace");
+                .AddColumns("id (prefix)", "status", "started", "model", "title", "workspace");
             foreach (var s in sessions)
             {
                 table.AddRow(
-                    Markup.Escape(s.Id),
+                    Markup.Escape(s.Id.Length > 16 ? s.Id[..16] : s.Id),
                     StatusMarkup(s.Status),
                     s.StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                     Markup.Escape(s.Model),
@@ -71,6 +71,11 @@ internal static class SessionsCommand
             }
 
             AnsiConsole.Write(table);
+            if (sessions.FirstOrDefault(s => s.Status is SessionStatus.Interrupted or SessionStatus.Suspended) is { } resumable)
+            {
+                AnsiConsole.MarkupLine($"[grey]Continue a suspended or interrupted session with: rein sessions resume {Markup.Escape(resumable.Id)}[/]");
+            }
+
             return ExitCodes.Success;
         }));
         return command;
