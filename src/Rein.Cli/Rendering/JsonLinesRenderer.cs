@@ -10,6 +10,8 @@ namespace Rein.Cli.Rendering;
 /// </summary>
 internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
 {
+    private string _sessionId = "";
+
     public static string EventLine(string sessionId, RecordedEvent recorded)
     {
         var node = JsonNode.Parse(JournalJson.Serialize(recorded.Event))!.AsObject();
@@ -63,8 +65,6 @@ internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
     public void Dispose()
     {
     }
-
-    private string _sessionId = "";
 
     private string SessionIdOf(EventAppended appended)
     {
