@@ -30,6 +30,9 @@ public sealed record CommandRequest(string Command, string WorkingDirectory, Tim
 
     /// <summary>Gets a sink for output text as it arrives, if any.</summary>
     public IProgress<string>? Output { get; init; }
+
+    /// <summary>Gets text written to the command's standard input before it is closed. Defaults to none (empty input).</summary>
+    public string? StandardInput { get; init; }
 }
 
 /// <summary>How a command ended.</summary>
@@ -51,4 +54,7 @@ public sealed record CommandResult(int? ExitCode, string Output)
 
     /// <summary>Gets why the command could not be started, if it could not.</summary>
     public string? StartError { get; init; }
+
+    /// <summary>Gets the network destinations (<c>host:port</c>) the sandbox refused while the command ran.</summary>
+    public IReadOnlyList<string> EgressRefused { get; init; } = [];
 }

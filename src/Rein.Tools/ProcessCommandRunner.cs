@@ -51,6 +51,33 @@ public sealed class ProcessCommandRunner : ICommandRunner
         return [Shell, OperatingSystem.IsWindows() ? "/c" : "-c", request.Command];
     }
 
+    private static async Task WriteInputAsync(StreamWriter stdin, string? text)
+    {
+        try
+        {
+            if (!string.IsNullOrEmpty(text))
+            {
+                // Written alongside the output pumps: a command that answers before reading all its input must not deadlock.
+                await stdin.WriteAsync(text).ConfigureAwait(false);
+                await stdin.FlushAsync().ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The command exited without reading all of its input; that is its choice.
+        }
+        finally
+        {
+            try
+            {
+                stdin.Close();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask<CommandResult> RunAsync(CommandRequest request, CancellationToken cancellationToken = default)
     {
@@ -73,7 +100,8 @@ public sealed class ProcessCommandRunner : ICommandRunner
         }
 
         var output = new OutputBuffer(request.MaxOutputChars);
-        process.StandardInput.Close();
+        // Not awaited with the output: a command that never reads its input must not hold up the result.
+        _ = WriteInputAsync(process.StandardInput, request.StandardInput);
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, output, request.Output),
             PumpAsync(process.StandardError.BaseStream, output, request.Output));

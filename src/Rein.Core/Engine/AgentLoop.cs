@@ -114,6 +114,7 @@ public sealed partial class AgentLoop
         }
 
         var stepsThisRun = 0;
+        var runStartedAt = _time.GetTimestamp();
         try
         {
             while (true)
@@ -124,13 +125,26 @@ public sealed partial class AgentLoop
                     return await EndAsync(session, StopReason.MaxSteps, $"Stopped after {_options.MaxSteps} steps (--max-steps).").ConfigureAwait(false);
                 }
 
-                stepsThisRun++;
                 var step = state.Steps + 1;
+                var messages = await _context.BuildAsync(state, cancellationToken).ConfigureAwait(false);
+                var chatOptions = CreateChatOptions();
+                foreach (var guard in _options.StepGuards)
+                {
+                    var verdict = await guard.BeforeModelCallAsync(
+                        new StepGuardContext(session, step, stepsThisRun, runStartedAt, messages as IReadOnlyList<ChatMessage> ?? [.. messages], [.. chatOptions.Tools ?? []], _options.ModelId, _options.MaxOutputTokens),
+                        cancellationToken).ConfigureAwait(false);
+                    if (verdict.Stops)
+                    {
+                        return await EndAsync(session, verdict.StopReason!, verdict.Detail).ConfigureAwait(false);
+                    }
+                }
+
+                stepsThisRun++;
                 updates.TryWrite(new ModelCallStarted(step));
                 ModelCalled called;
                 try
                 {
-                    called = await CallModelAsync(state, step, updates, cancellationToken).ConfigureAwait(false);
+                    called = await CallModelAsync(messages, chatOptions, step, updates, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ModelExhaustedException ex)
                 {
@@ -208,18 +222,17 @@ public sealed partial class AgentLoop
         return (reason, detail);
     }
 
-    private async Task<ModelCalled> CallModelAsync(SessionState state, int step, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    private ChatOptions CreateChatOptions() => new()
     {
-        var messages = await _context.BuildAsync(state, cancellationToken).ConfigureAwait(false);
-        var options = new ChatOptions
-        {
-            ModelId = _options.ModelId,
-            MaxOutputTokens = _options.MaxOutputTokens,
-            Tools = [.. _tools.Declarations],
-            ToolMode = _tools.Tools.Count > 0 ? ChatToolMode.Auto : null,
-            AllowMultipleToolCalls = true,
-        };
+        ModelId = _options.ModelId,
+        MaxOutputTokens = _options.MaxOutputTokens,
+        Tools = [.. _tools.Declarations],
+        ToolMode = _tools.Tools.Count > 0 ? ChatToolMode.Auto : null,
+        AllowMultipleToolCalls = true,
+    };
 
+    private async Task<ModelCalled> CallModelAsync(IEnumerable<ChatMessage> messages, ChatOptions options, int step, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    {
         var started = _time.GetTimestamp();
         var received = new List<ChatResponseUpdate>();
         await foreach (var update in _chatClient.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
@@ -247,7 +260,8 @@ public sealed partial class AgentLoop
             calls,
             response.FinishReason?.Value,
             usage,
-            latency);
+            latency,
+            _options.Pricing?.Invoke(response.ModelId ?? _options.ModelId, usage));
     }
 
     private static ModelToolCall ToModelToolCall(FunctionCallContent call, int step, int index)
@@ -317,7 +331,7 @@ public sealed partial class AgentLoop
         var elapsed = (long)_time.GetElapsedTime(started).TotalMilliseconds;
         // Nothing has acted on this result yet: if a power loss drops it, resume reports the call as interrupted.
         await session.AppendAsync(
-            new ToolCompleted(request.Id, request.Name, result.IsError ? ToolOutcome.Error : ToolOutcome.Success, result.Content, elapsed, result.Truncated, result.OriginalLength),
+            [.. result.Facts, new ToolCompleted(request.Id, request.Name, result.IsError ? ToolOutcome.Error : ToolOutcome.Success, result.Content, elapsed, result.Truncated, result.OriginalLength)],
             AppendDurability.Written,
             CancellationToken.None).ConfigureAwait(false);
     }

@@ -25,4 +25,13 @@ public sealed class AgentLoopOptions
 
     /// <summary>Gets or sets the largest output, in tokens, the model may produce per call. Default: <see langword="null"/> (the provider's default).</summary>
     public int? MaxOutputTokens { get; set; }
+
+    /// <summary>Gets the guards checked before every model call (budgets, ...), in order. Default: none.</summary>
+    public IList<IStepGuard> StepGuards { get; } = [];
+
+    /// <summary>
+    /// Gets or sets how a model call is priced: model (as reported, else <see cref="ModelId"/>) and usage to US dollars,
+    /// or <see langword="null"/> when the price is unknown. Recorded in <c>model_called</c>. Default: <see langword="null"/> (no prices).
+    /// </summary>
+    public Func<string?, Journal.TokenUsage, decimal?>? Pricing { get; set; }
 }

@@ -22,6 +22,16 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(SessionSuspended), "session_suspended")]
 [JsonDerivedType(typeof(SessionResumed), "session_resumed")]
 [JsonDerivedType(typeof(SessionEnded), "session_ended")]
+[JsonDerivedType(typeof(PolicyDecided), "policy_decided")]
+[JsonDerivedType(typeof(ApprovalRequested), "approval_requested")]
+[JsonDerivedType(typeof(ApprovalDecided), "approval_decided")]
+[JsonDerivedType(typeof(BudgetWarning), "budget_warning")]
+[JsonDerivedType(typeof(BudgetExceeded), "budget_exceeded")]
+[JsonDerivedType(typeof(CheckpointTaken), "checkpoint_taken")]
+[JsonDerivedType(typeof(WorkspaceRewound), "workspace_rewound")]
+[JsonDerivedType(typeof(EgressRefused), "egress_refused")]
+[JsonDerivedType(typeof(SandboxDisabled), "sandbox_disabled")]
+[JsonDerivedType(typeof(HookRan), "hook_ran")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>
@@ -34,7 +44,8 @@ public abstract record SessionEvent
 /// <param name="Workspace">The absolute path of the workspace the session's tools work in.</param>
 /// <param name="Model">The model specification, e.g. <c>openai:gpt-5.5</c> or <c>scripted:turns.json</c>.</param>
 /// <param name="Agent">The agent profile name, when one is used.</param>
-public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null) : SessionEvent;
+/// <param name="Principal">Who started the session (a user or service name), when known.</param>
+public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null) : SessionEvent;
 
 /// <summary>A message from the user.</summary>
 /// <param name="Text">The message text.</param>
@@ -48,6 +59,7 @@ public sealed record UserMessage(string Text) : SessionEvent;
 /// <param name="FinishReason">The provider's finish reason, if reported.</param>
 /// <param name="Usage">Token usage reported by the provider.</param>
 /// <param name="LatencyMs">Wall-clock milliseconds from request to the last streamed byte.</param>
+/// <param name="CostUsd">The call's price in US dollars by the price table in force, when the model has a known price.</param>
 public sealed record ModelCalled(
     int Step,
     string? Model,
@@ -55,7 +67,8 @@ public sealed record ModelCalled(
     IReadOnlyList<ModelToolCall> ToolCalls,
     string? FinishReason,
     TokenUsage Usage,
-    long LatencyMs) : SessionEvent;
+    long LatencyMs,
+    decimal? CostUsd = null) : SessionEvent;
 
 /// <summary>A call to the model failed after retries; the session stops with <see cref="StopReason.ModelError"/>.</summary>
 /// <param name="Step">The step that failed.</param>

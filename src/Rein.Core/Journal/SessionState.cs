@@ -13,6 +13,9 @@ public sealed class SessionState
     private readonly List<ChatMessage> _messages = [];
     private readonly Dictionary<string, PendingToolCall> _pending = new(StringComparer.Ordinal);
     private readonly List<string> _pendingOrder = [];
+    private readonly Dictionary<string, ApprovalRequested> _approvalRequests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ApprovalDecided> _approvalDecisions = new(StringComparer.Ordinal);
+    private readonly List<string> _sessionRules = [];
 
     /// <summary>Gets the session identifier.</summary>
     public string SessionId { get; private set; } = "";
@@ -25,6 +28,28 @@ public sealed class SessionState
 
     /// <summary>Gets the agent profile name, if any.</summary>
     public string? Agent { get; private set; }
+
+    /// <summary>Gets who started the session, if recorded.</summary>
+    public string? Principal { get; private set; }
+
+    /// <summary>Gets when the session started (the time of its first event).</summary>
+    public DateTimeOffset StartedAt { get; private set; }
+
+    /// <summary>Gets the total price of the model calls, in US dollars, of calls with a known price.</summary>
+    public decimal CostUsd { get; private set; }
+
+    /// <summary>Gets the approval requests of calls that have no result yet, by call identifier.</summary>
+    public IReadOnlyDictionary<string, ApprovalRequested> ApprovalRequests => _approvalRequests;
+
+    /// <summary>Gets the answers to <see cref="ApprovalRequests"/> given so far, by call identifier.</summary>
+    public IReadOnlyDictionary<string, ApprovalDecided> ApprovalAnswers => _approvalDecisions;
+
+    /// <summary>Gets the approval requests nobody has answered yet, in the order they were made.</summary>
+    public IReadOnlyList<ApprovalRequested> OpenApprovals =>
+        [.. _pendingOrder.Where(id => _approvalRequests.ContainsKey(id) && !_approvalDecisions.ContainsKey(id)).Select(id => _approvalRequests[id])];
+
+    /// <summary>Gets the allow rules approved for the rest of this session (from <see cref="ApprovalDecisions.ApproveSession"/>).</summary>
+    public IReadOnlyList<string> SessionRules => _sessionRules;
 
     /// <summary>Gets the status (see <see cref="SessionStatus"/>).</summary>
     public string Status { get; private set; } = SessionStatus.Running;
@@ -79,6 +104,11 @@ public sealed class SessionState
             throw new InvalidOperationException($"Event {recorded.Sequence} cannot follow version {Version}.");
         }
 
+        if (recorded.Sequence == 1)
+        {
+            StartedAt = recorded.Timestamp;
+        }
+
         Apply(recorded.Event);
         Version = recorded.Sequence;
     }
@@ -93,6 +123,7 @@ public sealed class SessionState
                 Workspace = s.Workspace;
                 Model = s.Model;
                 Agent = s.Agent;
+                Principal = s.Principal;
                 break;
             case UserMessage u:
                 _messages.Add(new ChatMessage(ChatRole.User, u.Text));
@@ -101,6 +132,7 @@ public sealed class SessionState
             case ModelCalled m:
                 Steps = Math.Max(Steps, m.Step);
                 Usage += m.Usage;
+                CostUsd += m.CostUsd ?? 0m;
                 _messages.Add(ToAssistantMessage(m));
                 if (!string.IsNullOrEmpty(m.Text))
                 {
@@ -122,10 +154,23 @@ public sealed class SessionState
 
                 break;
             case ToolCompleted c:
+                _approvalRequests.Remove(c.CallId);
+                _approvalDecisions.Remove(c.CallId);
                 _pending.Remove(c.CallId);
                 _pendingOrder.Remove(c.CallId);
                 ToolCalls++;
                 AddToolResult(c);
+                break;
+            case ApprovalRequested request:
+                _approvalRequests[request.CallId] = request;
+                break;
+            case ApprovalDecided decided:
+                _approvalDecisions[decided.CallId] = decided;
+                if (decided is { Decision: ApprovalDecisions.ApproveSession, SessionRule: { Length: > 0 } rule } && !_sessionRules.Contains(rule))
+                {
+                    _sessionRules.Add(rule);
+                }
+
                 break;
             case SessionSuspended s:
                 StopReason = s.Reason;

@@ -15,6 +15,9 @@ public static class SessionStatus
     /// <summary>The session was paused (e.g. Ctrl-C) and can be resumed.</summary>
     public const string Suspended = "suspended";
 
+    /// <summary>A tool call waits for a person's approval (<c>rein approvals list</c>); the session resumes once answered.</summary>
+    public const string AwaitingApproval = "awaiting_approval";
+
     /// <summary>The agent finished its task; the session can take another message.</summary>
     public const string Completed = "completed";
 
@@ -28,6 +31,7 @@ public static class SessionStatus
     public static string After(string current, SessionEvent sessionEvent) => sessionEvent switch
     {
         SessionStarted or UserMessage or SessionResumed => Running,
+        SessionSuspended { Reason: StopReason.AwaitingApproval } => AwaitingApproval,
         SessionSuspended => Suspended,
         SessionEnded { Reason: StopReason.Completed or StopReason.UserExit } => Completed,
         SessionEnded => Stopped,

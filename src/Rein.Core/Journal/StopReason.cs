@@ -23,4 +23,10 @@ public static class StopReason
 
     /// <summary>The user ended an interactive session.</summary>
     public const string UserExit = "user_exit";
+
+    /// <summary>A tool call waits for a person's approval; the session is suspended until someone answers.</summary>
+    public const string AwaitingApproval = "awaiting_approval";
+
+    /// <summary>A budget (tokens, cost, steps, tool calls or time) was reached.</summary>
+    public const string BudgetExceeded = "budget_exceeded";
 }

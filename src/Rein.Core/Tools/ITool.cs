@@ -52,6 +52,9 @@ public sealed record ToolResult(string Content, bool IsError = false)
     /// <summary>Gets the length in characters of the output before any cut, or 0 when not cut.</summary>
     public long OriginalLength { get; init; }
 
+    /// <summary>Gets facts the call produced that belong in the journal (e.g. refused network connections); journaled with the result.</summary>
+    public IReadOnlyList<Journal.SessionEvent> Facts { get; init; } = [];
+
     /// <summary>Creates a successful result.</summary>
     /// <param name="content">The observation.</param>
     /// <returns>The result.</returns>
