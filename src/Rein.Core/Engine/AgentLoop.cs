@@ -171,7 +171,7 @@ public sealed partial class AgentLoop
                     return await EndAsync(session, StopReason.Completed, null).ConfigureAwait(false);
                 }
 
-                await RunToolCallsAsync(session, called.ToolCalls, updates, cancellationToken).ConfigureAwait(false);
+                await RunToolCallsAsync(session, step, called.ToolCalls, updates, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -278,7 +278,7 @@ public sealed partial class AgentLoop
         return new ModelToolCall(id, call.Name, arguments);
     }
 
-    private async Task RunToolCallsAsync(SessionWriter session, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    private async Task RunToolCallsAsync(SessionWriter session, int step, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
         foreach (var call in calls)
         {
@@ -291,7 +291,7 @@ public sealed partial class AgentLoop
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await RunToolCallAsync(session, call, updates, cancellationToken).ConfigureAwait(false);
+                await RunToolCallAsync(session, step, call, updates, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -301,7 +301,7 @@ public sealed partial class AgentLoop
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private async Task RunToolCallAsync(SessionWriter session, ModelToolCall request, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    private async Task RunToolCallAsync(SessionWriter session, int step, ModelToolCall request, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
         _tools.TryGet(request.Name, out var tool);
         var context = new ToolContext(session.SessionId, session.State.Workspace)
@@ -309,7 +309,7 @@ public sealed partial class AgentLoop
             TimeProvider = _time,
             Progress = new Progress<string>(message => updates.TryWrite(new ToolProgress(request.Id, message))),
         };
-        var call = new ToolCall(request, tool, context, session);
+        var call = new ToolCall(request, tool, context, session, step);
         var started = _time.GetTimestamp();
         ToolResult result;
         try

@@ -17,13 +17,17 @@ public delegate ValueTask<ToolResult> ToolCallHandler(ToolCall call, Cancellatio
 /// </remarks>
 public sealed class ToolCall
 {
-    internal ToolCall(ModelToolCall request, ITool? tool, ToolContext context, SessionWriter session)
+    internal ToolCall(ModelToolCall request, ITool? tool, ToolContext context, SessionWriter session, int step)
     {
+        Step = step;
         Request = request;
         Tool = tool;
         Context = context;
         Session = session;
     }
+
+    /// <summary>Gets the step (model call) that asked for this call.</summary>
+    public int Step { get; }
 
     /// <summary>Gets the call as the model made it.</summary>
     public ModelToolCall Request { get; }
@@ -39,6 +43,12 @@ public sealed class ToolCall
 
     /// <summary>Gets the arguments; valid only after the validation stage accepted the call.</summary>
     public JsonElement Arguments => Request.Arguments ?? default;
+
+    /// <summary>Creates a copy of this call with other arguments (e.g. a hook rewrote them); later stages and the tool see the new ones.</summary>
+    /// <param name="arguments">The new arguments object.</param>
+    /// <returns>The rewritten call.</returns>
+    public ToolCall WithArguments(JsonElement arguments) =>
+        new(Request with { Arguments = arguments.Clone(), ArgumentsError = null }, Tool, Context, Session, Step);
 }
 
 /// <summary>Composes tool-call stages like ASP.NET middleware: the first stage added is the outermost.</summary>
