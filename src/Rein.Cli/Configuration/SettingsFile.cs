@@ -19,6 +19,15 @@ internal sealed record SettingsValues
 
     public string? ApiKey { get; init; }
 
+    /// <summary>The permission mode (<c>--mode</c>, <c>REIN_MODE</c>).</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>The named environment whose rules apply (<c>--env</c>, <c>REIN_ENV</c>, <c>"environment"</c>).</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>The sandbox for commands: <c>bubblewrap</c> or <c>none</c> (<c>--sandbox</c>, <c>REIN_SANDBOX</c>).</summary>
+    public string? Sandbox { get; init; }
+
     /// <summary>Values from <paramref name="over"/> win where set.</summary>
     public SettingsValues Overlay(SettingsValues over) => new()
     {
@@ -27,6 +36,9 @@ internal sealed record SettingsValues
         Store = over.Store ?? Store,
         MaxSteps = over.MaxSteps ?? MaxSteps,
         ApiKey = over.ApiKey ?? ApiKey,
+        Mode = over.Mode ?? Mode,
+        Environment = over.Environment ?? Environment,
+        Sandbox = over.Sandbox ?? Sandbox,
     };
 }
 
@@ -38,13 +50,12 @@ internal static class SettingsFile
 {
     /// <summary>Reads a settings file; a missing file gives empty values.</summary>
     /// <exception cref="SettingsException">The file is not valid JSON or a key has the wrong type.</exception>
-    public static SettingsValues Read(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return new SettingsValues();
-        }
+    public static SettingsValues Read(string path) => File.Exists(path) ? Load(path).Values : new SettingsValues();
 
+    /// <summary>Reads a settings file: its plain values and the whole document, for the sections other layers read.</summary>
+    /// <exception cref="SettingsException">The file is not valid JSON or a key has the wrong type.</exception>
+    public static (SettingsValues Values, JsonElement Root) Load(string path)
+    {
         JsonDocument document;
         try
         {
@@ -63,15 +74,23 @@ internal static class SettingsFile
                 throw new SettingsException($"{path}: settings must be a JSON object, e.g. {{\"model\": \"openai:gpt-5.5\"}}.");
             }
 
-            return new SettingsValues
+            var values = new SettingsValues
             {
                 Model = ReadString(root, "model", path),
                 BaseUrl = ReadString(root, "base_url", path),
                 Store = ReadString(root, "store", path),
                 MaxSteps = ReadInt(root, "max_steps", path),
+                Environment = ReadString(root, "environment", path),
+                Sandbox = ReadSandbox(root, path),
             };
+            return (values, root.Clone());
         }
     }
+
+    private static string? ReadSandbox(JsonElement root, string path) =>
+        root.TryGetProperty("sandbox", out var sandbox) && sandbox.ValueKind == JsonValueKind.Object
+            ? ReadString(sandbox, "type", path + ": sandbox")
+            : null;
 
     private static string? ReadString(JsonElement root, string key, string path) =>
         !root.TryGetProperty(key, out var value) || value.ValueKind == JsonValueKind.Null ? null

@@ -3,7 +3,18 @@ using System.Globalization;
 namespace Rein.Cli.Configuration;
 
 /// <summary>The effective settings of one command, with where each came from.</summary>
-internal sealed record ResolvedSettings(SettingsValues Values, string Workspace, string StorePath, IReadOnlyList<string> Sources);
+/// <param name="Documents">The settings files read, lowest precedence first (user, project, then managed), for the sections other layers parse.</param>
+internal sealed record ResolvedSettings(SettingsValues Values, string Workspace, string StorePath, IReadOnlyList<string> Sources, IReadOnlyList<SettingsDocument> Documents)
+{
+    /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
+    public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
+}
+
+/// <summary>One settings file.</summary>
+/// <param name="Source"><c>user</c>, <c>project</c> or <c>managed</c>.</param>
+/// <param name="Path">The file.</param>
+/// <param name="Root">Its JSON object.</param>
+internal sealed record SettingsDocument(string Source, string Path, System.Text.Json.JsonElement Root);
 
 /// <summary>Merges flags, <c>REIN_*</c> environment variables, the project's and the user's settings files.</summary>
 internal static class SettingsResolver
@@ -19,20 +30,25 @@ internal static class SettingsResolver
     {
         var userFile = Path.Combine(ReinPaths.UserConfigDirectory(env), "settings.json");
         var projectFile = Path.Combine(workspace, ".rein", "settings.json");
+        var managedFile = env("REIN_MANAGED_SETTINGS") is { Length: > 0 } managed ? managed : "/etc/rein/managed-settings.json";
         var sources = new List<string>();
+        var documents = new List<SettingsDocument>();
         var values = new SettingsValues();
-        foreach (var file in new[] { userFile, projectFile })
+        foreach (var (source, file) in new[] { ("user", userFile), ("project", projectFile), ("managed", managedFile) })
         {
             if (File.Exists(file))
             {
-                values = values.Overlay(SettingsFile.Read(file));
+                var (fileValues, root) = SettingsFile.Load(file);
+                // Managed settings only tighten (their policy and budget sections); they do not pick models or stores.
+                values = source == "managed" ? values : values.Overlay(fileValues);
+                documents.Add(new SettingsDocument(source, file, root));
                 sources.Add(file);
             }
         }
 
         values = values.Overlay(FromEnvironment(env)).Overlay(flags);
         var store = values.Store is { Length: > 0 } s ? Path.GetFullPath(s, workspace) : ReinPaths.DefaultStore(env);
-        return new ResolvedSettings(values, workspace, store, sources);
+        return new ResolvedSettings(values, workspace, store, sources, documents);
     }
 
     private static SettingsValues FromEnvironment(Func<string, string?> env)
@@ -51,6 +67,9 @@ internal static class SettingsResolver
             BaseUrl = Empty(env("REIN_BASE_URL")),
             Store = Empty(env("REIN_STORE")),
             MaxSteps = maxSteps,
+            Mode = Empty(env("REIN_MODE")),
+            Environment = Empty(env("REIN_ENV")),
+            Sandbox = Empty(env("REIN_SANDBOX")),
         };
     }
 

@@ -107,7 +107,12 @@ public sealed partial class AgentLoop
         SessionWriter session, string? userMessage, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
         var state = session.State;
-        await RecoverAsync(session, resuming: userMessage is null).ConfigureAwait(false);
+        var waiting = await RecoverAsync(session, resuming: userMessage is null, updates, cancellationToken).ConfigureAwait(false);
+        if (waiting > 0)
+        {
+            return await AwaitApprovalAsync(session, waiting).ConfigureAwait(false);
+        }
+
         if (userMessage is not null)
         {
             await session.AppendAsync(new UserMessage(userMessage), CancellationToken.None).ConfigureAwait(false);
@@ -171,7 +176,11 @@ public sealed partial class AgentLoop
                     return await EndAsync(session, StopReason.Completed, null).ConfigureAwait(false);
                 }
 
-                await RunToolCallsAsync(session, step, called.ToolCalls, updates, cancellationToken).ConfigureAwait(false);
+                waiting = await RunToolCallsAsync(session, step, called.ToolCalls, updates, cancellationToken).ConfigureAwait(false);
+                if (waiting > 0)
+                {
+                    return await AwaitApprovalAsync(session, waiting).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -185,25 +194,48 @@ public sealed partial class AgentLoop
 
     /// <summary>
     /// Reports calls that were proposed or started but never completed (the process stopped) as
-    /// interrupted, so the model knows, and nothing is silently run twice.
+    /// interrupted, so the model knows, and nothing is silently run twice. Calls that were waiting for an
+    /// approval never ran: they go through the pipeline again, which acts on the answer given meanwhile.
     /// </summary>
-    private static async Task RecoverAsync(SessionWriter session, bool resuming)
+    /// <returns>How many calls still wait for an approval.</returns>
+    private async Task<int> RecoverAsync(SessionWriter session, bool resuming, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
-        var pending = session.State.PendingToolCalls.Count;
-        if (pending > 0)
+        var state = session.State;
+        var awaiting = state.PendingToolCalls.Where(c => !c.Started && state.ApprovalRequests.ContainsKey(c.CallId)).ToList();
+        var lost = state.PendingToolCalls.Where(c => !awaiting.Contains(c)).ToList();
+        if (lost.Count > 0)
         {
-            await InterruptPendingAsync(session, null).ConfigureAwait(false);
+            await InterruptAsync(session, lost, null).ConfigureAwait(false);
         }
 
-        if (pending > 0 || resuming)
+        if (lost.Count > 0 || resuming)
         {
-            await session.AppendAsync(new SessionResumed(pending), CancellationToken.None).ConfigureAwait(false);
+            await session.AppendAsync(new SessionResumed(lost.Count), CancellationToken.None).ConfigureAwait(false);
         }
+
+        if (awaiting.Count == 0)
+        {
+            return 0;
+        }
+
+        var calls = awaiting.Select(c => new ModelToolCall(c.CallId, c.Name, c.Arguments, c.Arguments is null ? "the arguments could not be parsed" : null)).ToList();
+        return await RunCallsAsync(session, state.Steps, calls, updates, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task InterruptPendingAsync(SessionWriter session, string? message)
+    private static async Task<(string, string?)> AwaitApprovalAsync(SessionWriter session, int waiting)
     {
-        var events = session.State.PendingToolCalls.Select(call => (SessionEvent)new ToolCompleted(
+        await session.AppendAsync(new SessionSuspended(StopReason.AwaitingApproval), CancellationToken.None).ConfigureAwait(false);
+        var ids = string.Join(", ", session.State.OpenApprovals.Select(a => a.CallId));
+        return (StopReason.AwaitingApproval,
+            $"{waiting} tool call(s) wait for approval ({ids}). See them with: rein approvals list; answer with: rein approvals approve|deny CALL_ID; then continue with: rein sessions resume {session.SessionId}");
+    }
+
+    private static Task InterruptPendingAsync(SessionWriter session, string? message) =>
+        InterruptAsync(session, session.State.PendingToolCalls, message);
+
+    private static async Task InterruptAsync(SessionWriter session, IReadOnlyList<PendingToolCall> calls, string? message)
+    {
+        var events = calls.Select(call => (SessionEvent)new ToolCompleted(
             call.CallId,
             call.Name,
             ToolOutcome.Interrupted,
@@ -278,30 +310,40 @@ public sealed partial class AgentLoop
         return new ModelToolCall(id, call.Name, arguments);
     }
 
-    private async Task RunToolCallsAsync(SessionWriter session, int step, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    /// <returns>How many calls wait for an approval.</returns>
+    private async Task<int> RunToolCallsAsync(SessionWriter session, int step, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
         foreach (var call in calls)
         {
             session.Stage(new ToolCallProposed(call.Id, call.Name, call.Arguments));
         }
 
+        return await RunCallsAsync(session, step, calls, updates, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> RunCallsAsync(SessionWriter session, int step, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    {
         using var gate = new SemaphoreSlim(_options.MaxParallelToolCalls);
         var tasks = calls.Select(async call =>
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await RunToolCallAsync(session, step, call, updates, cancellationToken).ConfigureAwait(false);
+                return await RunToolCallAsync(session, step, call, updates, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 gate.Release();
             }
         }).ToList();
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var waiting = await Task.WhenAll(tasks).ConfigureAwait(false);
+        // Staged facts (e.g. the answer and proposals of a step whose only call waits) must be durable before suspending.
+        await session.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        return waiting.Count(w => w);
     }
 
-    private async Task RunToolCallAsync(SessionWriter session, int step, ModelToolCall request, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
+    /// <returns>Whether the call waits for an approval (no result was journaled).</returns>
+    private async Task<bool> RunToolCallAsync(SessionWriter session, int step, ModelToolCall request, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
         _tools.TryGet(request.Name, out var tool);
         var context = new ToolContext(session.SessionId, session.State.Workspace)
@@ -320,6 +362,10 @@ public sealed partial class AgentLoop
         {
             throw;
         }
+        catch (ApprovalPendingException)
+        {
+            return true;
+        }
         catch (Exception ex)
         {
             Log.ToolFailed(_logger, request.Name, ex);
@@ -334,6 +380,7 @@ public sealed partial class AgentLoop
             [.. result.Facts, new ToolCompleted(request.Id, request.Name, result.IsError ? ToolOutcome.Error : ToolOutcome.Success, result.Content, elapsed, result.Truncated, result.OriginalLength)],
             AppendDurability.Written,
             CancellationToken.None).ConfigureAwait(false);
+        return false;
     }
 
     private static async ValueTask<ToolResult> ExecuteAsync(ToolCall call, CancellationToken cancellationToken)

@@ -31,7 +31,8 @@ public static class PolicyDecisions
 /// <param name="Arguments">The call's arguments, as the approver should see them.</param>
 /// <param name="Reason">Why approval is needed (the policy's reason).</param>
 /// <param name="ExpiresAt">When an unanswered request counts as denied, if it expires.</param>
-public sealed record ApprovalRequested(string CallId, string Tool, JsonElement? Arguments, string Reason, DateTimeOffset? ExpiresAt = null) : SessionEvent;
+/// <param name="SuggestedRule">The allow rule an "approve for this session" answer remembers, e.g. <c>shell(npm test*)</c>.</param>
+public sealed record ApprovalRequested(string CallId, string Tool, JsonElement? Arguments, string Reason, DateTimeOffset? ExpiresAt = null, string? SuggestedRule = null) : SessionEvent;
 
 /// <summary>A person (or the timeout) answered an approval request.</summary>
 /// <param name="CallId">The call identifier.</param>
