@@ -23,6 +23,9 @@ internal static class ExitCodes
     /// <summary>The session does not exist, or another process is running it.</summary>
     public const int SessionUnavailable = 5;
 
+    /// <summary>The session waits for a person to approve a tool call (<c>rein approvals</c>); resume it once answered.</summary>
+    public const int AwaitingApproval = 6;
+
     /// <summary>Interrupted (Ctrl-C or SIGTERM); the session is suspended and can be resumed.</summary>
     public const int Cancelled = 130;
 
@@ -31,6 +34,7 @@ internal static class ExitCodes
     {
         StopReason.Completed or StopReason.UserExit => Success,
         StopReason.Cancelled => Cancelled,
+        StopReason.AwaitingApproval => AwaitingApproval,
         StopReason.ModelError => ModelError,
         _ => Incomplete,
     };
@@ -38,6 +42,7 @@ internal static class ExitCodes
     /// <summary>The text shown in <c>rein --help</c>.</summary>
     public const string HelpText = """
         Exit codes: 0 finished, 1 unexpected error, 2 bad usage or settings, 3 model/provider error,
-        4 stopped early (step limit, script exhausted), 5 session not found or busy, 130 interrupted (resumable).
+        4 stopped early (step limit, budget, script exhausted), 5 session not found or busy, 6 waiting for approval
+        (rein approvals), 130 interrupted (resumable).
         """;
 }

@@ -22,7 +22,8 @@ internal static class ChatCommand
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
-            var loop = host.CreateLoop(chat, settings.Workspace);
+            using var approvals = SessionRunner.CreateApprovalChannel(host, json: false, inputIsConversation: true);
+            var loop = host.CreateLoop(chat, settings.Workspace, approvals);
             var interactive = !Console.IsInputRedirected;
             using var renderer = SessionRunner.CreateRenderer(json: false);
             SessionWriter? session = null;
@@ -64,7 +65,7 @@ internal static class ChatCommand
 
                     if (session is null)
                     {
-                        session = await SessionRunner.StartSessionAsync(host.Store, settings.Workspace, model, renderer, ct);
+                        session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
                         lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
                     }
 

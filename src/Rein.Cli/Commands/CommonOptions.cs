@@ -32,6 +32,37 @@ internal static class CommonOptions
         Description = $"Most model calls in one run before stopping with max_steps. Env: REIN_MAX_STEPS. Default: {SettingsResolver.DefaultMaxSteps}.",
     };
 
+    public static readonly Option<string?> Mode = new("--mode")
+    {
+        Description = "Permission mode: read-only (no changes), ask (default: changes need approval), workspace-write (edit files and run " +
+            "sandboxed commands in the workspace freely), full-auto (everything not denied by a rule). Env: REIN_MODE.",
+    };
+
+    public static readonly Option<string?> Env = new("--env")
+    {
+        Description = "Named environment whose rules apply, e.g. dev or prod (the \"environments\" settings key). Env: REIN_ENV.",
+    };
+
+    public static readonly Option<string?> Sandbox = new("--sandbox")
+    {
+        Description = "Where shell commands run: bubblewrap (default on Linux) or none (no isolation; prints a warning and is journaled). Env: REIN_SANDBOX.",
+    };
+
+    public static readonly Option<long?> MaxTokens = new("--max-tokens")
+    {
+        Description = "Most tokens (input + output) the session may use; the run stops before a call that would cross it.",
+    };
+
+    public static readonly Option<decimal?> MaxCost = new("--max-cost")
+    {
+        Description = "Most US dollars the session may spend (by the price table); a model call whose estimated cost would cross it is not made.",
+    };
+
+    public static readonly Option<string?> MaxTime = new("--max-time")
+    {
+        Description = "Longest wall-clock time of the run, e.g. 90s, 30m, 2h.",
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Print one JSON object per line instead of human output.",
@@ -44,6 +75,12 @@ internal static class CommonOptions
         command.Add(Store);
         command.Add(BaseUrl);
         command.Add(MaxSteps);
+        command.Add(Mode);
+        command.Add(Env);
+        command.Add(Sandbox);
+        command.Add(MaxTokens);
+        command.Add(MaxCost);
+        command.Add(MaxTime);
     }
 
     /// <summary>Resolves settings for a command from its flags.</summary>
@@ -65,12 +102,39 @@ internal static class CommonOptions
             Store = parse.GetValue(Store),
             BaseUrl = parse.GetValue(BaseUrl),
             MaxSteps = parse.GetValue(MaxSteps),
+            Mode = parse.GetValue(Mode),
+            Environment = parse.GetValue(Env),
+            Sandbox = parse.GetValue(Sandbox),
+            MaxTokens = parse.GetValue(MaxTokens),
+            MaxCostUsd = parse.GetValue(MaxCost),
+            MaxTime = parse.GetValue(MaxTime) is { } time ? ParseDuration(time, "--max-time") : null,
         };
+        if (flags.MaxTokens is <= 0 || flags.MaxCostUsd is <= 0)
+        {
+            throw new SettingsException("--max-tokens and --max-cost must be positive.");
+        }
+
+        if (flags.Sandbox is { } sandbox && sandbox is not ("bubblewrap" or "none"))
+        {
+            throw new SettingsException($"--sandbox must be bubblewrap or none, not '{sandbox}'.");
+        }
         if (flags.MaxSteps is <= 0)
         {
             throw new SettingsException("--max-steps must be a positive whole number.");
         }
 
         return SettingsResolver.Resolve(flags, workspace, Environment.GetEnvironmentVariable);
+    }
+
+    private static TimeSpan ParseDuration(string text, string option)
+    {
+        try
+        {
+            return Guard.Durations.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new SettingsException($"{option}: {ex.Message}");
+        }
     }
 }

@@ -30,7 +30,7 @@ internal static class DemoCommand
             var loop = host.CreateLoop(chat, settings.Workspace);
             var json = parse.GetValue(CommonOptions.Json);
             using var renderer = SessionRunner.CreateRenderer(json);
-            using var session = await SessionRunner.StartSessionAsync(host.Store, settings.Workspace, "scripted:demo", renderer, ct);
+            using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, "scripted:demo", renderer, ct);
             await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
             if (!json)
             {

@@ -23,10 +23,11 @@ internal static class RunCommand
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
-            var loop = host.CreateLoop(chat, settings.Workspace);
             var json = parse.GetValue(CommonOptions.Json);
+            using var approvals = SessionRunner.CreateApprovalChannel(host, json);
+            var loop = host.CreateLoop(chat, settings.Workspace, approvals);
             using var renderer = SessionRunner.CreateRenderer(json);
-            using var session = await SessionRunner.StartSessionAsync(host.Store, settings.Workspace, model, renderer, ct);
+            using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
             await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
             if (!json)
             {

@@ -1,5 +1,7 @@
 using Rein.Cli.Rendering;
+using Rein.Cli.Composition;
 using Rein.Engine;
+using Rein.Guard.Approvals;
 
 namespace Rein.Cli.Commands;
 
@@ -30,13 +32,23 @@ internal static class SessionRunner
         return ExitCodes.ForStopReason(stopped.Reason);
     }
 
+    /// <summary>
+    /// The terminal approval prompt when a person can answer here: standard input is a terminal (or, for
+    /// <c>rein chat</c>, the message stream itself); otherwise <see langword="null"/> and an <c>ask</c> suspends the session.
+    /// </summary>
+    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool json, bool inputIsConversation = false) =>
+        Console.IsInputRedirected && !inputIsConversation
+            ? null
+            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), json ? Console.Error : Console.Error, host.Principal);
+
     public static IRunRenderer CreateRenderer(bool json) =>
         json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
 
     /// <summary>Starts a new session and shows its first event.</summary>
-    public static async Task<SessionWriter> StartSessionAsync(Journal.ISessionStore store, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)
+    public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)
     {
-        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model), cancellationToken);
+        var store = host.Store;
+        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, Principal: host.Principal), cancellationToken);
         var first = await store.ReadAsync(session.SessionId, 0, cancellationToken);
         renderer.Render(new EventAppended(first[0]));
         return session;

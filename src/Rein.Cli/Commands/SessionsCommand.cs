@@ -120,27 +120,34 @@ internal static class SessionsCommand
             id, message, CommonOptions.Json,
         };
         CommonOptions.AddRunOptions(command);
-        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(() =>
         {
-            var summary = await FindAsync(parse, parse.GetValue(id)!, ct);
-            var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null);
-            using var host = AgentHost.Open(settings);
-            var model = parse.GetValue(CommonOptions.Model) ?? summary.Model;
-            using var chat = await host.CreateChatClientAsync(model, ct);
-            await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
-            using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
-            var loop = host.CreateLoop(chat, session.State.Workspace);
-            var json = parse.GetValue(CommonOptions.Json);
-            using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
-            if (!json)
-            {
-                await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {session.State.Workspace}");
-            }
-
             var text = string.Join(' ', parse.GetValue(message) ?? []).Trim();
-            return await SessionRunner.RunAsync(loop, session, text.Length == 0 ? null : text, renderer, interrupts, ct);
+            return ResumeAsync(parse, parse.GetValue(id)!, text.Length == 0 ? null : text, interrupts, ct);
         }));
         return command;
+    }
+
+    /// <summary>Continues a session in this process (it takes the session's writer lease).</summary>
+    internal static async Task<int> ResumeAsync(ParseResult parse, string id, string? message, Interrupts interrupts, CancellationToken ct)
+    {
+        var summary = await FindAsync(parse, id, ct);
+        var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null);
+        using var host = AgentHost.Open(settings);
+        var model = parse.GetValue(CommonOptions.Model) ?? summary.Model;
+        using var chat = await host.CreateChatClientAsync(model, ct);
+        await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
+        using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
+        var json = parse.GetValue(CommonOptions.Json);
+        using var approvals = SessionRunner.CreateApprovalChannel(host, json);
+        var loop = host.CreateLoop(chat, session.State.Workspace, approvals);
+        using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
+        if (!json)
+        {
+            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {session.State.Workspace}");
+        }
+
+        return await SessionRunner.RunAsync(loop, session, message, renderer, interrupts, ct);
     }
 
     private static async Task<SessionSummary> FindAsync(ParseResult parse, string id, CancellationToken cancellationToken)
@@ -155,6 +162,7 @@ internal static class SessionsCommand
         SessionStatus.Running => "[blue]running[/]",
         SessionStatus.Suspended => "[yellow]suspended[/]",
         SessionStatus.Interrupted => "[yellow]interrupted[/]",
+        SessionStatus.AwaitingApproval => "[yellow]awaiting_approval[/]",
         _ => $"[red]{Markup.Escape(status)}[/]",
     };
 

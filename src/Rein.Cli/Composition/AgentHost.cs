@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Rein.Cli.Configuration;
 using Rein.Engine;
+using Rein.Guard.Approvals;
 using Rein.Journal;
 using Rein.Models;
 using Rein.Providers;
@@ -23,6 +24,24 @@ internal sealed class AgentHost : IDisposable
     public ResolvedSettings Settings { get; }
 
     public ISessionStore Store { get; }
+
+    /// <summary>Who is using Rein (<c>REIN_PRINCIPAL</c>, else the OS user).</summary>
+    public string Principal { get; } = Configuration.Principal.Current(Environment.GetEnvironmentVariable);
+
+    /// <summary>Who may approve tool calls and how long requests wait, from the settings files.</summary>
+    public ApprovalOptions ApprovalOptions
+    {
+        get
+        {
+            var options = new ApprovalOptions { Principal = Principal };
+            foreach (var document in Settings.Documents)
+            {
+                options.Read(document.Root, document.Path);
+            }
+
+            return options;
+        }
+    }
 
     public static AgentHost Open(ResolvedSettings settings)
     {
@@ -88,7 +107,7 @@ internal sealed class AgentHost : IDisposable
     }
 
     /// <summary>Creates the agent loop.</summary>
-    public AgentLoop CreateLoop(IChatClient chatClient, string workspace) =>
+    public AgentLoop CreateLoop(IChatClient chatClient, string workspace, IApprovalChannel? approvals = null) =>
         new(
             chatClient,
             new ToolSet(BuiltInTools.CreateAll(_http)),

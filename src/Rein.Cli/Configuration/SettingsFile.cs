@@ -25,6 +25,15 @@ internal sealed record SettingsValues
     /// <summary>The named environment whose rules apply (<c>--env</c>, <c>REIN_ENV</c>, <c>"environment"</c>).</summary>
     public string? Environment { get; init; }
 
+    /// <summary>Most tokens (input + output) a session may use (<c>--max-tokens</c>).</summary>
+    public long? MaxTokens { get; init; }
+
+    /// <summary>Most US dollars a session may spend (<c>--max-cost</c>).</summary>
+    public decimal? MaxCostUsd { get; init; }
+
+    /// <summary>Longest wall-clock time of a run (<c>--max-time</c>).</summary>
+    public TimeSpan? MaxTime { get; init; }
+
     /// <summary>The sandbox for commands: <c>bubblewrap</c> or <c>none</c> (<c>--sandbox</c>, <c>REIN_SANDBOX</c>).</summary>
     public string? Sandbox { get; init; }
 
@@ -39,6 +48,9 @@ internal sealed record SettingsValues
         Mode = over.Mode ?? Mode,
         Environment = over.Environment ?? Environment,
         Sandbox = over.Sandbox ?? Sandbox,
+        MaxTokens = over.MaxTokens ?? MaxTokens,
+        MaxCostUsd = over.MaxCostUsd ?? MaxCostUsd,
+        MaxTime = over.MaxTime ?? MaxTime,
     };
 }
 

@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Rein.Cli.Composition;
+using Rein.Engine;
+using Rein.Guard.Approvals;
+using Rein.Journal;
+using Spectre.Console;
+
+namespace Rein.Cli.Commands;
+
+/// <summary><c>rein approvals list|approve|deny</c>: answer tool calls that wait for a person, from any terminal.</summary>
+internal static class ApprovalsCommand
+{
+    public static Command Create(Interrupts interrupts)
+    {
+        var command = new Command("approvals", """
+            List and answer tool calls waiting for approval. A session that needs an approval nobody can give at the
+            moment (e.g. `rein run` without a terminal) is suspended as awaiting_approval; answer here, then resume it
+            with `rein sessions resume SESSION` or pass --resume. Only approvers named in the "approvals" settings
+            (default: the user who runs the session; REIN_PRINCIPAL names you) may answer.
+            """);
+        command.Add(CreateList());
+        command.Add(CreateAnswer("approve", "Run the waiting call.", interrupts));
+        command.Add(CreateAnswer("deny", "Do not run the waiting call; the reason is sent to the model.", interrupts));
+        return command;
+    }
+
+    private static Command CreateList()
+    {
+        var command = new Command("list", "List tool calls waiting for approval, oldest first.") { CommonOptions.Store, CommonOptions.Json };
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            var pending = await new ApprovalInbox(host.Store).ListAsync(ct);
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                foreach (var p in pending)
+                {
+                    var line = new JsonObject
+                    {
+                        ["call_id"] = p.Request.CallId,
+                        ["session_id"] = p.SessionId,
+                        ["tool"] = p.Request.Tool,
+                        ["arguments"] = p.Request.Arguments is { } a ? JsonNode.Parse(a.GetRawText()) : null,
+                        ["reason"] = p.Request.Reason,
+                        ["suggested_rule"] = p.Request.SuggestedRule,
+                        ["workspace"] = p.Workspace,
+                        ["requested_at"] = p.RequestedAt.ToString("O", CultureInfo.InvariantCulture),
+                        ["expires_at"] = p.Request.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture),
+                        ["expired"] = p.Expired,
+                    };
+                    await Console.Out.WriteLineAsync(line.ToJsonString(JournalJson.Options));
+                }
+
+                return ExitCodes.Success;
+            }
+
+            if (pending.Count == 0)
+            {
+                AnsiConsole.MarkupLine("[grey]No tool calls are waiting for approval.[/]");
+                return ExitCodes.Success;
+            }
+
+            var table = new Table().Border(TableBorder.Simple).AddColumns("call id", "session", "call", "why", "expires");
+            foreach (var p in pending)
+            {
+                table.AddRow(
+                    Markup.Escape(p.Request.CallId),
+                    Markup.Escape(p.SessionId.Length > 16 ? p.SessionId[..16] : p.SessionId),
+                    Markup.Escape(ApprovalText.Describe(p.Request.Tool, p.Request.Arguments)),
+                    Markup.Escape(p.Request.Reason),
+                    p.Expired ? "[red]expired[/]" : Markup.Escape(p.Request.ExpiresAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never"));
+            }
+
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine("[grey]Answer with: rein approvals approve CALL_ID [[--for-session]] [[--resume]]  or  rein approvals deny CALL_ID --reason \"…\"[/]");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateAnswer(string verb, string description, Interrupts interrupts)
+    {
+        var id = new Argument<string>("call-id") { Description = "The waiting call's id (see rein approvals list), or a unique prefix." };
+        var reason = new Option<string?>("--reason") { Description = verb == "deny" ? "Why not; the model is told." : "A note kept in the journal." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the session right away, in this terminal." };
+        var command = new Command(verb, description) { id, reason, resume, CommonOptions.Store, CommonOptions.Json };
+        Option<bool>? forSession = null;
+        if (verb == "approve")
+        {
+            forSession = new Option<bool>("--for-session") { Description = "Also allow calls like this one for the rest of the session (the suggested rule shown by list)." };
+            command.Add(forSession);
+        }
+
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var settings = CommonOptions.Resolve(parse);
+            using var host = AgentHost.Open(settings);
+            var decision = verb == "deny" ? ApprovalDecisions.Deny
+                : forSession is not null && parse.GetValue(forSession) ? ApprovalDecisions.ApproveSession
+                : ApprovalDecisions.ApproveOnce;
+            var (request, decided) = await new ApprovalInbox(host.Store).AnswerAsync(
+                parse.GetValue(id)!, new ApprovalAnswer(decision, host.Principal, parse.GetValue(reason)), host.ApprovalOptions, ct);
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                await Console.Out.WriteLineAsync(new JsonObject
+                {
+                    ["call_id"] = decided.CallId,
+                    ["session_id"] = request.SessionId,
+                    ["decision"] = decided.Decision,
+                    ["by"] = decided.By,
+                    ["session_rule"] = decided.SessionRule,
+                }.ToJsonString(JournalJson.Options));
+            }
+            else
+            {
+                var what = decided.Decision switch
+                {
+                    ApprovalDecisions.Timeout => "expired before it was answered: it counts as denied",
+                    ApprovalDecisions.Deny => "denied",
+                    ApprovalDecisions.ApproveSession => $"approved, and {decided.SessionRule} is allowed for the rest of the session",
+                    _ => "approved",
+                };
+                await Console.Error.WriteLineAsync($"{ApprovalText.Describe(request.Request.Tool, request.Request.Arguments)} — {what}.");
+            }
+
+            if (!parse.GetValue(resume))
+            {
+                if (!parse.GetValue(CommonOptions.Json))
+                {
+                    await Console.Error.WriteLineAsync($"Continue the session with: rein sessions resume {request.SessionId}");
+                }
+
+                return decided.Decision == ApprovalDecisions.Timeout ? ExitCodes.Incomplete : ExitCodes.Success;
+            }
+
+            host.Dispose();
+            return await SessionsCommand.ResumeAsync(parse, request.SessionId, null, interrupts, ct);
+        }));
+        return command;
+    }
+}
