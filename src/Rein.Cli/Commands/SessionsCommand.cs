@@ -178,6 +178,16 @@ internal static class SessionsCommand
         SessionSuspended s => s.Reason,
         SessionResumed r => r.InterruptedCalls > 0 ? $"{r.InterruptedCalls} interrupted call(s) reported" : "",
         SessionEnded end => end.Detail is null ? end.Reason : $"{end.Reason}: {end.Detail}",
+        PolicyDecided p => $"{p.Tool} {p.Decision}: {p.Reason}",
+        ApprovalRequested a => $"{Guard.Approvals.ApprovalText.Describe(a.Tool, a.Arguments)} — {a.Reason}",
+        ApprovalDecided d => $"{d.Decision} by {d.By}{(d.Reason is null ? "" : ": " + d.Reason)}{(d.SessionRule is null ? "" : $" (session rule {d.SessionRule})")}",
+        BudgetWarning w => $"{w.Budget} ({w.Scope}) {w.Used.ToString("0.####", CultureInfo.InvariantCulture)} of {w.Limit.ToString("0.####", CultureInfo.InvariantCulture)}",
+        BudgetExceeded x => x.Detail,
+        CheckpointTaken c => $"{c.Phase} {c.CallId} {c.Commit[..Math.Min(12, c.Commit.Length)]}{(c.SkippedFiles is { Count: > 0 } skipped ? $" ({skipped.Count} large files left out)" : "")}",
+        WorkspaceRewound r => $"to step {r.Step} ({r.FilesChanged} files); undo: {r.Backup[..Math.Min(12, r.Backup.Length)]}",
+        EgressRefused n => $"{n.Host}:{n.Port}",
+        SandboxDisabled sd => sd.Detail,
+        HookRan h => $"{h.HookEvent} {h.Outcome}: {h.Command}{(h.Reason is null ? "" : " — " + h.Reason)}",
         _ => "",
     };
 

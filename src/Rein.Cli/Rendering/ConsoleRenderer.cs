@@ -78,7 +78,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
         var color = stopped.Reason switch
         {
             StopReason.Completed => "green",
-            StopReason.Cancelled => "yellow",
+            StopReason.Cancelled or StopReason.AwaitingApproval => "yellow",
             _ => "red",
         };
         var detail = stopped.Detail is null ? "" : $" — {Markup.Escape(stopped.Detail)}";
@@ -116,6 +116,36 @@ internal sealed class ConsoleRenderer : IRunRenderer
             case ModelCalled:
                 _spinner.Stop();
                 EndLine();
+                break;
+            case PolicyDecided { Decision: PolicyDecisions.Deny } denied:
+                _err.MarkupLine($"  [red]⊘ denied by policy: {Markup.Escape(denied.Reason)}[/]");
+                break;
+            case ApprovalRequested requested:
+                _spinner.Stop();
+                EndLine();
+                _err.MarkupLine($"  [yellow]? waiting for approval: {Markup.Escape(requested.Reason)}[/]");
+                break;
+            case ApprovalDecided decided:
+                var approved = decided.Decision is ApprovalDecisions.ApproveOnce or ApprovalDecisions.ApproveSession;
+                var rule = decided.SessionRule is null ? "" : $" (allowed for this session: {decided.SessionRule})";
+                _err.MarkupLine(approved
+                    ? $"  [green]✓ approved by {Markup.Escape(decided.By)}{Markup.Escape(rule)}[/]"
+                    : $"  [red]✗ {(decided.Decision == ApprovalDecisions.Timeout ? "approval timed out" : $"denied by {Markup.Escape(decided.By)}")}{(decided.Reason is null ? "" : ": " + Markup.Escape(decided.Reason))}[/]");
+                break;
+            case BudgetWarning warning:
+                _err.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[yellow]▲ {warning.Budget} budget ({warning.Scope}) at {warning.Used:0.####} of {warning.Limit:0.####}[/]"));
+                break;
+            case BudgetExceeded exceeded:
+                _err.MarkupLine($"[red]▲ {Markup.Escape(exceeded.Detail)}[/]");
+                break;
+            case EgressRefused refused:
+                _err.MarkupLine($"  [yellow]network: refused {Markup.Escape(refused.Host)}:{refused.Port} (not on the sandbox allow-list)[/]");
+                break;
+            case SandboxDisabled disabled:
+                _err.MarkupLine($"[yellow]warning: {Markup.Escape(disabled.Detail)}[/]");
+                break;
+            case HookRan { Outcome: not "ok" and not "allow" } hook:
+                _err.MarkupLine($"  [grey]hook {Markup.Escape(hook.HookEvent)} ({Markup.Escape(hook.Command)}): {Markup.Escape(hook.Outcome)}{(hook.Reason is null ? "" : " — " + Markup.Escape(hook.Reason))}[/]");
                 break;
             default:
                 break;
