@@ -193,6 +193,11 @@ public sealed partial class BudgetGuard : IStepGuard
 
     private (long Tokens, decimal Cost) Estimate(StepGuardContext context, Tracker tracker)
     {
+        if (_limits.MaxTokens is null && _limits.DailyMaxTokens is null && _limits.MaxCostUsd is null && _limits.DailyMaxCostUsd is null)
+        {
+            return (0, 0m);
+        }
+
         var input = TokenEstimate.Of(context.Messages, context.Tools);
         var output = (long)(context.MaxOutputTokens ?? _defaultOutputTokens);
         if (_limits.MaxCostUsd is null && _limits.DailyMaxCostUsd is null)
