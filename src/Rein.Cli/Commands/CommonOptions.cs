@@ -130,7 +130,7 @@ internal static class CommonOptions
     {
         try
         {
-            return Guard.Durations.Parse(text);
+            return Guard.Budgets.BudgetLimits.ParseDuration(text);
         }
         catch (FormatException ex)
         {

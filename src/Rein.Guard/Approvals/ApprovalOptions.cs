@@ -43,7 +43,7 @@ public sealed class ApprovalOptions
         {
             try
             {
-                Timeout = Durations.Parse(timeout.ValueKind == JsonValueKind.String ? timeout.GetString()! : timeout.GetRawText());
+                Timeout = Budgets.BudgetLimits.ParseDuration(timeout.ValueKind == JsonValueKind.String ? timeout.GetString()! : timeout.GetRawText());
             }
             catch (FormatException ex)
             {
