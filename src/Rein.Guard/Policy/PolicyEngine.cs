@@ -251,9 +251,12 @@ public sealed class PolicyEngine
             }
 
             var regex = ShellGlob(namePattern);
+            var literal = namePattern.Count(c => c is not ('*' or '?' or '[' or ']'));
             foreach (var candidate in ProtectedCandidates)
             {
-                if (regex.IsMatch(candidate))
+                // A bare "*" could match a credentials file that may well not exist; only a pattern that spells part
+                // of a protected name (".*", "*.pem", "id_*") is taken to mean it.
+                if ((candidate.StartsWith('.') || literal >= 2) && regex.IsMatch(candidate))
                 {
                     yield return folder + "/" + candidate;
                 }
@@ -308,7 +311,7 @@ public sealed class PolicyEngine
             }
         }
 
-        var allow = restrictOnly ? null : MostSpecific(matching.Where(r => r.Rule.Decision == PolicyDecisions.Allow));
+        var allow = MostSpecific(matching.Where(r => r.Rule.Decision == PolicyDecisions.Allow));
         if (Mode == PermissionModes.ReadOnly && !readOnly && !restrictOnly)
         {
             var ignored = allow is null ? "" : $" (the allow rule {allow.Rule.Text} does not apply in read-only mode)";
@@ -322,7 +325,8 @@ public sealed class PolicyEngine
 
         if (restrictOnly)
         {
-            return null;
+            // A wrapper (sudo, bash -c …) is judged by its inner command, unless the wrapper itself is risky.
+            return danger is null || allow is not null || Mode != PermissionModes.WorkspaceWrite ? null : ByMode(ToolNames.Shell, false, subject, danger);
         }
 
         if (allow is not null)

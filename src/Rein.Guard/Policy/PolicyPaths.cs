@@ -152,9 +152,8 @@ internal sealed class PathGlob
             trimmed = text;
         }
 
-        var core = trimmed.EndsWith("/**", StringComparison.Ordinal) ? trimmed[..^3] : trimmed;
         var regex = new StringBuilder("^");
-        if (!absolute && !core.Contains('/', StringComparison.Ordinal) && !core.StartsWith("**", StringComparison.Ordinal))
+        if (!absolute && !trimmed.Contains('/', StringComparison.Ordinal) && !trimmed.StartsWith("**", StringComparison.Ordinal))
         {
             regex.Append("(?:.*/)?");
         }
