@@ -1,0 +1,256 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Rein.Guard.Policy;
+
+/// <summary>Resolves and displays paths lexically against a workspace and a home folder (no file system access).</summary>
+internal sealed class PolicyPaths
+{
+    public PolicyPaths(string workspace, string home)
+    {
+        Workspace = Normalize(Path.GetFullPath(workspace));
+        Home = Normalize(Path.GetFullPath(home));
+    }
+
+    public string Workspace { get; }
+
+    public string Home { get; }
+
+    internal static StringComparison Comparison =>
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
+    /// <summary>Resolves a path against a folder, removing <c>.</c>, <c>..</c> and duplicate separators.</summary>
+    public string Resolve(string path, string? folder = null)
+    {
+        try
+        {
+            return Normalize(Path.GetFullPath(path.Length == 0 ? "." : path, folder ?? Workspace));
+        }
+        catch (ArgumentException)
+        {
+            return Normalize(Path.Join(folder ?? Workspace, path));
+        }
+    }
+
+    public bool IsInside(string fullPath) => IsUnder(fullPath, Workspace);
+
+    /// <summary>Gets the path relative to the workspace with <c>/</c> separators, <c>.</c> for the root, or null when outside.</summary>
+    public string? Relative(string fullPath)
+    {
+        if (!IsInside(fullPath))
+        {
+            return null;
+        }
+
+        return fullPath.Length == Workspace.Length ? "." : fullPath[(Workspace.Length + (Workspace.EndsWith('/') ? 0 : 1))..];
+    }
+
+    /// <summary>Formats a path for a message: relative inside the workspace, <c>~/…</c> under home, absolute otherwise.</summary>
+    public string Display(string fullPath)
+    {
+        if (Relative(fullPath) is { } relative)
+        {
+            return relative;
+        }
+
+        if (IsUnder(fullPath, Home))
+        {
+            return fullPath.Length == Home.Length ? "~" : "~/" + fullPath[(Home.Length + 1)..];
+        }
+
+        return fullPath;
+    }
+
+    public static bool IsUnder(string fullPath, string root)
+    {
+        if (fullPath.Length == root.Length)
+        {
+            return string.Equals(fullPath, root, Comparison);
+        }
+
+        return fullPath.Length > root.Length
+            && fullPath.StartsWith(root, Comparison)
+            && (root.EndsWith('/') || fullPath[root.Length] == '/');
+    }
+
+    private static string Normalize(string fullPath)
+    {
+        var path = fullPath.Replace('\\', '/');
+        while (path.Length > 1 && path.EndsWith('/') && !path.EndsWith(":/", StringComparison.Ordinal))
+        {
+            path = path[..^1];
+        }
+
+        return path;
+    }
+}
+
+/// <summary>
+/// A gitignore-style path glob: <c>**</c>, <c>*</c>, <c>?</c>, <c>[abc]</c>, <c>{a,b}</c>. Relative patterns apply
+/// below the workspace (a pattern without <c>/</c> matches names at any depth); absolute and <c>~/</c> patterns
+/// apply to absolute paths. A pattern also matches everything below a folder it matches.
+/// </summary>
+internal sealed class PathGlob
+{
+    private readonly Regex _regex;
+
+    private PathGlob(Regex regex, bool absolute, string text, int literalLength)
+    {
+        _regex = regex;
+        IsAbsolute = absolute;
+        Text = text;
+        LiteralLength = literalLength;
+    }
+
+    /// <summary>Gets whether the pattern is absolute (including <c>~/</c>).</summary>
+    public bool IsAbsolute { get; }
+
+    /// <summary>Gets the pattern as written.</summary>
+    public string Text { get; }
+
+    /// <summary>Gets how many characters of the pattern are not wildcards.</summary>
+    public int LiteralLength { get; }
+
+    /// <summary>Compiles a pattern.</summary>
+    /// <exception cref="FormatException">The pattern is empty or malformed.</exception>
+    public static PathGlob Parse(string pattern, string home, bool ignoreCase = false)
+    {
+        var text = pattern.Trim();
+        if (text.Length == 0)
+        {
+            throw new FormatException("the path pattern is empty");
+        }
+
+        var absolute = false;
+        if (text == "~" || text.StartsWith("~/", StringComparison.Ordinal))
+        {
+            text = home.TrimEnd('/') + text[1..];
+            absolute = true;
+        }
+        else if (text.StartsWith('/') || Path.IsPathRooted(text))
+        {
+            absolute = true;
+        }
+
+        text = text.Replace('\\', '/');
+        while (text.Contains("//", StringComparison.Ordinal))
+        {
+            text = text.Replace("//", "/", StringComparison.Ordinal);
+        }
+
+        if (!absolute)
+        {
+            while (text.StartsWith("./", StringComparison.Ordinal))
+            {
+                text = text[2..];
+            }
+        }
+
+        var trimmed = text.TrimEnd('/');
+        if (trimmed.Length == 0)
+        {
+            trimmed = text;
+        }
+
+        var regex = new StringBuilder("^");
+        if (!absolute && !trimmed.Contains('/', StringComparison.Ordinal) && !trimmed.StartsWith("**", StringComparison.Ordinal))
+        {
+            regex.Append("(?:.*/)?");
+        }
+
+        var literal = 0;
+        var inBraces = false;
+        for (var i = 0; i < trimmed.Length; i++)
+        {
+            var c = trimmed[i];
+            switch (c)
+            {
+                case '*' when i + 1 < trimmed.Length && trimmed[i + 1] == '*':
+                    var atStart = i == 0 || trimmed[i - 1] == '/';
+                    var slashAfter = i + 2 < trimmed.Length && trimmed[i + 2] == '/';
+                    var atEnd = i + 2 == trimmed.Length;
+                    if (atStart && slashAfter)
+                    {
+                        regex.Append("(?:.*/)?");
+                        i += 2;
+                    }
+                    else if (atEnd && i > 0 && trimmed[i - 1] == '/')
+                    {
+                        // "dir/**" also matches the folder itself.
+                        regex.Length -= 1;
+                        regex.Append("(?:/.*)?");
+                        i += 1;
+                    }
+                    else
+                    {
+                        regex.Append(".*");
+                        i += 1;
+                    }
+
+                    break;
+                case '*':
+                    regex.Append("[^/]*");
+                    break;
+                case '?':
+                    regex.Append("[^/]");
+                    break;
+                case '[':
+                    var close = trimmed.IndexOf(']', i + 1);
+                    if (close < 0)
+                    {
+                        throw new FormatException($"the path pattern '{pattern}' has an unclosed '['");
+                    }
+
+                    var body = trimmed[(i + 1)..close];
+                    var negate = body.StartsWith('!') || body.StartsWith('^');
+                    regex.Append('[').Append(negate ? "^" : "").Append(Regex.Escape(negate ? body[1..] : body).Replace(@"\-", "-", StringComparison.Ordinal)).Append(']');
+                    i = close;
+                    break;
+                case '{' when !inBraces:
+                    inBraces = true;
+                    regex.Append("(?:");
+                    break;
+                case '}' when inBraces:
+                    inBraces = false;
+                    regex.Append(')');
+                    break;
+                case ',' when inBraces:
+                    regex.Append('|');
+                    break;
+                default:
+                    literal++;
+                    regex.Append(Regex.Escape(c.ToString()));
+                    break;
+            }
+        }
+
+        if (inBraces)
+        {
+            throw new FormatException($"the path pattern '{pattern}' has an unclosed '{{'");
+        }
+
+        regex.Append("(?:/.*)?$");
+        var options = RegexOptions.CultureInvariant | RegexOptions.Singleline
+            | (ignoreCase || PolicyPaths.Comparison == StringComparison.OrdinalIgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None);
+        try
+        {
+            return new PathGlob(new Regex(regex.ToString(), options, TimeSpan.FromSeconds(1)), absolute, pattern.Trim(), literal);
+        }
+        catch (ArgumentException)
+        {
+            throw new FormatException($"the path pattern '{pattern}' is not valid");
+        }
+    }
+
+    /// <summary>Tests an absolute, normalized path.</summary>
+    public bool IsMatch(string fullPath, PolicyPaths paths)
+    {
+        if (IsAbsolute)
+        {
+            return _regex.IsMatch(fullPath);
+        }
+
+        var relative = paths.Relative(fullPath);
+        return relative is not null && relative != "." && _regex.IsMatch(relative);
+    }
+}
