@@ -17,8 +17,9 @@ public delegate ValueTask<ToolResult> ToolCallHandler(ToolCall call, Cancellatio
 /// </remarks>
 public sealed class ToolCall
 {
-    internal ToolCall(ModelToolCall request, ITool? tool, ToolContext context, SessionWriter session, int step)
+    internal ToolCall(ModelToolCall request, ITool? tool, ToolContext context, SessionWriter session, int step, IDictionary<string, object?>? properties = null)
     {
+        Properties = properties ?? new Dictionary<string, object?>(StringComparer.Ordinal);
         Step = step;
         Request = request;
         Tool = tool;
@@ -41,6 +42,9 @@ public sealed class ToolCall
     /// <summary>Gets the session journal, so stages can record their decisions.</summary>
     public SessionWriter Session { get; }
 
+    /// <summary>Gets values stages share about this call (like <c>HttpContext.Items</c>), e.g. a hook's verdict for the policy stage; kept by <see cref="WithArguments"/>.</summary>
+    public IDictionary<string, object?> Properties { get; }
+
     /// <summary>Gets the arguments; valid only after the validation stage accepted the call.</summary>
     public JsonElement Arguments => Request.Arguments ?? default;
 
@@ -48,7 +52,7 @@ public sealed class ToolCall
     /// <param name="arguments">The new arguments object.</param>
     /// <returns>The rewritten call.</returns>
     public ToolCall WithArguments(JsonElement arguments) =>
-        new(Request with { Arguments = arguments.Clone(), ArgumentsError = null }, Tool, Context, Session, Step);
+        new(Request with { Arguments = arguments.Clone(), ArgumentsError = null }, Tool, Context, Session, Step, Properties);
 }
 
 /// <summary>Composes tool-call stages like ASP.NET middleware: the first stage added is the outermost.</summary>
