@@ -74,9 +74,10 @@ public static class Bubblewrap
             args.AddRange(["--tmpfs", "/var/run"]);
         }
 
-        foreach (var folder in UserFolders.Where(Directory.Exists))
+        var emptied = UserFolders.Where(Directory.Exists).Select(RealPath).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var folder in emptied)
         {
-            args.AddRange(["--tmpfs", RealPath(folder)]);
+            args.AddRange(["--tmpfs", folder]);
         }
 
         // Bind sources seen at a second path inside: a mask over the source must cover that path too.
@@ -84,7 +85,11 @@ public static class Bubblewrap
         var home = RealPath(options.HomeDirectory);
         if (Directory.Exists(home))
         {
-            args.AddRange(["--tmpfs", home]);
+            if (!emptied.Contains(home))
+            {
+                args.AddRange(["--tmpfs", home]);
+            }
+
             foreach (var relative in options.ToolchainFolders)
             {
                 var inHome = Path.Join(home, relative);
