@@ -23,7 +23,7 @@ internal static class ChatCommand
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
             using var approvals = SessionRunner.CreateApprovalChannel(host, json: false, inputIsConversation: true);
-            var loop = host.CreateLoop(chat, settings.Workspace, approvals);
+            var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
             var interactive = !Console.IsInputRedirected;
             using var renderer = SessionRunner.CreateRenderer(json: false);
             SessionWriter? session = null;

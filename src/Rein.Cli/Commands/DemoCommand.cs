@@ -27,7 +27,7 @@ internal static class DemoCommand
             var settings = CommonOptions.Resolve(parse, workspaceOverride: workspace);
             using var host = AgentHost.Open(settings);
             using var chat = new ScriptedChatClient(ScriptedTurn.ParseScript(ReadResource("script.json"), "demo script"), "scripted:demo");
-            var loop = host.CreateLoop(chat, settings.Workspace);
+            var loop = host.CreateLoop(chat, settings.Workspace, "scripted:demo", approvals: null, modeOverride: Guard.Policy.PermissionModes.WorkspaceWrite);
             var json = parse.GetValue(CommonOptions.Json);
             using var renderer = SessionRunner.CreateRenderer(json);
             using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, "scripted:demo", renderer, ct);

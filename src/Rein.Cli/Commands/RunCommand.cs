@@ -25,7 +25,7 @@ internal static class RunCommand
             using var chat = await host.CreateChatClientAsync(model, ct);
             var json = parse.GetValue(CommonOptions.Json);
             using var approvals = SessionRunner.CreateApprovalChannel(host, json);
-            var loop = host.CreateLoop(chat, settings.Workspace, approvals);
+            var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
             using var renderer = SessionRunner.CreateRenderer(json);
             using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
             await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);

@@ -140,7 +140,7 @@ internal static class SessionsCommand
         using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
         var json = parse.GetValue(CommonOptions.Json);
         using var approvals = SessionRunner.CreateApprovalChannel(host, json);
-        var loop = host.CreateLoop(chat, session.State.Workspace, approvals);
+        var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals);
         using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
         {

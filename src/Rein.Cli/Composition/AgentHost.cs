@@ -106,13 +106,34 @@ internal sealed class AgentHost : IDisposable
         }
     }
 
-    /// <summary>Creates the agent loop.</summary>
-    public AgentLoop CreateLoop(IChatClient chatClient, string workspace, IApprovalChannel? approvals = null) =>
-        new(
+    /// <summary>The guards of the last loop created (policy, sandbox, hooks, budgets), for the run around it.</summary>
+    public GuardSetup? Guards { get; private set; }
+
+    /// <summary>Creates the agent loop with the production guards from the settings.</summary>
+    /// <param name="chatClient">The model.</param>
+    /// <param name="workspace">The session's workspace.</param>
+    /// <param name="model">The model specification (for prices).</param>
+    /// <param name="approvals">Asks a person at this terminal, or null when nobody can answer here (an ask then suspends the session).</param>
+    /// <param name="modeOverride">A permission mode used when neither flags nor settings pick one (the demo uses workspace-write).</param>
+    /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
+    public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null)
+    {
+        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System);
+        Guards = guards;
+        var options = new AgentLoopOptions
+        {
+            MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
+            Pricing = guards.Prices.CreatePricing(model),
+        };
+        options.StepGuards.Add(guards.Budget);
+        var approvalOptions = ApprovalOptions;
+        return new(
             chatClient,
-            new ToolSet(BuiltInTools.CreateAll(_http)),
+            new ToolSet(BuiltInTools.CreateAll(_http, guards.CommandRunner)),
             new AppendOnlyContextBuilder(SystemPrompt.For(workspace)),
-            new AgentLoopOptions { MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps });
+            options,
+            pipeline => guards.Configure(pipeline, approvals, approvalOptions));
+    }
 
     public void Dispose() => _http.Dispose();
 }

@@ -53,7 +53,7 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
         var (available, reason) = Bubblewrap.Probe();
         if (!available)
         {
-            return Refused($"the sandbox is unavailable: {reason}");
+            return Refused($"the sandbox is unavailable: {reason}. Install bubblewrap (apt-get install bubblewrap), or run with --sandbox none to run commands without isolation.");
         }
 
         if (!Bubblewrap.IsInside(Bubblewrap.RealPath(request.WorkingDirectory), _workspaceRoot))

@@ -89,6 +89,14 @@ public sealed class SandboxOptions
             var key = "sandbox." + property.Name;
             switch (property.Name)
             {
+                case "type":
+                    // "bubblewrap" or "none": which sandbox runs commands is chosen by the host (--sandbox), not here.
+                    if (property.Value.ValueKind != JsonValueKind.String || property.Value.GetString() is not ("bubblewrap" or "none"))
+                    {
+                        throw new FormatException($"{path}: \"{key}\" must be \"bubblewrap\" or \"none\".");
+                    }
+
+                    break;
                 case "network":
                     RequireObject(property.Value, path, key);
                     foreach (var network in property.Value.EnumerateObject())
@@ -135,7 +143,7 @@ public sealed class SandboxOptions
                     AddPaths(options.WritablePaths, ReadStrings(property.Value, path, key), path, key);
                     break;
                 default:
-                    throw new FormatException($"{path}: unknown key \"{key}\" (expected network, limits, read_only_paths or writable_paths).");
+                    throw new FormatException($"{path}: unknown key \"{key}\" (expected type, network, limits, read_only_paths or writable_paths).");
             }
         }
 
