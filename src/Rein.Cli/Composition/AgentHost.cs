@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
+using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
 using Rein.Engine;
+using Rein.Guard.Secrets;
 using Rein.Journal;
 using Rein.Models;
 using Rein.Providers;
@@ -19,6 +21,12 @@ internal sealed class AgentHost : IDisposable
         Settings = settings;
         Store = store;
     }
+
+    /// <summary>The stored secrets shell commands may ask for, or null when there is no secrets file.</summary>
+    private SecretStore? Secrets { get; init; }
+
+    /// <summary>Scrubs secret values from observations and journal events; empty without secrets.</summary>
+    private SecretRedactor Redactor { get; init; } = SecretRedactor.Empty;
 
     public ResolvedSettings Settings { get; }
 
@@ -40,7 +48,9 @@ internal sealed class AgentHost : IDisposable
             {
             }
         });
-        return new(settings, store);
+        var secrets = SecretsCommand.OpenExisting(Environment.GetEnvironmentVariable);
+        var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
+        return new(settings, redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor)) { Secrets = secrets, Redactor = redactor };
     }
 
     /// <summary>The model specification from the settings.</summary>
@@ -91,9 +101,10 @@ internal sealed class AgentHost : IDisposable
     public AgentLoop CreateLoop(IChatClient chatClient, string workspace) =>
         new(
             chatClient,
-            new ToolSet(BuiltInTools.CreateAll(_http)),
+            new ToolSet(BuiltInTools.CreateAll(_http, secrets: Secrets)),
             new AppendOnlyContextBuilder(SystemPrompt.For(workspace)),
-            new AgentLoopOptions { MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps });
+            new AgentLoopOptions { MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps },
+            configurePipeline: pipeline => pipeline.UseSecretRedaction(Redactor));
 
     public void Dispose() => _http.Dispose();
 }
