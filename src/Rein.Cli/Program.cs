@@ -26,6 +26,7 @@ var root = new RootCommand($"""
     SessionsCommand.Create(interrupts),
     DemoCommand.Create(interrupts),
     ApprovalsCommand.Create(interrupts),
+    SecretsCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace Rein.Tools;
 
@@ -18,24 +19,34 @@ public sealed class ShellTool : ITool
 
     private readonly ICommandRunner _runner;
     private readonly int _maxOutputChars;
+    private readonly ISecretResolver? _secrets;
 
     /// <summary>Creates the tool.</summary>
     /// <param name="runner">Runs the commands. Defaults to a <see cref="ProcessCommandRunner"/> that runs them directly.</param>
     /// <param name="maxOutputChars">The most output characters returned; beyond it the head and tail are kept. Defaults to 30,000.</param>
+    /// <param name="secrets">
+    /// Stored secrets a command may ask for by name (the <c>secrets</c> argument); their values are set as environment
+    /// variables of that command only. Without it the tool has no <c>secrets</c> argument.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOutputChars"/> is less than 200.</exception>
-    public ShellTool(ICommandRunner? runner = null, int maxOutputChars = 30_000)
+    public ShellTool(ICommandRunner? runner = null, int maxOutputChars = 30_000, ISecretResolver? secrets = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxOutputChars, 200);
         _runner = runner ?? new ProcessCommandRunner();
         _maxOutputChars = maxOutputChars;
+        _secrets = secrets;
+        var secretsHelp = secrets is null ? "" : SecretsHelp(secrets);
+        var secretsSchema = secrets is null ? "" : """
+            ,"secrets":{"type":"array","items":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"uniqueItems":true,"description":"Names of stored secrets to set as environment variables of this command, e.g. [\"GITHUB_TOKEN\"]; use them as $GITHUB_TOKEN"}
+            """.Trim();
         Definition = new ToolDefinition(
             "shell",
-            $"Run a command with {Path.GetFileName(ProcessCommandRunner.Shell)} -c in the workspace. Returns combined stdout/stderr and the exit code. No stdin; not interactive.",
+            $"Run a command with {Path.GetFileName(ProcessCommandRunner.Shell)} -c in the workspace. Returns combined stdout/stderr and the exit code. No stdin; not interactive.{secretsHelp}",
             ToolArguments.Schema($$$"""
                 {"type":"object","properties":{
                 "command":{"type":"string","minLength":1,"description":"The command line"},
                 "workdir":{"type":"string","description":"Working folder, relative to the workspace. Default: root"},
-                "timeout_seconds":{"type":"integer","minimum":1,"maximum":{{{MaxTimeoutSeconds}}},"description":"Default {{{DefaultTimeoutSeconds}}}"}},
+                "timeout_seconds":{"type":"integer","minimum":1,"maximum":{{{MaxTimeoutSeconds}}},"description":"Default {{{DefaultTimeoutSeconds}}}"}{{{secretsSchema}}}},
                 "required":["command"],"additionalProperties":false}
                 """));
     }
@@ -66,10 +77,16 @@ public sealed class ShellTool : ITool
             return ToolResult.Error($"Working folder '{workdir}' does not exist.");
         }
 
+        if (!TryResolveSecrets(invocation.Arguments, out var environment, out error))
+        {
+            return ToolResult.Error(error);
+        }
+
         var request = new CommandRequest(command, folder, TimeSpan.FromSeconds(timeoutSeconds))
         {
             MaxOutputChars = _maxOutputChars,
             Output = invocation.Context.Progress,
+            Environment = environment,
         };
         var result = await _runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.StartError is not null)
@@ -98,10 +115,76 @@ public sealed class ShellTool : ITool
             text.Append(CultureInfo.InvariantCulture, $"[exit code {result.ExitCode}]");
         }
 
+        var refused = result.EgressRefused.Select(destination => (Journal.SessionEvent)ToRefusal(destination, invocation.CallId)).ToList();
+        if (refused.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"\n[network: the sandbox refused {string.Join(", ", result.EgressRefused)} (not on the allow-list)]");
+        }
+
         return new ToolResult(text.ToString(), IsError: result.TimedOut)
         {
             Truncated = result.Truncated,
             OriginalLength = result.Truncated ? result.OutputLength : 0,
+            Facts = refused,
         };
+    }
+
+    private static string SecretsHelp(ISecretResolver secrets)
+    {
+        var names = secrets.SecretNames;
+        var available = names.Count == 0 ? "none are stored yet" : "available: " + string.Join(", ", names);
+        return $" To use a stored secret, name it in \"secrets\" (e.g. \"secrets\": [\"GITHUB_TOKEN\"]) and refer to it as an environment variable in the command (e.g. $GITHUB_TOKEN); never ask for or print its value, which you cannot see (output containing it is redacted). Secrets {available}.";
+    }
+
+    // The model only ever names secrets; values go straight into the command's environment, which the runner
+    // applies after removing inherited credential-like variables, so explicitly requested secrets survive.
+    private bool TryResolveSecrets(JsonElement arguments, out IReadOnlyDictionary<string, string?>? environment, out string error)
+    {
+        environment = null;
+        error = "";
+        if (!ToolArguments.TryGet(arguments, "secrets", out var requested))
+        {
+            return true;
+        }
+
+        if (requested.ValueKind != JsonValueKind.Array || requested.EnumerateArray().Any(n => n.ValueKind != JsonValueKind.String))
+        {
+            throw new ToolArgumentException("Argument 'secrets' must be an array of secret names.");
+        }
+
+        var available = _secrets?.SecretNames ?? [];
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var unknown = new List<string>();
+        foreach (var name in requested.EnumerateArray().Select(n => n.GetString()!))
+        {
+            if (_secrets is not null && _secrets.TryGetSecret(name, out var value))
+            {
+                values[name] = value;
+            }
+            else
+            {
+                unknown.Add(name);
+            }
+        }
+
+        if (unknown.Count > 0)
+        {
+            error = $"Unknown secret{(unknown.Count == 1 ? "" : "s")} {string.Join(", ", unknown.Select(n => $"'{n}'"))}. " +
+                (available.Count == 0
+                    ? "No secrets are stored; the user can add one with: rein secrets set NAME"
+                    : $"Available secrets: {string.Join(", ", available)}.");
+            return false;
+        }
+
+        environment = values.Count == 0 ? null : values;
+        return true;
+    }
+
+    private static Journal.EgressRefused ToRefusal(string destination, string callId)
+    {
+        var colon = destination.LastIndexOf(':');
+        return colon > 0 && int.TryParse(destination.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            ? new Journal.EgressRefused(destination[..colon], port, callId)
+            : new Journal.EgressRefused(destination, 0, callId);
     }
 }

@@ -15,6 +15,9 @@ internal sealed class ReinProcess : IDisposable
         Workspace = Path.Combine(_home.Path, "ws");
         Directory.CreateDirectory(Workspace);
         StorePath = Path.Combine(_home.Path, "data", "rein", "rein.db");
+        // Most tests are about other things than permissions: let the agent edit and run commands (sandboxed) without asking.
+        // Permission tests override this.
+        Environment["REIN_MODE"] = "workspace-write";
     }
 
     public string Home => _home.Path;

@@ -401,3 +401,84 @@ internal static class ProcessProbe
         return (fields[0][0], int.Parse(fields[2], CultureInfo.InvariantCulture));
     }
 }
+
+public sealed class ShellToolSecretsTests
+{
+    private const string Secret = "p@ss w0rd-ÿ-123";
+
+    private static readonly ShellTool Tool = new(secrets: new Secrets(new() { ["MY_SECRET"] = Secret, ["OTHER_TOKEN"] = "other-value" }));
+
+    [Fact]
+    public async Task InvokeAsync_RequestedSecret_IsInTheCommandsEnvironment()
+    {
+        using var root = new TempDirectory();
+
+        var result = await Tool.InvokeJsonAsync(root, """{"command":"printf %s \"$MY_SECRET\" | wc -c","secrets":["MY_SECRET"]}""");
+
+        Assert.False(result.IsError, result.Content);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(Secret).ToString(CultureInfo.InvariantCulture), result.Content.Split('\n')[0].Trim());
+    }
+
+    [Fact]
+    public async Task InvokeAsync_SecretNotRequested_IsNotInTheEnvironment()
+    {
+        using var root = new TempDirectory();
+
+        var result = await Tool.InvokeJsonAsync(root, """{"command":"printf '[%s][%s]' \"$MY_SECRET\" \"$OTHER_TOKEN\"","secrets":["OTHER_TOKEN"]}""");
+
+        Assert.StartsWith("[][other-value]", result.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_UnknownSecret_ErrorListsAvailableNamesAndRunsNothing()
+    {
+        using var root = new TempDirectory();
+
+        var result = await Tool.InvokeJsonAsync(root, """{"command":"touch ran","secrets":["MY_SECRET","NOPE"]}""");
+
+        Assert.True(result.IsError);
+        Assert.Equal("Unknown secret 'NOPE'. Available secrets: MY_SECRET, OTHER_TOKEN.", result.Content);
+        Assert.False(File.Exists(root.Combine("ran")));
+    }
+
+    [Fact]
+    public async Task InvokeAsync_SecretsWithoutResolver_ErrorSaysNoneAreStored()
+    {
+        using var root = new TempDirectory();
+
+        var result = await new ShellTool().InvokeJsonAsync(root, """{"command":"true","secrets":["MY_SECRET"]}""");
+
+        Assert.True(result.IsError);
+        Assert.Contains("No secrets are stored", result.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Definition_WithResolver_DescribesSecretsByNameOnly()
+    {
+        var definition = Tool.Definition;
+
+        Assert.Contains("\"secrets\": [\"GITHUB_TOKEN\"]", definition.Description, StringComparison.Ordinal);
+        Assert.Contains("$GITHUB_TOKEN", definition.Description, StringComparison.Ordinal);
+        Assert.Contains("MY_SECRET, OTHER_TOKEN", definition.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, definition.Description, StringComparison.Ordinal);
+        Assert.True(definition.ParametersSchema.GetProperty("properties").TryGetProperty("secrets", out _));
+        Assert.False(new ShellTool().Definition.ParametersSchema.GetProperty("properties").TryGetProperty("secrets", out _));
+    }
+
+    [Fact]
+    public void CreateAll_WithResolver_GivesItToShell()
+    {
+        using var http = new HttpClient();
+
+        var shell = BuiltInTools.CreateAll(http, secrets: new Secrets([])).Single(t => t.Definition.Name == "shell");
+
+        Assert.Contains("none are stored yet", shell.Definition.Description, StringComparison.Ordinal);
+    }
+
+    private sealed class Secrets(Dictionary<string, string> values) : ISecretResolver
+    {
+        public IReadOnlyCollection<string> SecretNames => [.. values.Keys.Order(StringComparer.Ordinal)];
+
+        public bool TryGetSecret(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string value) => values.TryGetValue(name, out value);
+    }
+}

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.AI;
+using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
 using Rein.Engine;
 using Rein.Guard.Approvals;
+using Rein.Guard.Secrets;
 using Rein.Journal;
 using Rein.Models;
 using Rein.Providers;
@@ -20,6 +22,12 @@ internal sealed class AgentHost : IDisposable
         Settings = settings;
         Store = store;
     }
+
+    /// <summary>The stored secrets shell commands may ask for, or null when there is no secrets file.</summary>
+    private SecretStore? Secrets { get; init; }
+
+    /// <summary>Scrubs secret values from observations and journal events; empty without secrets.</summary>
+    private SecretRedactor Redactor { get; init; } = SecretRedactor.Empty;
 
     public ResolvedSettings Settings { get; }
 
@@ -59,7 +67,9 @@ internal sealed class AgentHost : IDisposable
             {
             }
         });
-        return new(settings, store);
+        var secrets = SecretsCommand.OpenExisting(Environment.GetEnvironmentVariable);
+        var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
+        return new(settings, redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor)) { Secrets = secrets, Redactor = redactor };
     }
 
     /// <summary>The model specification from the settings.</summary>
@@ -129,10 +139,15 @@ internal sealed class AgentHost : IDisposable
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet(BuiltInTools.CreateAll(_http, guards.CommandRunner)),
+            new ToolSet(BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets)),
             new AppendOnlyContextBuilder(SystemPrompt.For(workspace)),
             options,
-            pipeline => guards.Configure(pipeline, approvals, approvalOptions));
+            pipeline =>
+            {
+                // Outermost, so refusals and hook output are scrubbed too.
+                pipeline.UseSecretRedaction(Redactor);
+                guards.Configure(pipeline, approvals, approvalOptions);
+            });
     }
 
     public void Dispose() => _http.Dispose();

@@ -125,7 +125,10 @@ internal sealed class GuardSetup
             }
         }
 
+        // Rein's own files: the journal and the secret store and its key are never visible to commands.
         options.HiddenPaths.Add(settings.StorePath);
+        options.HiddenPaths.Add(ReinPaths.SecretsFile(Environment.GetEnvironmentVariable));
+        options.HiddenPaths.Add(ReinPaths.SecretsKeyFile(Environment.GetEnvironmentVariable));
         return (new BubblewrapCommandRunner(workspace, options), null);
     }
 

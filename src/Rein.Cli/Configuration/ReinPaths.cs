@@ -15,6 +15,14 @@ internal static class ReinPaths
     /// <summary>The default session store file.</summary>
     public static string DefaultStore(Func<string, string?> env) => Path.Combine(UserDataDirectory(env), "rein.db");
 
+    /// <summary>The encrypted secrets file: <c>$REIN_SECRETS_FILE</c>, else <c>secrets.bin</c> in the user's data folder.</summary>
+    public static string SecretsFile(Func<string, string?> env) =>
+        env("REIN_SECRETS_FILE") is { Length: > 0 } file ? file : Path.Combine(UserDataDirectory(env), "secrets.bin");
+
+    /// <summary>The secrets key file: <c>$REIN_SECRETS_KEY_FILE</c>, else <c>secrets.key</c> in the user's config folder.</summary>
+    public static string SecretsKeyFile(Func<string, string?> env) =>
+        env("REIN_SECRETS_KEY_FILE") is { Length: > 0 } file ? file : Path.Combine(UserConfigDirectory(env), "secrets.key");
+
     private static string Home(Func<string, string?> env) =>
         env("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 }

@@ -52,10 +52,11 @@ public sealed partial class AgentLoop
         _time = timeProvider ?? TimeProvider.System;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<AgentLoop>();
 
+        // The cap is outside the configured stages so they see whole observations (a secret is never cut in half before redaction).
         var builder = new ToolCallPipelineBuilder()
-            .UseArgumentValidation([.. tools.Tools.Select(t => t.Definition.Name)]);
+            .UseArgumentValidation([.. tools.Tools.Select(t => t.Definition.Name)])
+            .UseOutputCap(_options.MaxObservationChars);
         configurePipeline?.Invoke(builder);
-        builder.UseOutputCap(_options.MaxObservationChars);
         _pipeline = builder.Build(ExecuteAsync);
     }
 

@@ -1,0 +1,110 @@
+using System.Text.Json;
+using Rein.Engine;
+using Rein.Guard.Secrets;
+using Rein.Journal;
+using Rein.Testing;
+using Rein.Tools;
+
+namespace Rein.Guard.Tests.Secrets;
+
+public sealed class RedactingSessionStoreTests
+{
+    private const string Secret = "sk-live-0123456789";
+    private static readonly SecretRedactor Redactor = new([new("API_KEY", Secret)]);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
+
+    public static TheoryData<SessionEvent> EventsWithSecrets() =>
+    [
+        new SessionStarted("s1", "/ws", "openai:gpt", Agent: Secret, Principal: Secret),
+        new UserMessage($"use {Secret} please"),
+        new ModelCalled(1, "m", $"the key is {Secret}", [new ModelToolCall("c1", "shell", Json($$"""{"command":"echo {{Secret}}","secrets":["API_KEY"]}"""))], "stop", TokenUsage.Zero, 5),
+        new ModelCallFailed(1, $"401 for key {Secret}"),
+        new ToolCallProposed("c1", "shell", Json($$"""{"command":"curl -H 'x: {{Secret}}'","nested":[{"deep":"{{Secret}}"}]}""")),
+        new ToolCompleted("c1", "shell", ToolOutcome.Success, $"out {Secret}\n{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Secret))}"),
+        new SessionSuspended($"waiting {Secret}"),
+        new SessionEnded("completed", $"done {Secret}"),
+        new PolicyDecided("c1", "shell", "deny", $"matched {Secret}", Rule: $"shell({Secret})"),
+        new ApprovalRequested("c1", "shell", Json($$"""{"command":"{{Secret}}"}"""), $"asks {Secret}"),
+        new ApprovalDecided("c1", "deny", "me", Reason: $"no {Secret}"),
+        new BudgetExceeded("tokens", "session", 1, 1, $"detail {Secret}"),
+        new CheckpointTaken("abc", "before", SkippedFiles: [$"{Secret}.txt"]),
+        new SandboxDisabled($"by {Secret}"),
+        new HookRan("PreToolUse", $"hook {Secret}", "error", Reason: $"failed {Secret}"),
+        new EgressRefused($"{Secret}.example", 443),
+    ];
+
+    [Theory]
+    [MemberData(nameof(EventsWithSecrets))]
+    public async Task AppendAsync_EventWithSecret_StoredWithoutIt(SessionEvent sessionEvent)
+    {
+        var inner = new InMemorySessionStore();
+        var store = new RedactingSessionStore(inner, Redactor);
+        var events = sessionEvent is SessionStarted ? [sessionEvent] : new List<SessionEvent> { new SessionStarted("s1", "/ws", "m"), sessionEvent };
+
+        var recorded = await store.AppendAsync("s1", 0, events, cancellationToken: Ct);
+
+        var stored = await inner.ReadAsync("s1", 0, Ct);
+        var json = JournalJson.Serialize(stored[^1].Event);
+        Assert.DoesNotContain(Secret, json, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED:API_KEY]", json, StringComparison.Ordinal);
+        Assert.Equal(sessionEvent.GetType(), stored[^1].Event.GetType());
+        Assert.DoesNotContain(Secret, JournalJson.Serialize(recorded[^1].Event), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppendAsync_EventWithoutSecret_PassesThroughAsSameInstance()
+    {
+        SessionEvent started = new SessionStarted("s1", "/ws", "m");
+        SessionEvent message = new UserMessage("nothing secret here");
+        IReadOnlyList<SessionEvent>? seen = null;
+        var inner = new InMemorySessionStore { OnAppend = (_, events) => seen = events };
+        var store = new RedactingSessionStore(inner, Redactor);
+
+        await store.AppendAsync("s1", 0, [started, message], cancellationToken: Ct);
+
+        Assert.NotNull(seen);
+        Assert.Same(started, seen[0]);
+        Assert.Same(message, seen[1]);
+    }
+
+    [Fact]
+    public async Task ReadAsync_EventsStoredBeforeTheSecretWasKnown_AreScrubbed()
+    {
+        var inner = new InMemorySessionStore();
+        await inner.AppendAsync("s1", 0, [new SessionStarted("s1", "/ws", "m"), new UserMessage($"old {Secret}")], cancellationToken: Ct);
+        var store = new RedactingSessionStore(inner, Redactor);
+
+        var events = await store.ReadAsync("s1", 0, Ct);
+        var sessions = await store.ListAsync(10, Ct);
+
+        Assert.Equal("old [REDACTED:API_KEY]", Assert.IsType<UserMessage>(events[1].Event).Text);
+        Assert.Equal(2, events[1].Sequence);
+        Assert.DoesNotContain(Secret, sessions[0].Title ?? "", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UseSecretRedaction_Observation_IsRedactedBeforeTheModelSeesIt()
+    {
+        var handler = new ToolCallPipelineBuilder()
+            .UseSecretRedaction(Redactor)
+            .Build((_, _) => ValueTask.FromResult(new ToolResult($"token={Secret}\n[exit code 0]") { Truncated = true, OriginalLength = 99 }));
+
+        var result = await handler(null!, Ct);
+
+        Assert.Equal("token=[REDACTED:API_KEY]\n[exit code 0]", result.Content);
+        Assert.True(result.Truncated);
+        Assert.Equal(99, result.OriginalLength);
+    }
+
+    [Fact]
+    public async Task UseSecretRedaction_CleanObservation_ReturnedUnchanged()
+    {
+        var original = ToolResult.Ok("clean");
+        var handler = new ToolCallPipelineBuilder().UseSecretRedaction(Redactor).Build((_, _) => ValueTask.FromResult(original));
+
+        Assert.Same(original, await handler(null!, Ct));
+    }
+}
