@@ -63,7 +63,7 @@ internal sealed class ReinProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var name in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MAX_STEPS", "REIN_CONFIG_DIR", "REIN_API_KEY" })
+        foreach (var name in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MAX_STEPS", "REIN_CONFIG_DIR", "REIN_API_KEY", "REIN_ENV", "REIN_SANDBOX", "REIN_PRINCIPAL" })
         {
             info.Environment.Remove(name);
         }
@@ -72,6 +72,8 @@ internal sealed class ReinProcess : IDisposable
         info.Environment["XDG_DATA_HOME"] = Path.Combine(_home.Path, "data");
         info.Environment["XDG_CONFIG_HOME"] = Path.Combine(_home.Path, "config");
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Hermetic: the machine's /etc/rein/managed-settings.json must not change test outcomes.
+        info.Environment["REIN_MANAGED_SETTINGS"] = Path.Combine(_home.Path, "managed-settings.json");
         foreach (var (key, value) in Environment)
         {
             info.Environment[key] = value;

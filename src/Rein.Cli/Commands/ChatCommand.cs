@@ -69,7 +69,7 @@ internal static class ChatCommand
                         lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
                     }
 
-                    exitCode = await SessionRunner.RunAsync(loop, session, line, renderer, interrupts, ct);
+                    exitCode = await SessionRunner.RunAsync(host, loop, session, line, renderer, interrupts, ct);
                 }
             }
             finally

@@ -37,7 +37,7 @@ internal static class DemoCommand
                 await Console.Error.WriteLineAsync($"rein demo — an offline scripted agent fixes a bug in a small Python project in {workspace}\n");
             }
 
-            var exitCode = await SessionRunner.RunAsync(loop, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);
+            var exitCode = await SessionRunner.RunAsync(host, loop, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);
             if (!json)
             {
                 var state = session.State;

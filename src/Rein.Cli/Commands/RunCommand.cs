@@ -34,7 +34,7 @@ internal static class RunCommand
                 await Console.Error.WriteLineAsync($"session {session.SessionId} · {model} · {settings.Workspace}");
             }
 
-            return await SessionRunner.RunAsync(loop, session, text, renderer, interrupts, ct);
+            return await SessionRunner.RunAsync(host, loop, session, text, renderer, interrupts, ct);
         }));
         return command;
     }

@@ -2,13 +2,75 @@ using Rein.Cli.Rendering;
 using Rein.Cli.Composition;
 using Rein.Engine;
 using Rein.Guard.Approvals;
+using Rein.Journal;
 
 namespace Rein.Cli.Commands;
 
 /// <summary>Runs one turn of a session through the loop, rendering as it goes.</summary>
 internal static class SessionRunner
 {
-    public static async Task<int> RunAsync(AgentLoop loop, SessionWriter session, string? message, IRunRenderer renderer, Interrupts interrupts, CancellationToken cancellationToken)
+    /// <summary>Runs the session until it stops, with the lifecycle hooks around it, and renders the outcome.</summary>
+    public static async Task<int> RunAsync(AgentHost host, AgentLoop loop, SessionWriter session, string? message, IRunRenderer renderer, Interrupts interrupts, CancellationToken cancellationToken)
+    {
+        var guards = host.Guards ?? throw new InvalidOperationException("Create the loop with AgentHost.CreateLoop first.");
+        var workspace = session.State.Workspace;
+        if (host.StartedSessions.Add(session.SessionId))
+        {
+            if (guards.SandboxDisabled is { } why)
+            {
+                await session.AppendAsync(new SandboxDisabled(why), CancellationToken.None);
+            }
+
+            var start = await guards.Hooks.RunSessionStartAsync(session.SessionId, workspace, session.State.Version <= 1 ? "startup" : "resume", cancellationToken);
+            await JournalAsync(session, start.Events);
+        }
+
+        if (message is not null)
+        {
+            var prompt = await guards.Hooks.RunUserPromptSubmitAsync(session.SessionId, workspace, message, cancellationToken);
+            await JournalAsync(session, prompt.Events);
+            if (prompt.Blocked)
+            {
+                await Console.Error.WriteLineAsync($"rein: a UserPromptSubmit hook blocked the message: {prompt.Reason ?? "no reason given"}");
+                return ExitCodes.Error;
+            }
+
+            if (prompt.AdditionalContext is { Length: > 0 } extra)
+            {
+                message = $"{message}\n\n{extra}";
+            }
+        }
+
+        RunStopped? stopped = null;
+        // A Stop hook may send the agent back to work (Claude Code's "decision": "block"); a few rounds at most.
+        for (var round = 0; round < MaxStopHookRounds; round++)
+        {
+            stopped = await RunLoopAsync(loop, session, message, renderer, interrupts, cancellationToken);
+            var stop = await guards.Hooks.RunStopAsync(session.SessionId, workspace, stopped.Reason, stopHookActive: round > 0, CancellationToken.None);
+            await JournalAsync(session, stop.Events);
+            if (!stop.Blocked || stopped.Reason != Journal.StopReason.Completed || string.IsNullOrWhiteSpace(stop.Reason))
+            {
+                break;
+            }
+
+            message = stop.Reason;
+        }
+
+        renderer.Finish(session.State, stopped!);
+        return ExitCodes.ForStopReason(stopped!.Reason);
+    }
+
+    private const int MaxStopHookRounds = 4;
+
+    private static async Task JournalAsync(SessionWriter session, IReadOnlyList<HookRan> events)
+    {
+        if (events.Count > 0)
+        {
+            await session.AppendAsync([.. events], AppendDurability.Written, CancellationToken.None);
+        }
+    }
+
+    private static async Task<RunStopped> RunLoopAsync(AgentLoop loop, SessionWriter session, string? message, IRunRenderer renderer, Interrupts interrupts, CancellationToken cancellationToken)
     {
         RunStopped? stopped = null;
         using (var run = interrupts.BeginRun(cancellationToken))
@@ -27,9 +89,7 @@ internal static class SessionRunner
             }
         }
 
-        stopped ??= new RunStopped(Journal.StopReason.Cancelled, null);
-        renderer.Finish(session.State, stopped);
-        return ExitCodes.ForStopReason(stopped.Reason);
+        return stopped ?? new RunStopped(Journal.StopReason.Cancelled, null);
     }
 
     /// <summary>

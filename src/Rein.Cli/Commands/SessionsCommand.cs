@@ -147,7 +147,7 @@ internal static class SessionsCommand
             await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {session.State.Workspace}");
         }
 
-        return await SessionRunner.RunAsync(loop, session, message, renderer, interrupts, ct);
+        return await SessionRunner.RunAsync(host, loop, session, message, renderer, interrupts, ct);
     }
 
     private static async Task<SessionSummary> FindAsync(ParseResult parse, string id, CancellationToken cancellationToken)

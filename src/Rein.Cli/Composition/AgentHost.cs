@@ -116,6 +116,9 @@ internal sealed class AgentHost : IDisposable
         }
     }
 
+    /// <summary>Sessions this process has run (their SessionStart hooks ran).</summary>
+    public HashSet<string> StartedSessions { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The guards of the last loop created (policy, sandbox, hooks, budgets), for the run around it.</summary>
     public GuardSetup? Guards { get; private set; }
 

@@ -256,11 +256,37 @@ public static class Bubblewrap
             }
 
             var seenAt = aliases.Where(alias => IsInside(real, alias.Source)).Select(alias => alias.Destination + real[alias.Source.Length..]);
-            foreach (var target in seenAt.Prepend(real).Distinct(StringComparer.Ordinal))
+            foreach (var target in seenAt.Prepend(real).Distinct(StringComparer.Ordinal).Where(target => IsVisible(args, target)))
             {
                 args.AddRange(isFolder ? ["--tmpfs", target, "--remount-ro", target] : ["--ro-bind", "/dev/null", target]);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a path is visible inside the sandbox built so far: the innermost mount over it is a bind, not an
+    /// emptied folder. Masking a path that is already hidden would make bwrap create it on a read-only mount.
+    /// </summary>
+    private static bool IsVisible(List<string> args, string target)
+    {
+        var deepest = "/";
+        var visible = true;
+        for (var i = 0; i < args.Count - 1; i++)
+        {
+            var (mountPoint, shows) = args[i] switch
+            {
+                "--tmpfs" => (args[i + 1], false),
+                "--bind" or "--ro-bind" when i + 2 < args.Count => (args[i + 2], true),
+                _ => ((string?)null, false),
+            };
+            if (mountPoint is not null && IsInside(target, mountPoint) && mountPoint.Length >= deepest.Length)
+            {
+                deepest = mountPoint;
+                visible = shows;
+            }
+        }
+
+        return visible;
     }
 
     private static (uint Uid, uint Gid) SandboxIds()

@@ -1,0 +1,240 @@
+using System.Text.Json;
+
+namespace Rein.Cli.Tests;
+
+/// <summary>The production guards through real <c>rein</c> processes: policy, durable approvals, budgets, hooks, the sandbox switch.</summary>
+[Trait("Category", "e2e")]
+public sealed class GuardEndToEndTests : IDisposable
+{
+    private readonly ReinProcess _rein = new();
+
+    public GuardEndToEndTests()
+    {
+        _rein.Environment["REIN_PRINCIPAL"] = "alice";
+    }
+
+    public void Dispose() => _rein.Dispose();
+
+    private string Script(string json) => _rein.WriteFile("turns.json", json);
+
+    private void ProjectSettings(string json)
+    {
+        var folder = Path.Combine(_rein.Workspace, ".rein");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "settings.json"), json);
+    }
+
+    private async Task<List<JsonElement>> JournalAsync(string sessionId)
+    {
+        var show = await _rein.RunAsync("sessions", "show", sessionId, "--json");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        return [.. show.JsonLines()];
+    }
+
+    private static string SessionIdOf(ReinProcess.Result result) =>
+        result.JsonLines().First(l => l.GetProperty("type").GetString() == "session_started").GetProperty("session_id").GetString()!;
+
+    private static IEnumerable<JsonElement> OfType(IEnumerable<JsonElement> events, string type) =>
+        events.Where(e => e.GetProperty("type").GetString() == type);
+
+    [Fact]
+    public async Task Run_DenyRuleMatchesOnePartOfACompoundCommand_NothingRunsAndTheRuleIsJournaled()
+    {
+        File.WriteAllText(Path.Combine(_rein.Workspace, "keep.txt"), "precious");
+        ProjectSettings("""{"permissions": {"deny": ["shell(rm *)"]}}""");
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"shell","arguments":{"command":"touch marker.txt && rm keep.txt"}}]},{"text":"ok"}]}""");
+
+        var result = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "clean up");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("precious", File.ReadAllText(Path.Combine(_rein.Workspace, "keep.txt")));
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, "marker.txt")), "no part of a denied command may run");
+        var events = await JournalAsync(SessionIdOf(result));
+        var decided = Assert.Single(OfType(events, "policy_decided"));
+        Assert.Equal("deny", decided.GetProperty("decision").GetString());
+        Assert.Equal("shell(rm *)", decided.GetProperty("rule").GetString());
+        Assert.Empty(OfType(events, "tool_started"));
+        Assert.Contains("Denied by policy", Assert.Single(OfType(events, "tool_completed")).GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_AskWithoutTerminal_SuspendsThenApprovalFromAnotherProcessLetsTheSessionFinish()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"hello"}}]},{"text":"written"}]}""");
+
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write notes");
+
+        Assert.True(run.ExitCode == 6, run.ToString());
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, "notes.txt")));
+        Assert.Contains("rein approvals", run.JsonLines()[^1].GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var sessionId = SessionIdOf(run);
+
+        // A new process (the first one has exited) lists and answers the request.
+        var list = await _rein.RunAsync("approvals", "list", "--json");
+        var pending = Assert.Single(list.JsonLines());
+        Assert.Equal("write_file", pending.GetProperty("tool").GetString());
+        Assert.Equal(sessionId, pending.GetProperty("session_id").GetString());
+        var callId = pending.GetProperty("call_id").GetString()!;
+        var sessions = await _rein.RunAsync("sessions", "list", "--json");
+        Assert.Equal("awaiting_approval", Assert.Single(sessions.JsonLines()).GetProperty("status").GetString());
+
+        var approve = await _rein.RunAsync("approvals", "approve", callId);
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        Assert.Empty((await _rein.RunAsync("approvals", "list", "--json")).JsonLines());
+
+        var resume = await _rein.RunAsync("sessions", "resume", sessionId, "--json");
+
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(_rein.Workspace, "notes.txt")));
+        var events = await JournalAsync(sessionId);
+        Assert.Single(OfType(events, "approval_requested"));
+        var decided = Assert.Single(OfType(events, "approval_decided"));
+        Assert.Equal("approve_once", decided.GetProperty("decision").GetString());
+        Assert.Equal("alice", decided.GetProperty("by").GetString());
+        Assert.Equal("success", Assert.Single(OfType(events, "tool_completed")).GetProperty("outcome").GetString());
+        Assert.Equal("completed", OfType(events, "session_ended").Last().GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task ApprovalsDeny_ReasonReachesTheModelAndTheCallNeverRuns()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"shell","arguments":{"command":"touch made.txt"}}]},{"text":"understood"}]}""");
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "make a file");
+        Assert.True(run.ExitCode == 6, run.ToString());
+        var callId = Assert.Single((await _rein.RunAsync("approvals", "list", "--json")).JsonLines()).GetProperty("call_id").GetString()!;
+
+        var deny = await _rein.RunAsync("approvals", "deny", callId, "--reason", "use the existing file instead", "--resume");
+
+        Assert.True(deny.ExitCode == 0, deny.ToString());
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, "made.txt")));
+        var completed = Assert.Single(OfType(await JournalAsync(SessionIdOf(run)), "tool_completed"));
+        Assert.Equal("error", completed.GetProperty("outcome").GetString());
+        Assert.Contains("use the existing file instead", completed.GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApprovalsApprove_PrincipalNotAnApprover_IsRefusedAndNothingRuns()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        ProjectSettings("""{"approvals": {"approvers": ["bob"]}}""");
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"write_file","arguments":{"path":"x.txt","content":"x"}}]},{"text":"done"}]}""");
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write x");
+        var callId = Assert.Single((await _rein.RunAsync("approvals", "list", "--json")).JsonLines()).GetProperty("call_id").GetString()!;
+
+        _rein.Environment["REIN_PRINCIPAL"] = "mallory";
+        var approve = await _rein.RunAsync("approvals", "approve", callId, "--resume");
+
+        Assert.NotEqual(0, approve.ExitCode);
+        Assert.Contains("mallory may not", approve.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, "x.txt")));
+        Assert.Single((await _rein.RunAsync("approvals", "list", "--json")).JsonLines());
+        Assert.Empty(OfType(await JournalAsync(SessionIdOf(run)), "approval_decided"));
+    }
+
+    [Fact]
+    public async Task Chat_ApprovalAnsweredOnTheConversationInput_ForSessionRemembersTheRule()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        var script = Script("""
+            {"turns":[
+              {"tool_calls":[{"name":"shell","arguments":{"command":"echo one > a.txt"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"echo two > b.txt"}}]},
+              {"text":"both written"}]}
+            """);
+
+        var chat = await _rein.RunWithInputAsync("write two files\na\n/exit\n", "chat", "--model", $"scripted:{script}");
+
+        Assert.True(chat.ExitCode == 0, chat.ToString());
+        Assert.Equal("one\n", File.ReadAllText(Path.Combine(_rein.Workspace, "a.txt")));
+        Assert.Equal("two\n", File.ReadAllText(Path.Combine(_rein.Workspace, "b.txt")));
+        Assert.Contains("approval needed", chat.Stderr, StringComparison.Ordinal);
+        var sessionId = Assert.Single((await _rein.RunAsync("sessions", "list", "--json")).JsonLines()).GetProperty("id").GetString()!;
+        var events = await JournalAsync(sessionId);
+        var decided = Assert.Single(OfType(events, "approval_decided"));
+        Assert.Equal("approve_session", decided.GetProperty("decision").GetString());
+        Assert.Equal("shell(echo*)", decided.GetProperty("session_rule").GetString());
+        Assert.Equal(["ask", "allow"], OfType(events, "policy_decided").Select(p => p.GetProperty("decision").GetString()));
+    }
+
+    [Fact]
+    public async Task Run_CostBudget_StopsBeforeTheModelCallThatWouldCrossIt()
+    {
+        // Scripted turns are free by default; price them so the budget has something to count.
+        ProjectSettings("""{"prices": {"scripted:*": {"input": 200, "cached_input": 20, "output": 1}}}""");
+        var script = Script("""
+            {"turns":[
+              {"tool_calls":[{"name":"list_files","arguments":{}}],"usage":{"input_tokens":10000,"output_tokens":10}},
+              {"text":"never reached","usage":{"input_tokens":10,"output_tokens":10}}]}
+            """);
+
+        var result = await _rein.RunAsync("run", "--json", "--max-cost", "2.2", "--model", $"scripted:{script}", "look around");
+
+        Assert.True(result.ExitCode == 4, result.ToString());
+        var events = await JournalAsync(SessionIdOf(result));
+        Assert.Single(OfType(events, "model_called"));
+        var warning = Assert.Single(OfType(events, "budget_warning"));
+        Assert.Equal("cost", warning.GetProperty("budget").GetString());
+        var exceeded = Assert.Single(OfType(events, "budget_exceeded"));
+        Assert.Equal("cost", exceeded.GetProperty("budget").GetString());
+        Assert.True(exceeded.GetProperty("used").GetDouble() > 2.2, "the refusal counts the estimate of the call it did not make");
+        Assert.Equal("budget_exceeded", OfType(events, "session_ended").Last().GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Run_PreToolUseHookExitsTwo_BlocksTheCallWithTheHooksReason()
+    {
+        ProjectSettings("""
+            {"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "echo 'no shell today' >&2; exit 2"}]}]}}
+            """);
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"shell","arguments":{"command":"touch made.txt"}}]},{"text":"ok"}]}""");
+
+        var result = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "make a file");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, "made.txt")));
+        var events = await JournalAsync(SessionIdOf(result));
+        var hook = Assert.Single(OfType(events, "hook_ran"), h => h.GetProperty("hook_event").GetString() == "PreToolUse");
+        Assert.Equal("deny", hook.GetProperty("outcome").GetString());
+        Assert.Contains("no shell today", Assert.Single(OfType(events, "tool_completed")).GetProperty("result").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_SandboxNone_WarnsAndJournalsIt()
+    {
+        var script = Script("""{"turns":[{"text":"nothing to do"}]}""");
+
+        var result = await _rein.RunAsync("run", "--sandbox", "none", "--model", $"scripted:{script}", "hi");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("WITHOUT isolation", result.Stderr, StringComparison.Ordinal);
+        var sessionId = Assert.Single((await _rein.RunAsync("sessions", "list", "--json")).JsonLines()).GetProperty("id").GetString()!;
+        Assert.Single(OfType(await JournalAsync(sessionId), "sandbox_disabled"));
+    }
+
+    [Fact]
+    public async Task Run_ShellCommand_RunsInTheSandboxWithoutTheHostsHome()
+    {
+        File.WriteAllText(Path.Combine(_rein.Home, "secret-in-home.txt"), "host secret");
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"shell","arguments":{"command":"cat \"$HOME/secret-in-home.txt\" > seen.txt 2>&1; echo done"}}]},{"text":"ok"}]}""");
+
+        var result = await _rein.RunAsync("run", "--model", $"scripted:{script}", "look");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.DoesNotContain("host secret", File.ReadAllText(Path.Combine(_rein.Workspace, "seen.txt")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_BadPermissionRule_IsAUsageErrorNamingTheFile()
+    {
+        ProjectSettings("""{"permissions": {"deny": ["shell(rm"]}}""");
+        var script = Script("""{"turns":[{"text":"x"}]}""");
+
+        var result = await _rein.RunAsync("run", "--model", $"scripted:{script}", "hi");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("settings.json", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("shell(rm", result.Stderr, StringComparison.Ordinal);
+    }
+}
