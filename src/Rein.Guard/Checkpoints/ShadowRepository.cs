@@ -265,7 +265,7 @@ public sealed class ShadowRepository
 
         if (trackedTooLarge.Count > 0)
         {
-            await _git.RunAsync(["rm", "--cached", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul"], string.Join('\0', trackedTooLarge), cancellationToken).ConfigureAwait(false);
+            await _git.RunAsync(["rm", "--cached", "-f", "-q", "--ignore-unmatch", "--pathspec-from-file=-", "--pathspec-file-nul"], string.Join('\0', trackedTooLarge), cancellationToken).ConfigureAwait(false);
         }
 
         if (anyChange)
@@ -348,7 +348,12 @@ public sealed class ShadowRepository
 
                     // Holding the lock file means no other rein process is running git here, so an index.lock left
                     // behind is from a process that died mid-snapshot.
-                    File.Delete(Path.Combine(RepositoryPath, IndexFileName + ".lock"));
+                    var staleLock = Path.Combine(RepositoryPath, IndexFileName + ".lock");
+                    if (File.Exists(staleLock))
+                    {
+                        File.Delete(staleLock);
+                    }
+
                     return new Held(_gate, file);
                 }
                 catch (IOException) when (_time.GetElapsedTime(deadline) < _options.LockTimeout)
