@@ -25,6 +25,8 @@ var root = new RootCommand($"""
     ChatCommand.Create(interrupts),
     SessionsCommand.Create(interrupts),
     DemoCommand.Create(interrupts),
+    RewindCommand.Create(),
+    DiffCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Rein.Cli.Configuration;
 using Rein.Engine;
+using Rein.Guard.Checkpoints;
 using Rein.Journal;
 using Rein.Models;
 using Rein.Providers;
@@ -93,7 +94,23 @@ internal sealed class AgentHost : IDisposable
             chatClient,
             new ToolSet(BuiltInTools.CreateAll(_http)),
             new AppendOnlyContextBuilder(SystemPrompt.For(workspace)),
-            new AgentLoopOptions { MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps });
+            new AgentLoopOptions { MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps },
+            configurePipeline: pipeline =>
+            {
+                // Checkpoints stay the innermost stage: only calls that will really run are snapshotted.
+                pipeline.UseCheckpoints(CreateCheckpointOptions());
+            });
+
+    /// <summary>Where workspace checkpoints live (a <c>checkpoints</c> folder next to the session store) and what they leave out.</summary>
+    public CheckpointOptions CreateCheckpointOptions()
+    {
+        var store = Path.GetFullPath(Settings.StorePath);
+        return new CheckpointOptions
+        {
+            Folder = Path.Combine(Path.GetDirectoryName(store)!, "checkpoints"),
+            ExcludedPaths = [store, store + "-wal", store + "-shm", store + "-journal"],
+        };
+    }
 
     public void Dispose() => _http.Dispose();
 }
