@@ -27,6 +27,8 @@ var root = new RootCommand($"""
     DemoCommand.Create(interrupts),
     ApprovalsCommand.Create(interrupts),
     SecretsCommand.Create(),
+    RewindCommand.Create(),
+    DiffCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.

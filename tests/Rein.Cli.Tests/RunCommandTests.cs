@@ -35,9 +35,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.JsonLines();
         Assert.Equal(
-            ["session_started", "user_message", "model_called", "tool_call_proposed", "tool_started", "tool_completed", "model_called", "session_ended", "run_stopped"],
+            ["session_started", "user_message", "model_called", "tool_call_proposed", "policy_decided", "checkpoint_taken", "tool_started", "checkpoint_taken", "tool_completed", "model_called", "session_ended", "run_stopped"],
             lines.Select(l => l.GetProperty("type").GetString()));
-        Assert.Equal(Enumerable.Range(1, 8), lines.Take(8).Select(l => l.GetProperty("seq").GetInt32()));
+        Assert.Equal(Enumerable.Range(1, 11), lines.Take(11).Select(l => l.GetProperty("seq").GetInt32()));
         var last = lines[^1];
         Assert.Equal("completed", last.GetProperty("reason").GetString());
         Assert.Equal("done", last.GetProperty("text").GetString());
@@ -52,7 +52,7 @@ public sealed class RunCommandTests : IDisposable
 
         var show = await _rein.RunAsync("sessions", "show", sessionId[..8], "--json");
         Assert.True(show.ExitCode == 0, show.ToString());
-        Assert.Equal(lines.Take(8).Select(l => l.GetRawText()), show.JsonLines().Select(l => l.GetRawText()));
+        Assert.Equal(lines.Take(11).Select(l => l.GetRawText()), show.JsonLines().Select(l => l.GetRawText()));
     }
 
     [Fact]

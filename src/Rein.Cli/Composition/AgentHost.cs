@@ -3,6 +3,7 @@ using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
 using Rein.Engine;
 using Rein.Guard.Approvals;
+using Rein.Guard.Checkpoints;
 using Rein.Guard.Secrets;
 using Rein.Journal;
 using Rein.Models;
@@ -150,7 +151,20 @@ internal sealed class AgentHost : IDisposable
                 // Outermost, so refusals and hook output are scrubbed too.
                 pipeline.UseSecretRedaction(Redactor);
                 guards.Configure(pipeline, approvals, approvalOptions);
+                // Innermost: only calls that will really run are snapshotted.
+                pipeline.UseCheckpoints(CreateCheckpointOptions());
             });
+    }
+
+    /// <summary>Where workspace checkpoints live (a <c>checkpoints</c> folder next to the session store) and what they leave out.</summary>
+    public CheckpointOptions CreateCheckpointOptions()
+    {
+        var store = Path.GetFullPath(Settings.StorePath);
+        return new CheckpointOptions
+        {
+            Folder = Path.Combine(Path.GetDirectoryName(store)!, "checkpoints"),
+            ExcludedPaths = [store, store + "-wal", store + "-shm", store + "-journal"],
+        };
     }
 
     public void Dispose() => _http.Dispose();
