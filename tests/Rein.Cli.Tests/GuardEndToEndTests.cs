@@ -139,22 +139,22 @@ public sealed class GuardEndToEndTests : IDisposable
         _rein.Environment["REIN_MODE"] = "ask";
         var script = Script("""
             {"turns":[
-              {"tool_calls":[{"name":"shell","arguments":{"command":"echo one > a.txt"}}]},
-              {"tool_calls":[{"name":"shell","arguments":{"command":"echo two > b.txt"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"touch ./a.txt"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"touch ./b.txt"}}]},
               {"text":"both written"}]}
             """);
 
         var chat = await _rein.RunWithInputAsync("write two files\na\n/exit\n", "chat", "--model", $"scripted:{script}");
 
         Assert.True(chat.ExitCode == 0, chat.ToString());
-        Assert.Equal("one\n", File.ReadAllText(Path.Combine(_rein.Workspace, "a.txt")));
-        Assert.Equal("two\n", File.ReadAllText(Path.Combine(_rein.Workspace, "b.txt")));
+        Assert.True(File.Exists(Path.Combine(_rein.Workspace, "a.txt")));
+        Assert.True(File.Exists(Path.Combine(_rein.Workspace, "b.txt")), "the second call is allowed by the remembered rule, without asking");
         Assert.Contains("approval needed", chat.Stderr, StringComparison.Ordinal);
         var sessionId = Assert.Single((await _rein.RunAsync("sessions", "list", "--json")).JsonLines()).GetProperty("id").GetString()!;
         var events = await JournalAsync(sessionId);
         var decided = Assert.Single(OfType(events, "approval_decided"));
         Assert.Equal("approve_session", decided.GetProperty("decision").GetString());
-        Assert.Equal("shell(echo*)", decided.GetProperty("session_rule").GetString());
+        Assert.Equal("shell(touch*)", decided.GetProperty("session_rule").GetString());
         Assert.Equal(["ask", "allow"], OfType(events, "policy_decided").Select(p => p.GetProperty("decision").GetString()));
     }
 
@@ -163,22 +163,25 @@ public sealed class GuardEndToEndTests : IDisposable
     {
         // Scripted turns are free by default; price them so the budget has something to count.
         ProjectSettings("""{"prices": {"scripted:*": {"input": 200, "cached_input": 20, "output": 1}}}""");
+        // Each call is estimated at about $0.23 (its context at $200 per million input tokens): the second call fits
+        // under $2.60 after the first spent $2.10 (81%: a warning), the third would cross it after $2.50.
         var script = Script("""
             {"turns":[
-              {"tool_calls":[{"name":"list_files","arguments":{}}],"usage":{"input_tokens":10000,"output_tokens":10}},
+              {"tool_calls":[{"name":"list_files","arguments":{}}],"usage":{"input_tokens":10500,"output_tokens":10}},
+              {"tool_calls":[{"name":"list_files","arguments":{}}],"usage":{"input_tokens":2000,"output_tokens":10}},
               {"text":"never reached","usage":{"input_tokens":10,"output_tokens":10}}]}
             """);
 
-        var result = await _rein.RunAsync("run", "--json", "--max-cost", "2.2", "--model", $"scripted:{script}", "look around");
+        var result = await _rein.RunAsync("run", "--json", "--max-cost", "2.6", "--model", $"scripted:{script}", "look around");
 
         Assert.True(result.ExitCode == 4, result.ToString());
         var events = await JournalAsync(SessionIdOf(result));
-        Assert.Single(OfType(events, "model_called"));
+        Assert.Equal(2, OfType(events, "model_called").Count());
         var warning = Assert.Single(OfType(events, "budget_warning"));
         Assert.Equal("cost", warning.GetProperty("budget").GetString());
         var exceeded = Assert.Single(OfType(events, "budget_exceeded"));
         Assert.Equal("cost", exceeded.GetProperty("budget").GetString());
-        Assert.True(exceeded.GetProperty("used").GetDouble() > 2.2, "the refusal counts the estimate of the call it did not make");
+        Assert.True(exceeded.GetProperty("used").GetDouble() > 2.6, "the refusal counts the estimate of the call it did not make");
         Assert.Equal("budget_exceeded", OfType(events, "session_ended").Last().GetProperty("reason").GetString());
     }
 

@@ -18,6 +18,7 @@ internal static class SessionRunner
         {
             if (guards.SandboxDisabled is { } why)
             {
+                await Console.Error.WriteLineAsync($"rein: warning: {why}");
                 await session.AppendAsync(new SandboxDisabled(why), CancellationToken.None);
             }
 
