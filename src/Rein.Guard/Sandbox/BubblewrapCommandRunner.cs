@@ -139,7 +139,8 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
             return Refused(ex.Message);
         }
 
-        var runner = new ProcessCommandRunner(_ => argv);
+        using var cgroup = Options.Processes is { } maxProcesses ? ProcessCgroup.TryCreate(maxProcesses) : null;
+        var runner = new ProcessCommandRunner(_ => cgroup is null ? argv : cgroup.Wrap(argv));
         return await runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
     }
 

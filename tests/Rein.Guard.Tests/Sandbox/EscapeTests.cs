@@ -451,6 +451,21 @@ public sealed class EscapeTests : IDisposable
     }
 
     [Fact]
+    public async Task Limits_ProcessCap_RefusesForksBeyondIt()
+    {
+        _sandbox.Options.Processes = 40;
+
+        // dash gives up at the first failed fork (bash would retry with back-off); the fresh /proc shows only the sandbox's processes.
+        var result = await _sandbox.RunAsync(
+            "sh -c 'i=0; while [ $i -lt 120 ]; do sleep 30 >/dev/null 2>&1 & i=$((i+1)); done' 2>&1 | tail -n 1; echo sleeping=$(ls /proc | grep -c '^[0-9]') ; echo end",
+            timeoutSeconds: 20);
+
+        Assert.Contains("fork", result.Output, StringComparison.OrdinalIgnoreCase);
+        var sleeping = int.Parse(result.Output.Split("sleeping=")[1].Split('\n')[0].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(sleeping, 1, 40);
+    }
+
+    [Fact]
     public async Task Limits_MemoryHog_Refused()
     {
         _sandbox.Options.MemoryMb = 256;
