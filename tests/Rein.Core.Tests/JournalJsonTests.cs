@@ -18,7 +18,26 @@ public sealed class JournalJsonTests
         new SessionSuspended("cancelled"),
         new SessionResumed(2),
         new SessionEnded("completed", "ok"),
+        new PolicyDecided("c1", "shell", "ask", "asks in ask mode", null, null, "ask"),
+        new ApprovalRequested("c1", "shell", JsonDocument.Parse("""{"command":"npm test"}""").RootElement, "why", null, "shell(npm test*)"),
+        new ApprovalDecided("c1", "deny", "alice", "not now"),
+        new BudgetWarning("steps", "session", 8, 10),
+        new BudgetExceeded("cost", "session", 2.5, 2, "over"),
+        new CheckpointTaken("abc", "after", "c1", 1),
+        new WorkspaceRewound("abc", 1, "def", 2),
+        new EgressRefused("example.org", 80),
+        new SandboxDisabled("none"),
+        new HookRan("Stop", "./stop.sh", "ok"),
     ];
+
+    [Fact]
+    public void Events_CoverEveryDeclaredEventType()
+    {
+        var declared = typeof(SessionEvent).GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonDerivedTypeAttribute), false)
+            .Cast<System.Text.Json.Serialization.JsonDerivedTypeAttribute>().Select(a => a.DerivedType);
+
+        Assert.Empty(declared.Except(Events().Select(row => row.Data.GetType())));
+    }
 
     [Theory]
     [MemberData(nameof(Events))]

@@ -40,7 +40,7 @@ public abstract class SessionStoreContractTests
         var args = JsonDocument.Parse("""{"path":"src/A.cs","lines":[1,2.5],"nested":{"CamelCase":true,"none":null},"text":"é \" \n"}""").RootElement.Clone();
         SessionEvent[] events =
         [
-            Started("s1"),
+            Started("s1") with { Principal = "alice" },
             new UserMessage("Fix the bug\nplease"),
             new ModelCalled(1, "gpt-x", "Let me look.", [new ModelToolCall("call_1", "read_file", args), new ModelToolCall("call_2", "broken", null, "Unexpected token")], "tool_calls", new TokenUsage(100, 20, 50), 1234),
             new ModelCalled(2, null, null, [], null, TokenUsage.Zero, 0),
@@ -55,6 +55,17 @@ public abstract class SessionStoreContractTests
             new SessionResumed(1),
             new SessionEnded(StopReason.Completed, "done"),
             new SessionEnded(StopReason.MaxSteps),
+            new ModelCalled(4, "gpt-x", "priced", [], "stop", new TokenUsage(10, 2), 5, 0.00125m),
+            new PolicyDecided("call_1", "shell", PolicyDecisions.Deny, "denied by rule shell(rm *) (project)", "shell(rm *)", "project", "ask"),
+            new ApprovalRequested("call_1", "shell", args, "asks in ask mode", DateTimeOffset.Parse("2026-11-26T10:00:00+00:00", System.Globalization.CultureInfo.InvariantCulture), "shell(npm test*)"),
+            new ApprovalDecided("call_1", ApprovalDecisions.ApproveSession, "alice", "fine", "shell(npm test*)"),
+            new BudgetWarning("cost", "session", 1.6, 2),
+            new BudgetExceeded("tokens", "principal_day", 1200, 1000, "over"),
+            new CheckpointTaken("0123abcd", "before", "call_1", 4, ["big.bin"]),
+            new WorkspaceRewound("0123abcd", 2, "4567ef01", 3),
+            new EgressRefused("evil.example", 443, "call_1"),
+            new SandboxDisabled("--sandbox none"),
+            new HookRan("PreToolUse", "./check.sh", "deny", "no", "call_1", 12),
         ];
 
         var appended = await store.AppendAsync("s1", 0, events, cancellationToken: Ct);
@@ -438,6 +449,14 @@ public abstract class SessionStoreContractTests
             case (ToolCallProposed e, ToolCallProposed a):
                 Assert.Equal(e with { Arguments = null }, a with { Arguments = null });
                 AssertSameJson(e.Arguments, a.Arguments);
+                break;
+            case (ApprovalRequested e, ApprovalRequested a):
+                Assert.Equal(e with { Arguments = null }, a with { Arguments = null });
+                AssertSameJson(e.Arguments, a.Arguments);
+                break;
+            case (CheckpointTaken e, CheckpointTaken a):
+                Assert.Equal(e with { SkippedFiles = null }, a with { SkippedFiles = null });
+                Assert.Equal(e.SkippedFiles, a.SkippedFiles);
                 break;
             default:
                 Assert.Equal(expected, actual);
