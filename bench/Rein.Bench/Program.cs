@@ -1,6 +1,6 @@
 using Rein.Bench;
 
-// Usage: dotnet run -c Release --project bench/Rein.Bench -- [steps|journal|e2e] [options]
+// Usage: dotnet run -c Release --project bench/Rein.Bench -- [steps|journal|guard|e2e] [options]
 var command = args.Length > 0 ? args[0] : "all";
 var rest = args.Skip(1).ToArray();
 switch (command)
@@ -11,6 +11,9 @@ switch (command)
     case "journal":
         await JournalAppendBenchmark.RunAsync(rest);
         break;
+    case "guard":
+        await GuardBenchmark.RunAsync(rest);
+        break;
     case "e2e":
         await EndToEndBenchmark.RunAsync(rest);
         break;
@@ -19,7 +22,7 @@ switch (command)
         await JournalAppendBenchmark.RunAsync(rest);
         break;
     default:
-        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|e2e|all] [--rein PATH] [--runs N]");
+        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|all] [--rein PATH] [--runs N]");
         return 2;
 }
 

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Globalization;
+using Rein.Guard.Checkpoints;
+using Rein.Guard.Sandbox;
+using Rein.Tools;
+
+namespace Rein.Bench;
+
+/// <summary>What safety costs per call: a command run directly, in the bubblewrap sandbox, in the sandbox with the egress proxy; workspace snapshots.</summary>
+internal static class GuardBenchmark
+{
+    public static async Task RunAsync(string[] args)
+    {
+        var runs = int.Parse(Stats.Option(args, "--runs", "30"), CultureInfo.InvariantCulture);
+        var workspace = Directory.CreateTempSubdirectory("rein-bench-guard-").FullName;
+        try
+        {
+            await CommandsAsync(workspace, runs);
+            await SnapshotsAsync(workspace, Math.Max(5, runs / 3));
+        }
+        finally
+        {
+            Directory.Delete(workspace, recursive: true);
+        }
+    }
+
+    private static async Task CommandsAsync(string workspace, int runs)
+    {
+        var (available, reason) = Bubblewrap.Probe();
+        var runners = new List<(string Name, ICommandRunner Runner)> { ("direct (no sandbox)", new ProcessCommandRunner()) };
+        if (available)
+        {
+            runners.Add(("bubblewrap sandbox", new BubblewrapCommandRunner(workspace)));
+            var withNetwork = new SandboxOptions();
+            withNetwork.AllowedDomains.Add("example.org");
+            runners.Add(("bubblewrap + egress proxy", new BubblewrapCommandRunner(workspace, withNetwork)));
+        }
+        else
+        {
+            Console.WriteLine($"sandbox: skipped ({reason})");
+        }
+
+        foreach (var (name, runner) in runners)
+        {
+            var request = new CommandRequest("true", workspace, TimeSpan.FromSeconds(30));
+            await runner.RunAsync(request);
+            var latencies = new List<double>();
+            for (var i = 0; i < runs; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                var result = await runner.RunAsync(request);
+                latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (result.ExitCode != 0)
+                {
+                    throw new InvalidOperationException($"{name}: `true` failed: {result.StartError ?? result.Output}");
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"shell `true`, {name}: median {Stats.Percentile(latencies, 50):0.0} ms, p90 {Stats.Percentile(latencies, 90):0.0} ms ({runs} runs)"));
+        }
+    }
+
+    private static async Task SnapshotsAsync(string workspace, int runs)
+    {
+        for (var i = 0; i < 2000; i++)
+        {
+            var folder = Path.Combine(workspace, "src", $"m{i % 40}");
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, $"f{i}.txt"), $"file {i}\n" + new string('x', 200));
+        }
+
+        var data = Directory.CreateTempSubdirectory("rein-bench-checkpoints-").FullName;
+        try
+        {
+            var repository = new ShadowRepository(workspace, new CheckpointOptions { Folder = data });
+            var first = Stopwatch.StartNew();
+            await repository.SnapshotAsync("bench");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint, 2,000 files, first snapshot: {first.Elapsed.TotalMilliseconds:0} ms"));
+            var unchanged = new List<double>();
+            var changed = new List<double>();
+            for (var i = 0; i < runs; i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await repository.SnapshotAsync("bench");
+                unchanged.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                await File.AppendAllTextAsync(Path.Combine(workspace, "src", "m0", "f0.txt"), $"change {i}\n");
+                started = Stopwatch.GetTimestamp();
+                await repository.SnapshotAsync("bench");
+                changed.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"checkpoint, 2,000 files: unchanged median {Stats.Percentile(unchanged, 50):0.0} ms, one file changed median {Stats.Percentile(changed, 50):0.0} ms ({runs} runs)"));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}
