@@ -240,4 +240,47 @@ public sealed class GuardEndToEndTests : IDisposable
         Assert.Contains("settings.json", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("shell(rm", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_AgentProfile_ItsRulesAndBudgetsApplyAndTheSessionNamesIt()
+    {
+        File.WriteAllText(Path.Combine(_rein.Workspace, "keep.txt"), "precious");
+        var agents = Path.Combine(_rein.Workspace, ".rein", "agents");
+        Directory.CreateDirectory(agents);
+        File.WriteAllText(Path.Combine(agents, "careful.md"), """
+            ---
+            name: careful
+            permissions:
+              deny: ["shell(rm *)"]
+            budgets:
+              session:
+                max_tool_calls: 5
+            ---
+            You never delete files.
+            """);
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"shell","arguments":{"command":"rm keep.txt"}}]},{"text":"ok"}]}""");
+
+        var result = await _rein.RunAsync("run", "--json", "--agent", "careful", "--model", $"scripted:{script}", "clean up");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(_rein.Workspace, "keep.txt")));
+        var events = await JournalAsync(SessionIdOf(result));
+        Assert.Equal("careful", events[0].GetProperty("agent").GetString());
+        var decided = Assert.Single(OfType(events, "policy_decided"));
+        Assert.Equal("deny", decided.GetProperty("decision").GetString());
+        Assert.Equal("profile", decided.GetProperty("source").GetString());
+    }
+
+    [Fact]
+    public async Task Run_AgentProfileWithBadFrontMatter_IsAUsageErrorNamingFileAndLine()
+    {
+        var agents = Path.Combine(_rein.Workspace, ".rein", "agents");
+        Directory.CreateDirectory(agents);
+        File.WriteAllText(Path.Combine(agents, "broken.md"), "---\nname: broken\nmodel: [1, 2]\n---\nbody\n");
+
+        var result = await _rein.RunAsync("run", "--agent", "broken", "--model", "scripted:x.json", "hi");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("broken.md:3: field 'model'", result.Stderr, StringComparison.Ordinal);
+    }
 }

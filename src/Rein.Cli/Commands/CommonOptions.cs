@@ -32,6 +32,12 @@ internal static class CommonOptions
         Description = $"Most model calls in one run before stopping with max_steps. Env: REIN_MAX_STEPS. Default: {SettingsResolver.DefaultMaxSteps}.",
     };
 
+    public static readonly Option<string?> Agent = new("--agent", "-a")
+    {
+        Description = "Agent profile: NAME.md from .rein/agents/ or ~/.config/rein/agents/ (YAML front matter: model, permissions, budgets, " +
+            "approvals, hooks, sandbox; the body is the agent's onboarding doc). Env: REIN_AGENT.",
+    };
+
     public static readonly Option<string?> Mode = new("--mode")
     {
         Description = "Permission mode: read-only (no changes), ask (default: changes need approval), workspace-write (edit files and run " +
@@ -75,6 +81,7 @@ internal static class CommonOptions
         command.Add(Store);
         command.Add(BaseUrl);
         command.Add(MaxSteps);
+        command.Add(Agent);
         command.Add(Mode);
         command.Add(Env);
         command.Add(Sandbox);
@@ -102,6 +109,7 @@ internal static class CommonOptions
             Store = parse.GetValue(Store),
             BaseUrl = parse.GetValue(BaseUrl),
             MaxSteps = parse.GetValue(MaxSteps),
+            Agent = parse.GetValue(Agent),
             Mode = parse.GetValue(Mode),
             Environment = parse.GetValue(Env),
             Sandbox = parse.GetValue(Sandbox),

@@ -109,7 +109,7 @@ internal static class SessionRunner
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)
     {
         var store = host.Store;
-        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, Principal: host.Principal), cancellationToken);
+        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, host.Settings.Profile?.Name, host.Principal), cancellationToken);
         var first = await store.ReadAsync(session.SessionId, 0, cancellationToken);
         renderer.Render(new EventAppended(first[0]));
         return session;

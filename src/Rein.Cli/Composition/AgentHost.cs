@@ -144,7 +144,7 @@ internal sealed class AgentHost : IDisposable
         return new(
             chatClient,
             new ToolSet(BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets)),
-            new AppendOnlyContextBuilder(SystemPrompt.For(workspace)),
+            new AppendOnlyContextBuilder(SystemPrompt.For(workspace, Settings.Profile)),
             options,
             pipeline =>
             {

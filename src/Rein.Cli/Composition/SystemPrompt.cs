@@ -15,10 +15,15 @@ internal static class SystemPrompt
         - Finish with a brief summary of what you changed and how you verified it. Ask when a request is ambiguous or risky.
         """;
 
-    /// <summary>Builds the prompt for a workspace.</summary>
-    public static string For(string workspace)
+    /// <summary>Builds the prompt for a workspace and, when one is used, an agent profile's onboarding doc.</summary>
+    public static string For(string workspace, Profiles.AgentProfile? profile = null)
     {
         var prompt = new StringBuilder(Base).Append("\nWorkspace: ").Append(workspace).Append('\n');
+        if (profile is { Body.Length: > 0 })
+        {
+            prompt.Append("\n# Agent profile: ").Append(profile.Name).Append('\n').Append(profile.Body).Append('\n');
+        }
+
         var agentsFile = Path.Combine(workspace, "AGENTS.md");
         if (File.Exists(agentsFile))
         {

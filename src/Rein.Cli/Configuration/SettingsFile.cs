@@ -19,6 +19,9 @@ internal sealed record SettingsValues
 
     public string? ApiKey { get; init; }
 
+    /// <summary>The agent profile to run (<c>--agent</c>, <c>REIN_AGENT</c>, <c>"agent"</c>).</summary>
+    public string? Agent { get; init; }
+
     /// <summary>The permission mode (<c>--mode</c>, <c>REIN_MODE</c>).</summary>
     public string? Mode { get; init; }
 
@@ -45,6 +48,7 @@ internal sealed record SettingsValues
         Store = over.Store ?? Store,
         MaxSteps = over.MaxSteps ?? MaxSteps,
         ApiKey = over.ApiKey ?? ApiKey,
+        Agent = over.Agent ?? Agent,
         Mode = over.Mode ?? Mode,
         Environment = over.Environment ?? Environment,
         Sandbox = over.Sandbox ?? Sandbox,
@@ -93,6 +97,7 @@ internal static class SettingsFile
                 Store = ReadString(root, "store", path),
                 MaxSteps = ReadInt(root, "max_steps", path),
                 Environment = ReadString(root, "environment", path),
+                Agent = ReadString(root, "agent", path),
                 Sandbox = ReadSandbox(root, path),
             };
             return (values, root.Clone());

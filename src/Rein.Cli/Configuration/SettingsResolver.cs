@@ -6,12 +6,15 @@ namespace Rein.Cli.Configuration;
 /// <param name="Documents">The settings files read, lowest precedence first (user, project, then managed), for the sections other layers parse.</param>
 internal sealed record ResolvedSettings(SettingsValues Values, string Workspace, string StorePath, IReadOnlyList<string> Sources, IReadOnlyList<SettingsDocument> Documents)
 {
+    /// <summary>The agent profile in use, if any; its front matter is the lowest-precedence settings document.</summary>
+    public Profiles.AgentProfile? Profile { get; init; }
+
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
     public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
 }
 
 /// <summary>One settings file.</summary>
-/// <param name="Source"><c>user</c>, <c>project</c> or <c>managed</c>.</param>
+/// <param name="Source"><c>profile</c>, <c>user</c>, <c>project</c> or <c>managed</c>.</param>
 /// <param name="Path">The file.</param>
 /// <param name="Root">Its JSON object.</param>
 internal sealed record SettingsDocument(string Source, string Path, System.Text.Json.JsonElement Root);
@@ -47,8 +50,26 @@ internal static class SettingsResolver
         }
 
         values = values.Overlay(FromEnvironment(env)).Overlay(flags);
+        Profiles.AgentProfile? profile = null;
+        if (values.Agent is { Length: > 0 } agent)
+        {
+            try
+            {
+                profile = Profiles.AgentProfile.Load(agent, [Path.Combine(workspace, ".rein", "agents"), Path.Combine(ReinPaths.UserConfigDirectory(env), "agents")]);
+            }
+            catch (Exception ex) when (ex is FormatException or FileNotFoundException)
+            {
+                throw new SettingsException(ex.Message);
+            }
+
+            // The profile is the lowest-precedence source: settings files, variables and flags override it.
+            documents.Insert(0, new SettingsDocument("profile", profile.Path, profile.Settings));
+            sources.Insert(0, profile.Path);
+            values = new SettingsValues { Model = profile.Model }.Overlay(values);
+        }
+
         var store = values.Store is { Length: > 0 } s ? Path.GetFullPath(s, workspace) : ReinPaths.DefaultStore(env);
-        return new ResolvedSettings(values, workspace, store, sources, documents);
+        return new ResolvedSettings(values, workspace, store, sources, documents) { Profile = profile };
     }
 
     private static SettingsValues FromEnvironment(Func<string, string?> env)
@@ -68,6 +89,7 @@ internal static class SettingsResolver
             Store = Empty(env("REIN_STORE")),
             MaxSteps = maxSteps,
             Mode = Empty(env("REIN_MODE")),
+            Agent = Empty(env("REIN_AGENT")),
             Environment = Empty(env("REIN_ENV")),
             Sandbox = Empty(env("REIN_SANDBOX")),
         };
