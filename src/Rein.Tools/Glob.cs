@@ -30,69 +30,17 @@ internal sealed class Glob
             throw new ToolArgumentException("The glob pattern is empty.");
         }
 
-        var regex = new StringBuilder("^");
-        var inBraces = false;
-        for (var i = 0; i < trimmed.Length; i++)
+        string body;
+        try
         {
-            var c = trimmed[i];
-            switch (c)
-            {
-                case '*' when i + 1 < trimmed.Length && trimmed[i + 1] == '*':
-                    var atStart = i == 0 || trimmed[i - 1] == '/';
-                    var slashAfter = i + 2 < trimmed.Length && trimmed[i + 2] == '/';
-                    if (atStart && slashAfter)
-                    {
-                        regex.Append("(?:.*/)?");
-                        i += 2;
-                    }
-                    else
-                    {
-                        regex.Append(".*");
-                        i += 1;
-                    }
-
-                    break;
-                case '*':
-                    regex.Append("[^/]*");
-                    break;
-                case '?':
-                    regex.Append("[^/]");
-                    break;
-                case '[':
-                    var close = trimmed.IndexOf(']', i + 1);
-                    if (close < 0)
-                    {
-                        regex.Append(@"\[");
-                        break;
-                    }
-
-                    var body = trimmed[(i + 1)..close];
-                    var negate = body.StartsWith('!') || body.StartsWith('^');
-                    regex.Append('[').Append(negate ? "^" : "").Append(Regex.Escape(negate ? body[1..] : body).Replace(@"\-", "-", StringComparison.Ordinal)).Append(']');
-                    i = close;
-                    break;
-                case '{' when !inBraces:
-                    inBraces = true;
-                    regex.Append("(?:");
-                    break;
-                case '}' when inBraces:
-                    inBraces = false;
-                    regex.Append(')');
-                    break;
-                case ',' when inBraces:
-                    regex.Append('|');
-                    break;
-                default:
-                    regex.Append(Regex.Escape(c.ToString()));
-                    break;
-            }
+            body = GlobSyntax.ToRegex(trimmed, strictBrackets: false, trailingStarStarMatchesFolder: false, out _);
         }
-
-        if (inBraces)
+        catch (FormatException)
         {
             throw new ToolArgumentException($"The glob pattern '{pattern}' has an unclosed '{{'.");
         }
 
+        var regex = new StringBuilder("^").Append(body);
         regex.Append('$');
         try
         {

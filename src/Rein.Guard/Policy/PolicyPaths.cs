@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Rein.Tools;
 
 namespace Rein.Guard.Policy;
 
@@ -158,75 +159,14 @@ internal sealed class PathGlob
             regex.Append("(?:.*/)?");
         }
 
-        var literal = 0;
-        var inBraces = false;
-        for (var i = 0; i < trimmed.Length; i++)
+        int literal;
+        try
         {
-            var c = trimmed[i];
-            switch (c)
-            {
-                case '*' when i + 1 < trimmed.Length && trimmed[i + 1] == '*':
-                    var atStart = i == 0 || trimmed[i - 1] == '/';
-                    var slashAfter = i + 2 < trimmed.Length && trimmed[i + 2] == '/';
-                    var atEnd = i + 2 == trimmed.Length;
-                    if (atStart && slashAfter)
-                    {
-                        regex.Append("(?:.*/)?");
-                        i += 2;
-                    }
-                    else if (atEnd && i > 0 && trimmed[i - 1] == '/')
-                    {
-                        // "dir/**" also matches the folder itself.
-                        regex.Length -= 1;
-                        regex.Append("(?:/.*)?");
-                        i += 1;
-                    }
-                    else
-                    {
-                        regex.Append(".*");
-                        i += 1;
-                    }
-
-                    break;
-                case '*':
-                    regex.Append("[^/]*");
-                    break;
-                case '?':
-                    regex.Append("[^/]");
-                    break;
-                case '[':
-                    var close = trimmed.IndexOf(']', i + 1);
-                    if (close < 0)
-                    {
-                        throw new FormatException($"the path pattern '{pattern}' has an unclosed '['");
-                    }
-
-                    var body = trimmed[(i + 1)..close];
-                    var negate = body.StartsWith('!') || body.StartsWith('^');
-                    regex.Append('[').Append(negate ? "^" : "").Append(Regex.Escape(negate ? body[1..] : body).Replace(@"\-", "-", StringComparison.Ordinal)).Append(']');
-                    i = close;
-                    break;
-                case '{' when !inBraces:
-                    inBraces = true;
-                    regex.Append("(?:");
-                    break;
-                case '}' when inBraces:
-                    inBraces = false;
-                    regex.Append(')');
-                    break;
-                case ',' when inBraces:
-                    regex.Append('|');
-                    break;
-                default:
-                    literal++;
-                    regex.Append(Regex.Escape(c.ToString()));
-                    break;
-            }
+            regex.Append(GlobSyntax.ToRegex(trimmed, strictBrackets: true, trailingStarStarMatchesFolder: true, out literal));
         }
-
-        if (inBraces)
+        catch (FormatException ex)
         {
-            throw new FormatException($"the path pattern '{pattern}' has an unclosed '{{'");
+            throw new FormatException($"the path pattern '{pattern}' {ex.Message[(ex.Message.IndexOf(" has ", StringComparison.Ordinal) + 1)..]}", ex);
         }
 
         regex.Append("(?:/.*)?$");
