@@ -339,6 +339,14 @@ public sealed class PolicyEngine
 
     private Judgement ByMode(string tool, bool readOnly, string? subject, string? danger)
     {
+        // A request is how data leaves the machine (a URL can carry anything the agent has read): only full-auto
+        // fetches from hosts no rule allows.
+        if (ToolNames.KindOf(tool) == ToolKind.Fetch && Mode != PermissionModes.FullAuto)
+        {
+            var host = Uri.TryCreate(subject, UriKind.Absolute, out var uri) ? uri.Host : subject;
+            return new Judgement(PolicyDecisions.Ask, $"asks in {Mode} mode: {tool} sends a request to {host}, and data can leave the machine with it; allow the site with a rule such as fetch_url(domain:{host})", null, null);
+        }
+
         if (readOnly)
         {
             return new Judgement(PolicyDecisions.Allow, $"allowed in {Mode} mode: {tool} only reads", null, null);

@@ -11,7 +11,7 @@ public sealed class PolicyEngineTests
         // mode, tool, arguments, read-only tool, expected
         { "read-only", "read_file", """{"path":"src/a.cs"}""", true, "allow" },
         { "read-only", "grep", """{"pattern":"x"}""", true, "allow" },
-        { "read-only", "fetch_url", """{"url":"https://example.com"}""", true, "allow" },
+        { "read-only", "fetch_url", """{"url":"https://example.com"}""", true, "ask" },
         { "read-only", "todo_write", """{"todos":[]}""", false, "allow" },
         { "read-only", "write_file", """{"path":"src/a.cs"}""", false, "deny" },
         { "read-only", "edit_file", """{"path":"src/a.cs"}""", false, "deny" },
@@ -20,7 +20,9 @@ public sealed class PolicyEngineTests
         { "read-only", "mcp:github/get_issue", "{}", true, "allow" },
         { "ask", "read_file", """{"path":"src/a.cs"}""", true, "allow" },
         { "ask", "list_files", """{"pattern":"**"}""", true, "allow" },
-        { "ask", "fetch_url", """{"url":"https://example.com"}""", true, "allow" },
+        { "ask", "fetch_url", """{"url":"https://example.com"}""", true, "ask" },
+        { "workspace-write", "fetch_url", """{"url":"https://example.com"}""", true, "ask" },
+        { "full-auto", "fetch_url", """{"url":"https://example.com"}""", true, "allow" },
         { "ask", "todo_write", """{"todos":[]}""", false, "allow" },
         { "ask", "write_file", """{"path":"src/a.cs"}""", false, "ask" },
         { "ask", "edit_file", """{"path":"src/a.cs"}""", false, "ask" },
@@ -372,7 +374,8 @@ public sealed class PolicyEngineTests
     [InlineData("fetch_url(domain:example.com)", "not a url", false)]
     public void Evaluate_FetchRules_MatchUrlsAndDomains(string rule, string url, bool matches)
     {
-        var verdict = NewEngine("ask", $"deny {rule}").Call("fetch_url", new { url });
+        // full-auto: a URL no rule matches is fetched, so the deny rule is the only thing that can refuse it.
+        var verdict = NewEngine("full-auto", $"deny {rule}").Call("fetch_url", new { url });
         Assert.Equal(matches ? PolicyDecisions.Deny : PolicyDecisions.Allow, verdict.Decision);
     }
 
