@@ -15,6 +15,7 @@ namespace Rein.Guard.Sandbox;
 internal sealed class ProcessCgroup : IDisposable
 {
     private static readonly Lazy<string?> Root = new(FindRoot);
+    private static int _swept;
 
     private ProcessCgroup(string path) => Path = path;
 
@@ -30,6 +31,16 @@ internal sealed class ProcessCgroup : IDisposable
         if (Root.Value is not { } root)
         {
             return null;
+        }
+
+        if (Interlocked.Exchange(ref _swept, 1) == 0)
+        {
+            // Cgroups whose processes were still exiting when their command ended; removing a cgroup that still has
+            // processes fails, so another Rein's live cgroups are safe.
+            foreach (var stale in Directory.EnumerateDirectories(root, "rein-*"))
+            {
+                TryRemove(stale);
+            }
         }
 
         var path = System.IO.Path.Join(root, "rein-" + Guid.NewGuid().ToString("N"));
@@ -76,7 +87,12 @@ internal sealed class ProcessCgroup : IDisposable
             Thread.Sleep(20);
         }
 
-        TryRemove(Path);
+        if (!TryRemove(Path))
+        {
+            // The last processes are still being reaped; try again shortly (and the next Rein sweeps what is left).
+            var path = Path;
+            _ = Task.Delay(TimeSpan.FromSeconds(2)).ContinueWith(_ => TryRemove(path), TaskScheduler.Default);
+        }
     }
 
     private List<int> ReadPids()
@@ -93,14 +109,16 @@ internal sealed class ProcessCgroup : IDisposable
         }
     }
 
-    private static void TryRemove(string path)
+    private static bool TryRemove(string path)
     {
         try
         {
             Directory.Delete(path);
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            return !Directory.Exists(path);
         }
     }
 
