@@ -171,6 +171,26 @@ public sealed partial class BudgetGuard : IStepGuard
         }
     }
 
+    /// <summary>How much of the run's time budget is left for a call, or null when there is no time budget (or the run is unknown).</summary>
+    /// <param name="call">The call.</param>
+    /// <returns>The time left, and the budget.</returns>
+    internal (TimeSpan Left, TimeSpan Budget)? TimeLeft(ToolCall call)
+    {
+        if (_limits.MaxTime is not { } maxTime)
+        {
+            return null;
+        }
+
+        var tracker = _sessions.GetValue(call.Session, _ => new Tracker());
+        lock (tracker.Gate)
+        {
+            return tracker.RunStartedAt == long.MinValue ? null : (maxTime - _time.GetElapsedTime(tracker.RunStartedAt), maxTime);
+        }
+    }
+
+    /// <summary>Gets the clock the guard measures time with.</summary>
+    internal TimeProvider Time => _time;
+
     private async ValueTask<DailySnapshot?> DailyAsync(Tracker tracker, SessionState state, long runStartedAt, CancellationToken cancellationToken)
     {
         if (!_limits.HasDailyLimits || _ledger is null || state.Principal is not { Length: > 0 } principal)

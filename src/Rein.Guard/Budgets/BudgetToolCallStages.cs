@@ -19,9 +19,29 @@ public static class BudgetToolCallStages
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(guard);
-        return builder.Use(next => (call, cancellationToken) =>
-            guard.TryAdmitToolCall(call, out var refusal)
-                ? next(call, cancellationToken)
-                : ValueTask.FromResult(ToolResult.Error(refusal)));
+        return builder.Use(next => async (call, cancellationToken) =>
+        {
+            if (!guard.TryAdmitToolCall(call, out var refusal))
+            {
+                return ToolResult.Error(refusal);
+            }
+
+            if (guard.TimeLeft(call) is not { } time)
+            {
+                return await next(call, cancellationToken).ConfigureAwait(false);
+            }
+
+            // The run's time budget is a hard stop: a tool still running when it runs out is cancelled (a command's whole process group is killed).
+            using var deadline = new CancellationTokenSource(time.Left > TimeSpan.Zero ? time.Left : TimeSpan.Zero, guard.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            try
+            {
+                return await next(call, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return ToolResult.Error($"Stopped: this run's time budget ({time.Budget}) ran out while {call.Request.Name} was running; it was cancelled and may have partly run. The run stops before the next model call.");
+            }
+        });
     }
 }

@@ -165,6 +165,52 @@ public sealed class BudgetGuardTests
     }
 
     [Fact]
+    public async Task RunAsync_TimeBudgetRunsOutDuringATool_TheToolIsCancelledAndTheRunStops()
+    {
+        // Real time: the tool would wait forever; the run's 1-second budget cancels it.
+        var guard = new BudgetGuard(new BudgetGuardOptions { Limits = new BudgetLimits { MaxTime = TimeSpan.FromSeconds(1) }, Prices = _prices }, TimeProvider.System);
+        var hang = new HangingTool();
+        using var model = new CountingChatClient(Turns.Client(Turns.Calling("hang", 3)));
+        using var session = await StartAsync();
+        var options = new AgentLoopOptions();
+        options.StepGuards.Add(guard);
+        var loop = new AgentLoop(model, new ToolSet([hang]), new AppendOnlyContextBuilder("t"), options, b => b.UseToolCallBudget(guard), TimeProvider.System);
+
+        var updates = await loop.RunAsync(session, "go", _ct).DrainAsync();
+
+        Assert.Equal(StopReason.BudgetExceeded, Assert.IsType<RunStopped>(updates[^1]).Reason);
+        Assert.Equal(1, model.Calls);
+        var journal = await _store.JournalAsync("s1", _ct);
+        var completed = Assert.Single(journal.OfType<ToolCompleted>());
+        Assert.Equal(ToolOutcome.Error, completed.Outcome);
+        Assert.Contains("time budget", completed.Result, StringComparison.Ordinal);
+        Assert.True(hang.Cancelled, "the tool saw the cancellation");
+        Assert.Equal(BudgetNames.Time, Assert.Single(journal.OfType<BudgetExceeded>()).Budget);
+    }
+
+    private sealed class HangingTool : ITool
+    {
+        public bool Cancelled { get; private set; }
+
+        public ToolDefinition Definition { get; } = new("hang", "Waits forever.", JsonDocument.Parse("""{"type":"object","properties":{"text":{"type":"string"}}}""").RootElement.Clone());
+
+        public async ValueTask<ToolResult> InvokeAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Cancelled = true;
+                throw;
+            }
+
+            return ToolResult.Ok("never");
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_DailyCost_CountsThePrincipalsOtherSessionsOnly()
     {
         var guard = Guard(new BudgetLimits { DailyMaxCostUsd = 0.25m }, new SessionStoreUsageLedger(_store, _time));
