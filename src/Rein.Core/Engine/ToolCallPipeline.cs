@@ -42,7 +42,7 @@ public sealed class ToolCall
     /// <summary>Gets the session journal, so stages can record their decisions.</summary>
     public SessionWriter Session { get; }
 
-    /// <summary>Gets values stages share about this call (like <c>HttpContext.Items</c>), e.g. a hook's verdict for the policy stage; kept by <see cref="WithArguments"/>.</summary>
+    /// <summary>Gets values stages share about this call (like <c>HttpContext.Items</c>), e.g. a hook's verdict for the policy stage; kept by <see cref="WithArguments"/> and <see cref="WithContext"/>.</summary>
     public IDictionary<string, object?> Properties { get; }
 
     /// <summary>Gets the arguments; valid only after the validation stage accepted the call.</summary>
@@ -53,6 +53,15 @@ public sealed class ToolCall
     /// <returns>The rewritten call.</returns>
     public ToolCall WithArguments(JsonElement arguments) =>
         new(Request with { Arguments = arguments.Clone(), ArgumentsError = null }, Tool, Context, Session, Step, Properties);
+
+    /// <summary>Creates a copy of this call that runs in another context (e.g. with its progress filtered); it shares <see cref="Properties"/>.</summary>
+    /// <param name="context">The new context.</param>
+    /// <returns>The call in the new context.</returns>
+    public ToolCall WithContext(ToolContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new(Request, Tool, context, Session, Step, Properties);
+    }
 }
 
 /// <summary>Composes tool-call stages like ASP.NET middleware: the first stage added is the outermost.</summary>

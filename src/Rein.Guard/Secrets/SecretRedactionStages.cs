@@ -7,7 +7,7 @@ public static class SecretRedactionStages
 {
     /// <summary>
     /// Replaces secret values (and their encoded forms) in every observation with <c>[REDACTED:NAME]</c> before it goes
-    /// back to the model.
+    /// back to the model, and in the progress a tool reports while it runs (live command output on the user's screen).
     /// </summary>
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="redactor">The secrets to redact.</param>
@@ -28,9 +28,19 @@ public static class SecretRedactionStages
 
         return builder.Use(next => async (call, cancellationToken) =>
         {
+            if (call.Context.Progress is { } progress)
+            {
+                call = call.WithContext(call.Context with { Progress = new RedactingProgress(progress, redactor) });
+            }
+
             var result = await next(call, cancellationToken).ConfigureAwait(false);
             var content = redactor.Redact(result.Content);
             return ReferenceEquals(content, result.Content) ? result : result with { Content = content };
         });
+    }
+
+    private sealed class RedactingProgress(IProgress<string> inner, SecretRedactor redactor) : IProgress<string>
+    {
+        public void Report(string value) => inner.Report(redactor.Redact(value));
     }
 }

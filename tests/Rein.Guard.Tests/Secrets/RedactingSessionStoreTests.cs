@@ -85,26 +85,60 @@ public sealed class RedactingSessionStoreTests
         Assert.DoesNotContain(Secret, sessions[0].Title ?? "", StringComparison.Ordinal);
     }
 
+    private sealed class LeakyTool(ToolResult result) : ITool
+    {
+        public ToolDefinition Definition { get; } = new("leak", "Prints a secret.", System.Text.Json.JsonDocument.Parse("""{"type":"object"}""").RootElement.Clone());
+
+        public async ValueTask<ToolResult> InvokeAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
+        {
+            invocation.Context.Progress?.Report($"live output {Secret}");
+            // Progress<T> posts to the thread pool; give it time to arrive while the run is still open.
+            await Task.Delay(300, cancellationToken);
+            return result;
+        }
+    }
+
+    private static async Task<(List<AgentUpdate> Updates, ToolCompleted Completed)> RunLeakyToolAsync(ToolResult result)
+    {
+        var store = new InMemorySessionStore();
+        var loop = new AgentLoop(
+            new Models.ScriptedChatClient(Models.ScriptedTurn.ParseScript("""{"turns":[{"tool_calls":[{"name":"leak","arguments":{}}]},{"text":"ok"}]}""")),
+            new ToolSet([new LeakyTool(result)]),
+            new AppendOnlyContextBuilder("t"),
+            configurePipeline: pipeline => pipeline.UseSecretRedaction(Redactor));
+        using var session = await SessionWriter.StartAsync(store, new SessionStarted("s1", "/ws", "scripted:t"), Ct);
+        var updates = new List<AgentUpdate>();
+        await foreach (var update in loop.RunAsync(session, "go", Ct))
+        {
+            updates.Add(update);
+        }
+
+        var completed = (await store.ReadAsync("s1", 0, Ct)).Select(e => e.Event).OfType<ToolCompleted>().Single();
+        return (updates, completed);
+    }
+
     [Fact]
     public async Task UseSecretRedaction_Observation_IsRedactedBeforeTheModelSeesIt()
     {
-        var handler = new ToolCallPipelineBuilder()
-            .UseSecretRedaction(Redactor)
-            .Build((_, _) => ValueTask.FromResult(new ToolResult($"token={Secret}\n[exit code 0]") { Truncated = true, OriginalLength = 99 }));
+        var (_, completed) = await RunLeakyToolAsync(new ToolResult($"token={Secret}\n[exit code 0]"));
 
-        var result = await handler(null!, Ct);
+        Assert.Equal("token=[REDACTED:API_KEY]\n[exit code 0]", completed.Result);
+    }
 
-        Assert.Equal("token=[REDACTED:API_KEY]\n[exit code 0]", result.Content);
-        Assert.True(result.Truncated);
-        Assert.Equal(99, result.OriginalLength);
+    [Fact]
+    public async Task UseSecretRedaction_LiveProgress_IsRedactedToo()
+    {
+        var (updates, _) = await RunLeakyToolAsync(ToolResult.Ok("clean"));
+
+        var progress = Assert.Single(updates.OfType<ToolProgress>());
+        Assert.Equal("live output [REDACTED:API_KEY]", progress.Message);
     }
 
     [Fact]
     public async Task UseSecretRedaction_CleanObservation_ReturnedUnchanged()
     {
-        var original = ToolResult.Ok("clean");
-        var handler = new ToolCallPipelineBuilder().UseSecretRedaction(Redactor).Build((_, _) => ValueTask.FromResult(original));
+        var (_, completed) = await RunLeakyToolAsync(ToolResult.Ok("clean"));
 
-        Assert.Same(original, await handler(null!, Ct));
+        Assert.Equal("clean", completed.Result);
     }
 }
