@@ -26,6 +26,7 @@ var root = new RootCommand($"""
     SessionsCommand.Create(interrupts),
     DemoCommand.Create(interrupts),
     ApprovalsCommand.Create(interrupts),
+    AgentsCommand.Create(),
     SecretsCommand.Create(),
     RewindCommand.Create(),
     DiffCommand.Create(),

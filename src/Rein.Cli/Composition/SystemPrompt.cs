@@ -16,7 +16,7 @@ internal static class SystemPrompt
         """;
 
     /// <summary>Builds the prompt for a workspace and, when one is used, an agent profile's onboarding doc.</summary>
-    public static string For(string workspace, Profiles.AgentProfile? profile = null)
+    public static string For(string workspace, Rein.Profiles.AgentProfile? profile = null)
     {
         var prompt = new StringBuilder(Base).Append("\nWorkspace: ").Append(workspace).Append('\n');
         if (profile is { Body.Length: > 0 })

@@ -7,7 +7,7 @@ namespace Rein.Cli.Configuration;
 internal sealed record ResolvedSettings(SettingsValues Values, string Workspace, string StorePath, IReadOnlyList<string> Sources, IReadOnlyList<SettingsDocument> Documents)
 {
     /// <summary>The agent profile in use, if any; its front matter is the lowest-precedence settings document.</summary>
-    public Profiles.AgentProfile? Profile { get; init; }
+    public Rein.Profiles.AgentProfile? Profile { get; init; }
 
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
     public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
@@ -50,12 +50,12 @@ internal static class SettingsResolver
         }
 
         values = values.Overlay(FromEnvironment(env)).Overlay(flags);
-        Profiles.AgentProfile? profile = null;
+        Rein.Profiles.AgentProfile? profile = null;
         if (values.Agent is { Length: > 0 } agent)
         {
             try
             {
-                profile = Profiles.AgentProfile.Load(agent, [Path.Combine(workspace, ".rein", "agents"), Path.Combine(ReinPaths.UserConfigDirectory(env), "agents")]);
+                profile = Cli.Profiles.AgentProfiles.Load(agent, workspace, env);
             }
             catch (Exception ex) when (ex is FormatException or FileNotFoundException)
             {

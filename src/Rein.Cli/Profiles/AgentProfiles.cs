@@ -1,0 +1,72 @@
+using System.Reflection;
+using Rein.Cli.Configuration;
+using Rein.Profiles;
+
+namespace Rein.Cli.Profiles;
+
+/// <summary>Where agent profiles come from: the project's <c>.rein/agents</c>, the user's <c>agents</c> folder, then the ones Rein ships.</summary>
+internal static class AgentProfiles
+{
+    /// <summary>The profiles that ship with Rein.</summary>
+    public static IReadOnlyList<string> BuiltIn { get; } = ["coder"];
+
+    public static IReadOnlyList<string> Folders(string workspace, Func<string, string?> env) =>
+        [Path.Combine(workspace, ".rein", "agents"), Path.Combine(ReinPaths.UserConfigDirectory(env), "agents")];
+
+    /// <summary>Loads a profile by name; a file in the folders wins over a built-in profile of the same name.</summary>
+    /// <exception cref="FormatException">The profile is invalid (file, line and field named).</exception>
+    /// <exception cref="FileNotFoundException">No such profile.</exception>
+    public static AgentProfile Load(string name, string workspace, Func<string, string?> env)
+    {
+        var folders = Folders(workspace, env);
+        if (folders.Any(folder => File.Exists(Path.Combine(folder, name + ".md"))) || !BuiltIn.Contains(name))
+        {
+            return AgentProfile.Load(name, folders);
+        }
+
+        return AgentProfile.Parse(BuiltInText(name), $"built-in:{name}.md");
+    }
+
+    /// <summary>Every profile visible from a workspace, files first, with where each came from; invalid files are listed with their error.</summary>
+    public static IReadOnlyList<(string Name, string Source, AgentProfile? Profile, string? Error)> List(string workspace, Func<string, string?> env)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<(string, string, AgentProfile?, string?)>();
+        foreach (var folder in Folders(workspace, env).Where(Directory.Exists))
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*.md").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                if (!seen.Add(name))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    result.Add((name, file, AgentProfile.Parse(File.ReadAllText(file), file), null));
+                }
+                catch (FormatException ex)
+                {
+                    result.Add((name, file, null, ex.Message));
+                }
+            }
+        }
+
+        foreach (var name in BuiltIn.Where(seen.Add))
+        {
+            result.Add((name, "built-in", AgentProfile.Parse(BuiltInText(name), $"built-in:{name}.md"), null));
+        }
+
+        return result;
+    }
+
+    /// <summary>The text of a built-in profile (also the template for <c>rein agents new</c>).</summary>
+    public static string BuiltInText(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Rein.Cli.Profiles.{name}.md")
+            ?? throw new FileNotFoundException($"No built-in agent profile '{name}'.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
