@@ -22,7 +22,7 @@ internal static class ChatCommand
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
-            using var approvals = SessionRunner.CreateApprovalChannel(host, json: false, inputIsConversation: true);
+            using var approvals = SessionRunner.CreateApprovalChannel(host, inputIsConversation: true);
             var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
             var interactive = !Console.IsInputRedirected;
             using var renderer = SessionRunner.CreateRenderer(json: false);

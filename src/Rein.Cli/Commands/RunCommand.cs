@@ -24,7 +24,7 @@ internal static class RunCommand
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
             var json = parse.GetValue(CommonOptions.Json);
-            using var approvals = SessionRunner.CreateApprovalChannel(host, json);
+            using var approvals = SessionRunner.CreateApprovalChannel(host);
             var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
             using var renderer = SessionRunner.CreateRenderer(json);
             using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);

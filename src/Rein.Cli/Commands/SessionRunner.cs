@@ -97,10 +97,10 @@ internal static class SessionRunner
     /// The terminal approval prompt when a person can answer here: standard input is a terminal (or, for
     /// <c>rein chat</c>, the message stream itself); otherwise <see langword="null"/> and an <c>ask</c> suspends the session.
     /// </summary>
-    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool json, bool inputIsConversation = false) =>
+    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool inputIsConversation = false) =>
         Console.IsInputRedirected && !inputIsConversation
             ? null
-            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), json ? Console.Error : Console.Error, host.Principal);
+            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Principal);
 
     public static IRunRenderer CreateRenderer(bool json) =>
         json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);

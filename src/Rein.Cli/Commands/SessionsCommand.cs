@@ -139,7 +139,7 @@ internal static class SessionsCommand
         await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
         using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
         var json = parse.GetValue(CommonOptions.Json);
-        using var approvals = SessionRunner.CreateApprovalChannel(host, json);
+        using var approvals = SessionRunner.CreateApprovalChannel(host);
         var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals);
         using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
