@@ -35,15 +35,19 @@ internal sealed class ProcessCgroup : IDisposable
 
         if (Interlocked.Exchange(ref _swept, 1) == 0)
         {
-            // Cgroups whose processes were still exiting when their command ended; removing a cgroup that still has
-            // processes fails, so another Rein's live cgroups are safe.
-            foreach (var stale in Directory.EnumerateDirectories(root, "rein-*"))
+            // Cgroups left by Rein processes that have exited (a cgroup can only be removed once empty). A cgroup of a
+            // live Rein may be empty only because its command has not joined yet, so those are never touched.
+            foreach (var stale in Directory.EnumerateDirectories(root, "rein-*-*"))
             {
-                TryRemove(stale);
+                var owner = System.IO.Path.GetFileName(stale).Split('-')[1];
+                if (int.TryParse(owner, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !Directory.Exists($"/proc/{pid}"))
+                {
+                    TryRemove(stale);
+                }
             }
         }
 
-        var path = System.IO.Path.Join(root, "rein-" + Guid.NewGuid().ToString("N"));
+        var path = System.IO.Path.Join(root, $"rein-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}");
         try
         {
             Directory.CreateDirectory(path);
