@@ -30,6 +30,7 @@ var root = new RootCommand($"""
     SecretsCommand.Create(),
     RewindCommand.Create(),
     DiffCommand.Create(),
+    BenchCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.

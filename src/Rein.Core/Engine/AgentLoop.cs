@@ -132,7 +132,7 @@ public sealed partial class AgentLoop
                 }
 
                 var step = state.Steps + 1;
-                var messages = await _context.BuildAsync(state, cancellationToken).ConfigureAwait(false);
+                var messages = await _context.BuildAsync(session, cancellationToken).ConfigureAwait(false);
                 var chatOptions = CreateChatOptions();
                 foreach (var guard in _options.StepGuards)
                 {

@@ -11,6 +11,19 @@ public interface IContextBuilder
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>The messages to send, system prompt first.</returns>
     ValueTask<IList<ChatMessage>> BuildAsync(SessionState state, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Builds the context for the next model call of a session the caller is writing; a builder that
+    /// changes what the model is shown (compaction, masking) journals that change through <paramref name="session"/>.
+    /// </summary>
+    /// <param name="session">The session's writer.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The messages to send, system prompt first.</returns>
+    ValueTask<IList<ChatMessage>> BuildAsync(SessionWriter session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return BuildAsync(session.State, cancellationToken);
+    }
 }
 
 /// <summary>The simplest context: a fixed system prompt followed by the whole conversation.</summary>

@@ -32,6 +32,8 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(EgressRefused), "egress_refused")]
 [JsonDerivedType(typeof(SandboxDisabled), "sandbox_disabled")]
 [JsonDerivedType(typeof(HookRan), "hook_ran")]
+[JsonDerivedType(typeof(ContextCompacted), "context_compacted")]
+[JsonDerivedType(typeof(ObservationsMasked), "observations_masked")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>

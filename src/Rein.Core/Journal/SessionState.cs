@@ -16,6 +16,7 @@ public sealed class SessionState
     private readonly Dictionary<string, ApprovalRequested> _approvalRequests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ApprovalDecided> _approvalDecisions = new(StringComparer.Ordinal);
     private readonly List<string> _sessionRules = [];
+    private readonly List<ContextMark> _contextMarks = [];
 
     /// <summary>Gets the session identifier.</summary>
     public string SessionId { get; private set; } = "";
@@ -65,6 +66,9 @@ public sealed class SessionState
 
     /// <summary>Gets the conversation as the model sees it (user, assistant and tool messages).</summary>
     public IReadOnlyList<ChatMessage> Messages => _messages;
+
+    /// <summary>Gets the changes to what the model is shown (compactions, masking), each with the number of messages there were when it happened.</summary>
+    public IReadOnlyList<ContextMark> ContextMarks => _contextMarks;
 
     /// <summary>Gets the last assistant text, if any.</summary>
     public string? LastAssistantText { get; private set; }
@@ -180,6 +184,9 @@ public sealed class SessionState
             case SessionEnded end:
                 StopReason = end.Reason;
                 break;
+            case ContextCompacted or ObservationsMasked:
+                _contextMarks.Add(new ContextMark(_messages.Count, e));
+                break;
             default:
                 // Events added by later layers (policy, budgets, ...) do not change the conversation.
                 break;
@@ -238,3 +245,8 @@ public sealed class SessionState
 /// <param name="Arguments">The arguments, if they parsed.</param>
 /// <param name="Started">Whether <see cref="ToolStarted"/> was journaled (the tool may have run, in part).</param>
 public sealed record PendingToolCall(string CallId, string Name, JsonElement? Arguments, bool Started);
+
+/// <summary>A change to what the model is shown, at a point of the conversation.</summary>
+/// <param name="MessageIndex">How many messages the conversation had when it happened.</param>
+/// <param name="Event">The <see cref="ContextCompacted"/> or <see cref="ObservationsMasked"/> event.</param>
+public sealed record ContextMark(int MessageIndex, SessionEvent Event);
