@@ -9,7 +9,7 @@ internal static class ChatCommand
 {
     private const string Help = """
         Type a message and press Enter. Ctrl-C interrupts the agent (the session is suspended, not lost).
-        Commands: /help  /session (show the session id)  /exit or Ctrl-D (quit)
+        Commands: /help  /session (show the session id)  /compact (summarise older turns to free context)  /exit or Ctrl-D (quit)
         """;
 
     public static Command Create(Interrupts interrupts)
@@ -57,6 +57,12 @@ internal static class ChatCommand
                         continue;
                     }
 
+                    if (line == "/compact")
+                    {
+                        await CompactAsync(host, session, ct);
+                        continue;
+                    }
+
                     if (line == "/session")
                     {
                         await Console.Error.WriteLineAsync(session is null ? "No session yet: send a message to start one." : $"session {session.SessionId} (store {settings.StorePath})");
@@ -85,5 +91,20 @@ internal static class ChatCommand
             return exitCode == ExitCodes.Cancelled ? ExitCodes.Success : exitCode;
         }));
         return command;
+    }
+
+    private static async Task CompactAsync(AgentHost host, SessionWriter? session, CancellationToken cancellationToken)
+    {
+        if (session is null || host.Context is null)
+        {
+            await Console.Error.WriteLineAsync("Nothing to compact yet: send a message to start a session.");
+            return;
+        }
+
+        await Console.Error.WriteLineAsync("Compacting older turns…");
+        var compacted = await host.Context.CompactAsync(session, "manual", cancellationToken);
+        await Console.Error.WriteLineAsync(compacted is null
+            ? "Nothing to compact: the conversation is too short."
+            : $"Compacted steps 1-{compacted.ThroughStep}: context {compacted.TokensBefore:N0} → {compacted.TokensAfter:N0} tokens. The journal keeps everything.");
     }
 }

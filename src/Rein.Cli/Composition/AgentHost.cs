@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
+using Rein.Context;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Checkpoints;
@@ -120,6 +121,12 @@ internal sealed class AgentHost : IDisposable
     /// <summary>Sessions this process has run (their SessionStart hooks ran).</summary>
     public HashSet<string> StartedSessions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The largest observation the journal keeps whole; larger ones are cut head and tail before they are journaled.</summary>
+    private const int JournalObservationCap = 2_000_000;
+
+    /// <summary>The context engine of the last loop created (for <c>/compact</c>).</summary>
+    public ContextEngine? Context { get; private set; }
+
     /// <summary>The guards of the last loop created (policy, sandbox, hooks, budgets), for the run around it.</summary>
     public GuardSetup? Guards { get; private set; }
 
@@ -140,11 +147,15 @@ internal sealed class AgentHost : IDisposable
             Pricing = guards.Prices.CreatePricing(model),
         };
         options.StepGuards.Add(guards.Budget);
+
+        // The journal keeps outputs whole (up to a safety cap); the context engine decides what the model sees.
+        options.MaxObservationChars = JournalObservationCap;
+        Context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, Settings.Profile), options.MaxSteps);
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet(BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets)),
-            new AppendOnlyContextBuilder(SystemPrompt.For(workspace, Settings.Profile)),
+            new ToolSet([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(Context)]),
+            Context,
             options,
             pipeline =>
             {
