@@ -180,6 +180,10 @@ public sealed class SessionState
             case SessionEnded end:
                 StopReason = end.Reason;
                 break;
+            case MemoriesRecalled recalled:
+                // RawRepresentation marks the block so recall can tell it from the user's own messages.
+                _messages.Add(new ChatMessage(ChatRole.User, recalled.ToPromptText()) { RawRepresentation = recalled });
+                break;
             default:
                 // Events added by later layers (policy, budgets, ...) do not change the conversation.
                 break;
