@@ -39,7 +39,7 @@ public sealed class MemoryRecallOptions
 /// </para>
 /// <para>
 /// Task shift: the message's terms (words of two or more letters or digits, lower-cased, without common English
-/// words, compared by their first five characters so "tests" and "testing" agree) are compared with the terms of the
+/// words, compared without a final "s", "ed" or "ing" so "tests" and "testing" agree) are compared with the terms of the
 /// session's earlier user messages. The overlap is the share of the message's distinct terms that occur earlier; the
 /// task shifted when the message has at least <see cref="MemoryRecallOptions.MinShiftTerms"/> terms and the overlap is
 /// below <see cref="MemoryRecallOptions.ShiftThreshold"/>.
@@ -48,8 +48,6 @@ public sealed class MemoryRecallOptions
 /// </remarks>
 public sealed class MemoryRecaller
 {
-    private const int StemLength = 5;
-
     private readonly MemoryStore _store;
     private readonly MemoryVisibility _visibility;
     private readonly MemoryRecallOptions _options;
@@ -146,8 +144,8 @@ public sealed class MemoryRecaller
     }
 
     /// <summary>
-    /// Measures how much of a message was talked about before: the share of the message's distinct terms (compared by
-    /// their first five characters) that occur in the earlier messages.
+    /// Measures how much of a message was talked about before: the share of the message's distinct terms (compared
+    /// without a final "s", "ed" or "ing") that occur in the earlier messages.
     /// </summary>
     /// <param name="message">The new message.</param>
     /// <param name="earlierMessages">The earlier user messages.</param>
@@ -175,6 +173,19 @@ public sealed class MemoryRecaller
     private bool IsTaskShift(string message, IReadOnlyList<string> earlier) =>
         Stems(message).Count >= _options.MinShiftTerms && TermOverlap(message, earlier) < _options.ShiftThreshold;
 
-    private static HashSet<string> Stems(string text) =>
-        new(MemoryText.Terms(text).Select(t => t.Length > StemLength ? t[..StemLength] : t), StringComparer.Ordinal);
+    private static HashSet<string> Stems(string text) => new(MemoryText.Terms(text).Select(Stem), StringComparer.Ordinal);
+
+    // A crude stemmer is enough here: it only decides whether a message talks about something new.
+    private static string Stem(string term)
+    {
+        foreach (var suffix in (ReadOnlySpan<string>)["ing", "ed", "s"])
+        {
+            if (term.Length - suffix.Length >= 3 && term.EndsWith(suffix, StringComparison.Ordinal))
+            {
+                return term[..^suffix.Length];
+            }
+        }
+
+        return term;
+    }
 }
