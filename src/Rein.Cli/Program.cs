@@ -28,6 +28,7 @@ var root = new RootCommand($"""
     ApprovalsCommand.Create(interrupts),
     AgentsCommand.Create(),
     SecretsCommand.Create(),
+    MemoryCommand.Create(),
     RewindCommand.Create(),
     DiffCommand.Create(),
     BenchCommand.Create(),

@@ -28,6 +28,9 @@ public sealed class JournalJsonTests
         new EgressRefused("example.org", 80),
         new SandboxDisabled("none"),
         new HookRan("Stop", "./stop.sh", "ok"),
+        new MemoriesRecalled("session_start", [new RecalledMemory("m_0000000001", "user", "preference", "terse")]),
+        new ContextCompacted("auto", 12, 5, "summary", 9000, 2000),
+        new ObservationsMasked(8, 6, 4100, "pays off"),
     ];
 
     [Fact]

@@ -42,6 +42,11 @@ internal static class SessionRunner
             }
         }
 
+        if (message is not null && host.Memory is { } memory && await memory.RecallAsync(session.State, message, cancellationToken) is { } recalled)
+        {
+            await session.AppendAsync(recalled, AppendDurability.Written, CancellationToken.None);
+        }
+
         RunStopped? stopped = null;
         // A Stop hook may send the agent back to work (Claude Code's "decision": "block"); a few rounds at most.
         for (var round = 0; round < MaxStopHookRounds; round++)

@@ -130,6 +130,9 @@ internal sealed class AgentHost : IDisposable
     /// <summary>The guards of the last loop created (policy, sandbox, hooks, budgets), for the run around it.</summary>
     public GuardSetup? Guards { get; private set; }
 
+    /// <summary>The long-term memory of the last loop created, or null when memory is turned off.</summary>
+    public MemorySetup? Memory { get; private set; }
+
     /// <summary>Creates the agent loop with the production guards from the settings.</summary>
     /// <param name="chatClient">The model.</param>
     /// <param name="workspace">The session's workspace.</param>
@@ -141,6 +144,7 @@ internal sealed class AgentHost : IDisposable
     {
         var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System);
         Guards = guards;
+        Memory = MemorySetup.Create(Settings, Principal, workspace);
         var options = new AgentLoopOptions
         {
             MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
@@ -154,7 +158,7 @@ internal sealed class AgentHost : IDisposable
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(Context)]),
+            new ToolSet([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(Context), .. Memory?.Tools ?? []]),
             Context,
             options,
             pipeline =>

@@ -351,6 +351,7 @@ public sealed partial class AgentLoop
         {
             TimeProvider = _time,
             Progress = new Progress<string>(message => updates.TryWrite(new ToolProgress(request.Id, message))),
+            Step = step,
         };
         var call = new ToolCall(request, tool, context, session, step);
         var started = _time.GetTimestamp();

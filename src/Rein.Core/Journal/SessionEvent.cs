@@ -34,6 +34,7 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(HookRan), "hook_ran")]
 [JsonDerivedType(typeof(ContextCompacted), "context_compacted")]
 [JsonDerivedType(typeof(ObservationsMasked), "observations_masked")]
+[JsonDerivedType(typeof(MemoriesRecalled), "memories_recalled")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>

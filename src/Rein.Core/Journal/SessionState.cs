@@ -187,6 +187,10 @@ public sealed class SessionState
             case ContextCompacted or ObservationsMasked:
                 _contextMarks.Add(new ContextMark(_messages.Count, e));
                 break;
+            case MemoriesRecalled recalled:
+                // RawRepresentation marks the block so recall can tell it from the user's own messages.
+                _messages.Add(new ChatMessage(ChatRole.User, recalled.ToPromptText()) { RawRepresentation = recalled });
+                break;
             default:
                 // Events added by later layers (policy, budgets, ...) do not change the conversation.
                 break;

@@ -39,6 +39,9 @@ public sealed record ToolContext(string SessionId, string WorkspaceRoot)
 
     /// <summary>Gets a sink for progress lines shown to the user while the tool works, if any.</summary>
     public IProgress<string>? Progress { get; init; }
+
+    /// <summary>Gets the 1-based step (model call) whose answer asked for this call, or 0 when unknown.</summary>
+    public int Step { get; init; }
 }
 
 /// <summary>A tool's observation.</summary>
