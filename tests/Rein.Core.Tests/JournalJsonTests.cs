@@ -28,6 +28,9 @@ public sealed class JournalJsonTests
         new EgressRefused("example.org", 80),
         new SandboxDisabled("none"),
         new HookRan("Stop", "./stop.sh", "ok"),
+        new SessionStarted("s2", "/ws", "scripted:x.json", null, "alice", "s1", "c1"),
+        new SubAgentStarted("c1", "s2", "explorer", "find the parser"),
+        new SubAgentFinished("c1", "s2", "completed", 3, new TokenUsage(100, 20), 0.01m),
     ];
 
     [Fact]

@@ -140,7 +140,7 @@ internal static class SessionsCommand
         using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
         var json = parse.GetValue(CommonOptions.Json);
         using var approvals = SessionRunner.CreateApprovalChannel(host);
-        var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals);
+        var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
         using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
         {
