@@ -31,6 +31,9 @@ public sealed class JournalJsonTests
         new MemoriesRecalled("session_start", [new RecalledMemory("m_0000000001", "user", "preference", "terse")]),
         new ContextCompacted("auto", 12, 5, "summary", 9000, 2000),
         new ObservationsMasked(8, 6, 4100, "pays off"),
+        new SessionStarted("s2", "/ws", "scripted:x.json", null, "alice", "s1", "c1"),
+        new SubAgentStarted("c1", "s2", "explorer", "find the parser"),
+        new SubAgentFinished("c1", "s2", "completed", 3, new TokenUsage(100, 20), 0.01m),
     ];
 
     [Fact]

@@ -44,6 +44,7 @@ internal static class SessionsCommand
                         ["updated_at"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
                         ["events"] = s.Version,
                         ["stop_reason"] = s.StopReason,
+                        ["parent_session_id"] = await SubAgentSessions.ParentOfAsync(host.Store, s.Id, ct),
                     };
                     Console.Out.WriteLine(line.ToJsonString(JournalJson.Options));
                 }
@@ -58,16 +59,18 @@ internal static class SessionsCommand
             }
 
             var table = new Table().Border(TableBorder.Simple)
-                .AddColumns("id (prefix)", "status", "started", "model", "title", "workspace");
+                .AddColumns("id (prefix)", "status", "started", "model", "title", "workspace", "parent");
             foreach (var s in sessions)
             {
+                var parent = await SubAgentSessions.ParentOfAsync(host.Store, s.Id, ct);
                 table.AddRow(
                     Markup.Escape(s.Id.Length > 16 ? s.Id[..16] : s.Id),
                     StatusMarkup(s.Status),
                     s.StartedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                     Markup.Escape(s.Model),
                     Markup.Escape(Shorten(s.Title ?? "", 50)),
-                    Markup.Escape(s.Workspace));
+                    Markup.Escape(s.Workspace),
+                    Markup.Escape(parent is null ? "" : parent[..Math.Min(16, parent.Length)]));
             }
 
             AnsiConsole.Write(table);
@@ -106,6 +109,11 @@ internal static class SessionsCommand
                 AnsiConsole.MarkupLine($"[grey]{e.Sequence,4} {e.Timestamp.ToLocalTime():HH:mm:ss}[/] [blue]{e.Event.TypeName,-18}[/] {Markup.Escape(Describe(e.Event))}");
             }
 
+            foreach (var child in await SubAgentSessions.ChildrenOfAsync(host.Store, summary, ct))
+            {
+                AnsiConsole.MarkupLine($"  [grey]sub-agent[/] {Markup.Escape(child.Id)} {StatusMarkup(child.Status)} {Markup.Escape(Shorten(child.Title ?? "", 60))}");
+            }
+
             return ExitCodes.Success;
         }));
         return command;
@@ -140,7 +148,7 @@ internal static class SessionsCommand
         using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
         var json = parse.GetValue(CommonOptions.Json);
         using var approvals = SessionRunner.CreateApprovalChannel(host);
-        var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals);
+        var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
         using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
         {
@@ -168,7 +176,7 @@ internal static class SessionsCommand
 
     private static string Describe(SessionEvent e) => e switch
     {
-        SessionStarted s => $"{s.Model} in {s.Workspace}",
+        SessionStarted s => $"{s.Model} in {s.Workspace}{(s.ParentSessionId is null ? "" : $" (sub-agent of {s.ParentSessionId}, call {s.ParentCallId})")}",
         UserMessage u => Shorten(u.Text, 200),
         ModelCalled m => $"step {m.Step}: {(m.Text is null ? "" : Shorten(m.Text, 120) + " ")}{(m.ToolCalls.Count > 0 ? $"→ {string.Join(", ", m.ToolCalls.Select(c => c.Name))} " : "")}({m.Usage.InputTokens} in / {m.Usage.OutputTokens} out tokens, {m.LatencyMs} ms)",
         ModelCallFailed f => $"step {f.Step}: {f.Error}",
@@ -187,6 +195,8 @@ internal static class SessionsCommand
         WorkspaceRewound r => $"to step {r.Step} ({r.FilesChanged} files); undo: {r.Backup[..Math.Min(12, r.Backup.Length)]}",
         EgressRefused n => $"{n.Host}:{n.Port}",
         SandboxDisabled sd => sd.Detail,
+        SubAgentStarted a => $"{a.Description} → session {a.ChildSessionId}{(a.Agent is null ? "" : $" ({a.Agent})")}",
+        SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {f.Steps} steps, {f.Usage.InputTokens + f.Usage.OutputTokens} tokens",
         HookRan h => $"{h.HookEvent} {h.Outcome}: {h.Command}{(h.Reason is null ? "" : " — " + h.Reason)}",
         _ => "",
     };

@@ -139,27 +139,29 @@ internal sealed class AgentHost : IDisposable
     /// <param name="model">The model specification (for prices).</param>
     /// <param name="approvals">Asks a person at this terminal, or null when nobody can answer here (an ask then suspends the session).</param>
     /// <param name="modeOverride">A permission mode used when neither flags nor settings pick one (the demo uses workspace-write).</param>
+    /// <param name="subAgent">For a sub-agent's loop: its profile and budget share, and no <c>task</c> tool; null for a top-level loop.</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null)
+    public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null)
     {
-        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System);
-        Guards = guards;
+        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, subAgent?.LimitBudgets);
+        Guards = subAgent is { Nested: true } ? Guards : guards;
         Memory = MemorySetup.Create(Settings, Principal, workspace);
         var options = new AgentLoopOptions
         {
-            MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
+            MaxSteps = subAgent?.MaxSteps ?? Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
             Pricing = guards.Prices.CreatePricing(model),
         };
         options.StepGuards.Add(guards.Budget);
 
         // The journal keeps outputs whole (up to a safety cap); the context engine decides what the model sees.
         options.MaxObservationChars = JournalObservationCap;
-        Context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, Settings.Profile), options.MaxSteps);
+        var context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, subAgent is null ? Settings.Profile : subAgent.Profile), options.MaxSteps);
+        Context = subAgent is { Nested: true } ? Context : context;
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(Context), .. Memory?.Tools ?? []]),
-            Context,
+            new ToolSet([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride)]),
+            context,
             options,
             pipeline =>
             {

@@ -35,6 +35,8 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(ContextCompacted), "context_compacted")]
 [JsonDerivedType(typeof(ObservationsMasked), "observations_masked")]
 [JsonDerivedType(typeof(MemoriesRecalled), "memories_recalled")]
+[JsonDerivedType(typeof(SubAgentStarted), "subagent_started")]
+[JsonDerivedType(typeof(SubAgentFinished), "subagent_finished")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>
@@ -48,7 +50,9 @@ public abstract record SessionEvent
 /// <param name="Model">The model specification, e.g. <c>openai:gpt-5.5</c> or <c>scripted:turns.json</c>.</param>
 /// <param name="Agent">The agent profile name, when one is used.</param>
 /// <param name="Principal">Who started the session (a user or service name), when known.</param>
-public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null) : SessionEvent;
+/// <param name="ParentSessionId">The session whose <c>task</c> call started this one as a sub-agent, if any.</param>
+/// <param name="ParentCallId">That <c>task</c> call in the parent session, if any.</param>
+public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null) : SessionEvent;
 
 /// <summary>A message from the user.</summary>
 /// <param name="Text">The message text.</param>

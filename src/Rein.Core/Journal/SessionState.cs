@@ -33,10 +33,16 @@ public sealed class SessionState
     /// <summary>Gets who started the session, if recorded.</summary>
     public string? Principal { get; private set; }
 
+    /// <summary>Gets the session that started this one as a sub-agent, if any.</summary>
+    public string? ParentSessionId { get; private set; }
+
+    /// <summary>Gets the parent's <c>task</c> call that started this session, if any.</summary>
+    public string? ParentCallId { get; private set; }
+
     /// <summary>Gets when the session started (the time of its first event).</summary>
     public DateTimeOffset StartedAt { get; private set; }
 
-    /// <summary>Gets the total price of the model calls, in US dollars, of calls with a known price.</summary>
+    /// <summary>Gets the total price of the model calls, in US dollars, of calls with a known price, including finished sub-agents' (<see cref="SubAgentFinished"/>).</summary>
     public decimal CostUsd { get; private set; }
 
     /// <summary>Gets the approval requests of calls that have no result yet, by call identifier.</summary>
@@ -61,7 +67,7 @@ public sealed class SessionState
     /// <summary>Gets the number of model calls made (steps).</summary>
     public int Steps { get; private set; }
 
-    /// <summary>Gets the total token usage.</summary>
+    /// <summary>Gets the total token usage, including finished sub-agents' (<see cref="SubAgentFinished"/>), so session budgets count what delegated work spent.</summary>
     public TokenUsage Usage { get; private set; } = TokenUsage.Zero;
 
     /// <summary>Gets the conversation as the model sees it (user, assistant and tool messages).</summary>
@@ -128,6 +134,8 @@ public sealed class SessionState
                 Model = s.Model;
                 Agent = s.Agent;
                 Principal = s.Principal;
+                ParentSessionId = s.ParentSessionId;
+                ParentCallId = s.ParentCallId;
                 break;
             case UserMessage u:
                 _messages.Add(new ChatMessage(ChatRole.User, u.Text));
@@ -180,6 +188,10 @@ public sealed class SessionState
                 StopReason = s.Reason;
                 break;
             case SessionResumed:
+                break;
+            case SubAgentFinished child:
+                Usage += child.Usage;
+                CostUsd += child.CostUsd;
                 break;
             case SessionEnded end:
                 StopReason = end.Reason;

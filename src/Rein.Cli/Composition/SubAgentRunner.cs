@@ -1,0 +1,182 @@
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using Rein.Cli.Configuration;
+using Rein.Cli.Profiles;
+using Rein.Engine;
+using Rein.Guard.Budgets;
+using Rein.Journal;
+using Rein.Profiles;
+using Rein.Tools;
+
+namespace Rein.Cli.Composition;
+
+/// <summary>What makes a loop a sub-agent's: its profile, its budget share, and no <c>task</c> tool of its own.</summary>
+/// <param name="Profile">The profile whose body goes into the system prompt (its settings are not applied: the parent's policy holds).</param>
+/// <param name="LimitBudgets">Narrows the session budgets to the child's share, or null to keep the settings' budgets (a resumed child).</param>
+/// <param name="MaxSteps">The child's step cap per run, or null for the settings' cap.</param>
+/// <param name="Nested">Whether the loop runs inside a parent's run in this process (the host's guards stay the parent's).</param>
+internal sealed record SubAgentScope(AgentProfile? Profile, Func<BudgetLimits, BudgetLimits>? LimitBudgets, int? MaxSteps, bool Nested);
+
+/// <summary>
+/// Runs the sub-agents of the <c>task</c> tool: each in a new child session of the same store, workspace and principal,
+/// with the parent's policy, mode, sandbox, hooks and approval channel (the loop comes from <see cref="AgentHost.CreateLoop"/>),
+/// a fresh context (the prompt is its first message) and a share of what remains of the parent's budgets.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Budget share (default <see cref="DefaultBudgetShare"/> = half): the child's session token, cost, step and tool-call limits are
+/// that share of what the parent has left of its own (limit minus the parent's use so far), its time limit that share of the
+/// parent's, and its step cap per run that share of the parent's <c>--max-steps</c>; at least one of each. Daily budgets are
+/// the parent's: the usage ledger counts every session of the principal, the child's included. When the child stops, its
+/// usage and cost count toward the parent's session budgets through <see cref="SubAgentFinished"/>.
+/// </para>
+/// <para>
+/// Sub-agents cannot start sub-agents (depth 1). An <c>ask</c> with nobody to answer stops the child awaiting approval;
+/// the task fails with a report naming the child session, which can be approved and resumed on its own.
+/// </para>
+/// </remarks>
+internal sealed class SubAgentRunner : ISubAgentRunner
+{
+    /// <summary>The share of the parent's remaining budgets a sub-agent gets: 0.5.</summary>
+    public const double DefaultBudgetShare = 0.5;
+
+    private readonly AgentHost _host;
+    private readonly IChatClient _chat;
+    private readonly string _workspace;
+    private readonly string _model;
+    private readonly IApprovalChannel? _approvals;
+    private readonly string? _modeOverride;
+    private readonly double _share;
+
+    public SubAgentRunner(AgentHost host, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride, double share = DefaultBudgetShare)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(share);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(share, 1);
+        _host = host;
+        _chat = chat;
+        _workspace = workspace;
+        _model = model;
+        _approvals = approvals;
+        _modeOverride = modeOverride;
+        _share = share;
+    }
+
+    /// <summary>The <c>task</c> tool for a top-level loop; none for a sub-agent's loop (depth 1).</summary>
+    public static IReadOnlyList<ITool> TaskTools(AgentHost host, SubAgentScope? subAgent, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride) =>
+        subAgent is null ? [new TaskTool(new SubAgentRunner(host, chat, workspace, model, approvals, modeOverride))] : [];
+
+    /// <summary>The scope for resuming a child session on its own: its profile's prompt, the settings' budgets, no <c>task</c> tool.</summary>
+    public static SubAgentScope? ForResume(AgentHost host, SessionState session)
+    {
+        if (session.ParentSessionId is null)
+        {
+            return null;
+        }
+
+        AgentProfile? profile = null;
+        if (session.Agent is { Length: > 0 } name)
+        {
+            try
+            {
+                profile = AgentProfiles.Load(name, session.Workspace, Environment.GetEnvironmentVariable);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or FormatException)
+            {
+                throw new SettingsException($"Session {session.SessionId} is a sub-agent of profile '{name}', which cannot be loaded: {ex.Message}");
+            }
+        }
+
+        return new SubAgentScope(profile, null, null, Nested: false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SubAgentReport> RunAsync(SubAgentRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var profile = _host.Settings.Profile;
+        if (request.Agent is { } name)
+        {
+            try
+            {
+                profile = AgentProfiles.Load(name, _workspace, Environment.GetEnvironmentVariable);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or FormatException or ArgumentException)
+            {
+                throw new SubAgentException($"The agent profile '{name}' cannot be used: {ex.Message} Omit \"agent\" to run the task with your own profile.", ex);
+            }
+        }
+
+        // The parent's journal is durable up to this call's start: what it has used so far sets the child's share.
+        var parent = SessionState.Fold(await _host.Store.ReadAsync(request.ParentSessionId, 0, cancellationToken).ConfigureAwait(false));
+        var model = request.Agent is not null && profile?.Model is { Length: > 0 } own ? own : _model;
+        var ownClient = model == _model ? null : await _host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var parentMaxSteps = _host.Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps;
+            var scope = new SubAgentScope(profile, limits => Share(limits, parent, _share), Math.Max(1, (int)(parentMaxSteps * _share)), Nested: true);
+            var loop = _host.CreateLoop(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope);
+            var started = new SessionStarted(Commands.SessionRunner.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId);
+            using var session = await SessionWriter.StartAsync(_host.Store, started, cancellationToken).ConfigureAwait(false);
+            await using var lease = (await _host.Store.AcquireWriterAsync(session.SessionId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            if (_host.Guards?.SandboxDisabled is { } why)
+            {
+                await session.AppendAsync(new SandboxDisabled(why), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            var label = session.SessionId.Length > 8 ? session.SessionId[^8..] : session.SessionId;
+            request.Progress?.Report($"sub-agent {label} started: {request.Description}");
+            RunStopped? stopped = null;
+            await foreach (var update in loop.RunAsync(session, request.Prompt, cancellationToken).ConfigureAwait(false))
+            {
+                stopped = update as RunStopped ?? stopped;
+                if (request.Progress is { } progress && Describe(update) is { } line)
+                {
+                    progress.Report($"sub-agent {label} {line}");
+                }
+            }
+
+            // Ctrl-C: the child is suspended (resumable on its own); the parent's call is reported as cancelled.
+            cancellationToken.ThrowIfCancellationRequested();
+            var state = session.State;
+            return new SubAgentReport(
+                session.SessionId,
+                profile?.Name,
+                stopped?.Reason ?? StopReason.Cancelled,
+                stopped?.Detail,
+                state.Steps,
+                state.Usage,
+                state.CostUsd,
+                state.LastAssistantText);
+        }
+        finally
+        {
+            ownClient?.Dispose();
+        }
+    }
+
+    /// <summary>The child's limits: a share of what the parent has left of each session budget (at least one unit of each).</summary>
+    internal static BudgetLimits Share(BudgetLimits parent, SessionState parentState, double share)
+    {
+        var tokensUsed = parentState.Usage.InputTokens + parentState.Usage.OutputTokens;
+        var part = (decimal)share;
+        return parent with
+        {
+            MaxTokens = parent.MaxTokens is { } tokens ? Math.Max(1, (long)(Math.Max(0, tokens - tokensUsed) * share)) : null,
+            MaxCostUsd = parent.MaxCostUsd is { } cost ? Math.Max(0.000001m, Math.Max(0m, cost - parentState.CostUsd) * part) : null,
+            MaxSteps = parent.MaxSteps is { } steps ? Math.Max(1, (int)(Math.Max(0, steps - parentState.Steps) * share)) : null,
+            MaxToolCalls = parent.MaxToolCalls is { } calls ? Math.Max(1, (int)(Math.Max(0, calls - parentState.ToolCalls) * share)) : null,
+            MaxTime = parent.MaxTime is { } time ? TimeSpan.FromSeconds(Math.Max(1, time.TotalSeconds * share)) : null,
+        };
+    }
+
+    /// <summary>A short progress line for an update of the child's run, or null for updates not worth a line.</summary>
+    internal static string? Describe(AgentUpdate update) => update switch
+    {
+        EventAppended { Recorded.Event: ModelCalled { ToolCalls.Count: > 0 } m } =>
+            string.Create(CultureInfo.InvariantCulture, $"step {m.Step}: {string.Join(", ", m.ToolCalls.Select(c => c.Name))}"),
+        EventAppended { Recorded.Event: ModelCalled m } => string.Create(CultureInfo.InvariantCulture, $"step {m.Step}: answered"),
+        EventAppended { Recorded.Event: ToolCompleted { Outcome: not ToolOutcome.Success } c } => $"{c.Name}: {c.Outcome.ToString().ToLowerInvariant()}",
+        RunStopped s => $"stopped: {s.Reason}",
+        _ => null,
+    };
+}
