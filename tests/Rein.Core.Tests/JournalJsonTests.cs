@@ -28,6 +28,7 @@ public sealed class JournalJsonTests
         new EgressRefused("example.org", 80),
         new SandboxDisabled("none"),
         new HookRan("Stop", "./stop.sh", "ok"),
+        new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "c1"),
     ];
 
     [Fact]

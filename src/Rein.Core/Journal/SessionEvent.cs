@@ -32,6 +32,7 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(EgressRefused), "egress_refused")]
 [JsonDerivedType(typeof(SandboxDisabled), "sandbox_disabled")]
 [JsonDerivedType(typeof(HookRan), "hook_ran")]
+[JsonDerivedType(typeof(InstructionsLoaded), "instructions_loaded")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>
