@@ -1,6 +1,8 @@
 using Microsoft.Extensions.AI;
 using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
+using Rein.Cli.Profiles;
+using Rein.Context.Instructions;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Checkpoints;
@@ -132,6 +134,7 @@ internal sealed class AgentHost : IDisposable
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
     public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null)
     {
+        ProfileTools.RequireSurface(Settings.Profile, "cli");
         var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System);
         Guards = guards;
         var options = new AgentLoopOptions
@@ -143,7 +146,7 @@ internal sealed class AgentHost : IDisposable
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet(BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets)),
+            new ToolSet(ProfileTools.Select(BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), Settings.Profile)),
             new AppendOnlyContextBuilder(SystemPrompt.For(workspace, Settings.Profile)),
             options,
             pipeline =>
@@ -151,6 +154,8 @@ internal sealed class AgentHost : IDisposable
                 // Outermost, so refusals and hook output are scrubbed too.
                 pipeline.UseSecretRedaction(Redactor);
                 guards.Configure(pipeline, approvals, approvalOptions);
+                // After policy and approvals: a refused call loads no instructions.
+                pipeline.UseNestedInstructions(new NestedInstructionsOptions { MaxObservationChars = options.MaxObservationChars });
                 // Innermost: only calls that will really run are snapshotted.
                 pipeline.UseCheckpoints(CreateCheckpointOptions());
             });
