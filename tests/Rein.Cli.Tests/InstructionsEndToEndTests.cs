@@ -63,10 +63,10 @@ public sealed class InstructionsEndToEndTests : IDisposable
     {
         WorkspaceFile("pkg/AGENTS.md", "old rules");
         WorkspaceFile("pkg/sub/file.txt", "content");
-        var script = Script($$"""
-            {"turns":[{{ReadFile}},
+        var script = Script($$$"""
+            {"turns":[{{{ReadFile}}},
             {"tool_calls":[{"name":"shell","arguments":{"command":"echo new rules > pkg/AGENTS.md"}}]},
-            {{ReadFile}},{"text":"done"}]}
+            {{{ReadFile}}},{"text":"done"}]}
             """);
 
         var events = await JournalAsync(await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "read it"));
