@@ -34,6 +34,7 @@ public sealed class JournalJsonTests
         new SessionStarted("s2", "/ws", "scripted:x.json", null, "alice", "s1", "c1"),
         new SubAgentStarted("c1", "s2", "explorer", "find the parser"),
         new SubAgentFinished("c1", "s2", "completed", 3, new TokenUsage(100, 20), 0.01m),
+        new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "c1"),
     ];
 
     [Fact]

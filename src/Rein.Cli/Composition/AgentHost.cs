@@ -2,6 +2,8 @@ using Microsoft.Extensions.AI;
 using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
 using Rein.Context;
+using Rein.Cli.Profiles;
+using Rein.Context.Instructions;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Checkpoints;
@@ -143,6 +145,7 @@ internal sealed class AgentHost : IDisposable
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
     public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null)
     {
+        ProfileTools.RequireSurface(Settings.Profile, "cli");
         var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, subAgent?.LimitBudgets);
         Guards = subAgent is { Nested: true } ? Guards : guards;
         Memory = MemorySetup.Create(Settings, Principal, workspace);
@@ -160,7 +163,7 @@ internal sealed class AgentHost : IDisposable
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride)]),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride)], Settings.Profile)),
             context,
             options,
             pipeline =>
@@ -168,6 +171,8 @@ internal sealed class AgentHost : IDisposable
                 // Outermost, so refusals and hook output are scrubbed too.
                 pipeline.UseSecretRedaction(Redactor);
                 guards.Configure(pipeline, approvals, approvalOptions);
+                // After policy and approvals: a refused call loads no instructions.
+                pipeline.UseNestedInstructions(new NestedInstructionsOptions { MaxObservationChars = options.MaxObservationChars });
                 // Innermost: only calls that will really run are snapshotted.
                 pipeline.UseCheckpoints(CreateCheckpointOptions());
             });

@@ -6,7 +6,7 @@ namespace Rein.Cli.Configuration;
 /// <param name="Documents">The settings files read, lowest precedence first (user, project, then managed), for the sections other layers parse.</param>
 internal sealed record ResolvedSettings(SettingsValues Values, string Workspace, string StorePath, IReadOnlyList<string> Sources, IReadOnlyList<SettingsDocument> Documents)
 {
-    /// <summary>The agent profile in use, if any; its front matter is the lowest-precedence settings document.</summary>
+    /// <summary>The agent profile in use (the built-in <c>coder</c> unless another is named); its front matter is the lowest-precedence settings document.</summary>
     public Rein.Profiles.AgentProfile? Profile { get; init; }
 
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
@@ -50,23 +50,22 @@ internal static class SettingsResolver
         }
 
         values = values.Overlay(FromEnvironment(env)).Overlay(flags);
-        Rein.Profiles.AgentProfile? profile = null;
-        if (values.Agent is { Length: > 0 } agent)
+        // Without --agent, REIN_AGENT or "agent" in a settings file, the built-in coder profile runs.
+        var agent = values.Agent ?? Cli.Profiles.AgentProfiles.DefaultName;
+        Rein.Profiles.AgentProfile profile;
+        try
         {
-            try
-            {
-                profile = Cli.Profiles.AgentProfiles.Load(agent, workspace, env);
-            }
-            catch (Exception ex) when (ex is FormatException or FileNotFoundException)
-            {
-                throw new SettingsException(ex.Message);
-            }
-
-            // The profile is the lowest-precedence source: settings files, variables and flags override it.
-            documents.Insert(0, new SettingsDocument("profile", profile.Path, profile.Settings));
-            sources.Insert(0, profile.Path);
-            values = new SettingsValues { Model = profile.Model }.Overlay(values);
+            profile = Cli.Profiles.AgentProfiles.Load(agent, workspace, env);
         }
+        catch (Exception ex) when (ex is FormatException or FileNotFoundException)
+        {
+            throw new SettingsException(ex.Message);
+        }
+
+        // The profile is the lowest-precedence source: settings files, variables and flags override it.
+        documents.Insert(0, new SettingsDocument("profile", profile.Path, profile.Settings));
+        sources.Insert(0, profile.Path);
+        values = new SettingsValues { Model = profile.Model }.Overlay(values);
 
         var store = values.Store is { Length: > 0 } s ? Path.GetFullPath(s, workspace) : ReinPaths.DefaultStore(env);
         return new ResolvedSettings(values, workspace, store, sources, documents) { Profile = profile };

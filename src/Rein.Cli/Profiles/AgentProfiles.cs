@@ -7,8 +7,11 @@ namespace Rein.Cli.Profiles;
 /// <summary>Where agent profiles come from: the project's <c>.rein/agents</c>, the user's <c>agents</c> folder, then the ones Rein ships.</summary>
 internal static class AgentProfiles
 {
+    /// <summary>The profile used when no <c>--agent</c>, <c>REIN_AGENT</c> or settings <c>agent</c> names one.</summary>
+    public const string DefaultName = "coder";
+
     /// <summary>The profiles that ship with Rein.</summary>
-    public static IReadOnlyList<string> BuiltIn { get; } = ["coder"];
+    public static IReadOnlyList<string> BuiltIn { get; } = [DefaultName];
 
     public static IReadOnlyList<string> Folders(string workspace, Func<string, string?> env) =>
         [Path.Combine(workspace, ".rein", "agents"), Path.Combine(ReinPaths.UserConfigDirectory(env), "agents")];
@@ -19,12 +22,11 @@ internal static class AgentProfiles
     public static AgentProfile Load(string name, string workspace, Func<string, string?> env)
     {
         var folders = Folders(workspace, env);
-        if (folders.Any(folder => File.Exists(Path.Combine(folder, name + ".md"))) || !BuiltIn.Contains(name))
-        {
-            return AgentProfile.Load(name, folders);
-        }
-
-        return AgentProfile.Parse(BuiltInText(name), $"built-in:{name}.md");
+        var profile = folders.Any(folder => File.Exists(Path.Combine(folder, name + ".md"))) || !BuiltIn.Contains(name)
+            ? AgentProfile.Load(name, folders)
+            : AgentProfile.Parse(BuiltInText(name), $"built-in:{name}.md");
+        profile.RequireKnownTools(ProfileTools.KnownNames);
+        return profile;
     }
 
     /// <summary>Every profile visible from a workspace, files first, with where each came from; invalid files are listed with their error.</summary>
@@ -44,7 +46,9 @@ internal static class AgentProfiles
 
                 try
                 {
-                    result.Add((name, file, AgentProfile.Parse(File.ReadAllText(file), file), null));
+                    var profile = AgentProfile.Parse(File.ReadAllText(file), file);
+                    profile.RequireKnownTools(ProfileTools.KnownNames);
+                    result.Add((name, file, profile, null));
                 }
                 catch (FormatException ex)
                 {

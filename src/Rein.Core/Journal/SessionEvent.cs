@@ -37,6 +37,7 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(MemoriesRecalled), "memories_recalled")]
 [JsonDerivedType(typeof(SubAgentStarted), "subagent_started")]
 [JsonDerivedType(typeof(SubAgentFinished), "subagent_finished")]
+[JsonDerivedType(typeof(InstructionsLoaded), "instructions_loaded")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>

@@ -17,6 +17,7 @@ public sealed class SessionState
     private readonly Dictionary<string, ApprovalDecided> _approvalDecisions = new(StringComparer.Ordinal);
     private readonly List<string> _sessionRules = [];
     private readonly List<ContextMark> _contextMarks = [];
+    private InstructionsLoaded[] _instructions = [];
 
     /// <summary>Gets the session identifier.</summary>
     public string SessionId { get; private set; } = "";
@@ -57,6 +58,10 @@ public sealed class SessionState
 
     /// <summary>Gets the allow rules approved for the rest of this session (from <see cref="ApprovalDecisions.ApproveSession"/>).</summary>
     public IReadOnlyList<string> SessionRules => _sessionRules;
+
+    /// <summary>Gets the nested <c>AGENTS.md</c> files in the context, the latest load of each path, in the order first loaded.</summary>
+    /// <remarks>A snapshot: safe to read while parallel tool calls append.</remarks>
+    public IReadOnlyList<InstructionsLoaded> Instructions => _instructions;
 
     /// <summary>Gets the status (see <see cref="SessionStatus"/>).</summary>
     public string Status { get; private set; } = SessionStatus.Running;
@@ -183,6 +188,10 @@ public sealed class SessionState
                     _sessionRules.Add(rule);
                 }
 
+                break;
+            case InstructionsLoaded loaded:
+                var index = Array.FindIndex(_instructions, i => string.Equals(i.Path, loaded.Path, StringComparison.Ordinal));
+                _instructions = index < 0 ? [.. _instructions, loaded] : [.. _instructions[..index], loaded, .. _instructions[(index + 1)..]];
                 break;
             case SessionSuspended s:
                 StopReason = s.Reason;

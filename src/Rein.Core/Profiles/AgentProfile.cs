@@ -7,20 +7,29 @@ using YamlDotNet.RepresentationModel;
 namespace Rein.Profiles;
 
 /// <summary>
-/// An agent profile: a Markdown file whose YAML front matter configures the agent (<c>name</c>, <c>model</c>,
-/// <c>permissions</c>, <c>budgets</c>, <c>approvals</c>, …, in the same shape as the settings files) and whose body
+/// An agent profile: a Markdown file whose YAML front matter configures the agent (<c>name</c>, <c>model</c>, <c>tools</c>,
+/// <c>memory</c>, <c>surfaces</c>, <c>permissions</c>, <c>budgets</c>, <c>approvals</c>, …, the sections in the same shape as the settings files) and whose body
 /// is the agent's onboarding doc, added to its instructions.
 /// </summary>
 /// <remarks>Immutable and thread-safe once loaded.</remarks>
 public sealed class AgentProfile
 {
-    private AgentProfile(string name, string path, JsonElement settings, string body)
+    private readonly ProfileFields _fields;
+
+    private AgentProfile(string name, string path, JsonElement settings, string body, ProfileFields fields)
     {
         Name = name;
         Path = path;
         Settings = settings;
         Body = body;
+        _fields = fields;
     }
+
+    /// <summary>Gets the surfaces a profile may name in <c>surfaces</c>.</summary>
+    public static IReadOnlyList<string> KnownSurfaces { get; } = ["cli", "http", "web", "slack", "telegram", "acp"];
+
+    /// <summary>Gets the memory scopes a profile may name in <c>memory.scopes</c>.</summary>
+    public static IReadOnlyList<string> KnownMemoryScopes { get; } = ["user", "agent", "project"];
 
     /// <summary>Gets the profile's name (front matter <c>name</c>, else the file name).</summary>
     public string Name { get; }
@@ -36,6 +45,47 @@ public sealed class AgentProfile
 
     /// <summary>Gets the model the profile asks for (<c>model</c>), if any.</summary>
     public string? Model => Settings.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() : null;
+
+    /// <summary>Gets the tools the agent may use (<c>tools</c>), in the order written; <see langword="null"/> when the profile does not limit them.</summary>
+    /// <remarks>The names are checked against the tools that exist by <see cref="RequireKnownTools"/>, which the host calls when it loads the profile.</remarks>
+    public IReadOnlyList<string>? Tools => _fields.Tools;
+
+    /// <summary>Gets the agent's long-term memory settings (<c>memory</c>), or <see langword="null"/> when the profile has none.</summary>
+    public ProfileMemory? Memory => _fields.Memory;
+
+    /// <summary>Gets the surfaces the agent may run on (<c>surfaces</c>), or <see langword="null"/> for every surface.</summary>
+    public IReadOnlyList<string>? Surfaces => _fields.Surfaces;
+
+    /// <summary>Gets whether the agent may run on a surface.</summary>
+    /// <param name="surface">One of <see cref="KnownSurfaces"/>, e.g. <c>cli</c>.</param>
+    /// <returns>Whether <see cref="Surfaces"/> is unset or lists <paramref name="surface"/>.</returns>
+    public bool AllowsSurface(string surface)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(surface);
+        return Surfaces is null || Surfaces.Contains(surface, StringComparer.Ordinal);
+    }
+
+    /// <summary>Checks that every name in <see cref="Tools"/> is a tool that exists.</summary>
+    /// <param name="knownTools">The names of the tools the host offers.</param>
+    /// <exception cref="FormatException">A name is unknown; the message names the file, the entry's line and the field.</exception>
+    public void RequireKnownTools(IEnumerable<string> knownTools)
+    {
+        ArgumentNullException.ThrowIfNull(knownTools);
+        if (Tools is null)
+        {
+            return;
+        }
+
+        var known = knownTools.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < Tools.Count; i++)
+        {
+            if (!known.Contains(Tools[i]))
+            {
+                throw new FormatException(
+                    $"{Path}:{_fields.ToolLines[i]}: field 'tools': unknown tool '{Tools[i]}'. Known tools: {string.Join(", ", known.Order(StringComparer.Ordinal))}.");
+            }
+        }
+    }
 
     /// <summary>Finds a profile by name: <c>NAME.md</c> in the first folder that has one.</summary>
     /// <param name="name">The profile name.</param>
@@ -82,11 +132,13 @@ public sealed class AgentProfile
 
         var yaml = string.Join('\n', lines[1..end]);
         JsonNode? front;
+        YamlNode? root;
         try
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
-            front = stream.Documents.Count == 0 ? new JsonObject() : ToJson(stream.Documents[0].RootNode, path);
+            root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+            front = root is null ? new JsonObject() : ToJson(root, path);
         }
         catch (YamlException ex)
         {
@@ -111,8 +163,9 @@ public sealed class AgentProfile
             throw new FormatException($"{path}:{LineOf(yaml, "model")}: field 'model' must be a string such as openai:gpt-5.5.");
         }
 
+        var fields = ProfileFields.Read(root as YamlMappingNode, path);
         var element = JsonSerializer.SerializeToElement(settings, Journal.JournalJson.Options.GetTypeInfo(typeof(JsonNode)));
-        return new AgentProfile(name, path, element, string.Join('\n', lines[(end + 1)..]).Trim());
+        return new AgentProfile(name, path, element, string.Join('\n', lines[(end + 1)..]).Trim(), fields);
     }
 
     /// <summary>The line of a top-level field in the file (the front matter starts on line 2), for error messages.</summary>
