@@ -198,6 +198,10 @@ internal static class SessionsCommand
         SubAgentStarted a => $"{a.Description} → session {a.ChildSessionId}{(a.Agent is null ? "" : $" ({a.Agent})")}",
         SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {f.Steps} steps, {f.Usage.InputTokens + f.Usage.OutputTokens} tokens",
         HookRan h => $"{h.HookEvent} {h.Outcome}: {h.Command}{(h.Reason is null ? "" : " — " + h.Reason)}",
+        ContextCompacted c => $"{c.Trigger}: steps 1-{c.ThroughStep} summarised, {c.TokensBefore:N0} → {c.TokensAfter:N0} tokens",
+        ObservationsMasked m => $"{m.Observations} observations up to step {m.ThroughStep} masked, {m.TokensSaved:N0} tokens saved",
+        MemoriesRecalled r => $"{r.Reason}: {string.Join(", ", r.Memories.Select(m => m.Id))}",
+        InstructionsLoaded i => i.Path,
         _ => "",
     };
 

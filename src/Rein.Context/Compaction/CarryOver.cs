@@ -65,7 +65,11 @@ public sealed partial record CarryOver(IReadOnlyList<string> Requests, IReadOnly
             }
         }
 
-        return new CarryOver(requests, todos, instructions, modified);
+        // The latest text of each nested AGENTS.md, as journaled; blocks from other sources are kept as they were shown.
+        var latest = state.Instructions.Select(i => $"<instructions source=\"{i.Path}\">\n{i.Text}\n</instructions>").ToList();
+        var sources = state.Instructions.Select(i => $"<instructions source=\"{i.Path}\">").ToList();
+        latest.AddRange(instructions.Where(block => !sources.Any(source => block.StartsWith(source, StringComparison.Ordinal))));
+        return new CarryOver(requests, todos, latest, modified);
     }
 
     /// <summary>The summary message: a header, the carried parts verbatim, then the model's summary.</summary>
