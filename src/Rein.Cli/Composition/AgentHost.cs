@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
+using Rein.Context.Tokens;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Checkpoints;
@@ -138,7 +139,9 @@ internal sealed class AgentHost : IDisposable
         {
             MaxSteps = Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
             Pricing = guards.Prices.CreatePricing(model),
+            TokenCounter = TokenCounters.ForModel(model),
         };
+        _ = TokenCounters.WarmUp(model);
         options.StepGuards.Add(guards.Budget);
         var approvalOptions = ApprovalOptions;
         return new(
