@@ -114,7 +114,7 @@ public static class ModelProviders
         }
 
         var chat = client.AsIChatClient(spec.Model, options.MaxOutputTokens ?? DefaultAnthropicMaxOutputTokens);
-        return new ProviderChatClient(chat, [http]);
+        return new ProviderChatClient(new AnthropicPromptCaching(chat), [http]);
     }
 
     private static ProviderChatClient CreateOllama(ModelSpec spec, ProviderOptions options)

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
 using Rein.Cli.Profiles;
+using Rein.Context.Tokens;
 using Rein.Journal;
 using Spectre.Console;
 
@@ -70,7 +72,12 @@ internal static class AgentsCommand
         var command = new Command("show", "Print a profile: where it comes from, its settings and its onboarding doc.") { name, CommonOptions.Workspace, CommonOptions.Json };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            var profile = Load(parse.GetValue(name)!, Workspace(parse));
+            var workspace = Workspace(parse);
+            var profile = Load(parse.GetValue(name)!, workspace);
+            // What every request of this agent starts with, counted with its model's tokenizer (o200k when it names none).
+            var counted = profile.Model ?? "openai:gpt-5.5";
+            var prefixTokens = SystemPrompt.PrefixTokens(workspace, profile, counted);
+            var encoding = TokenCounters.ForModel(counted).Encoding;
             if (parse.GetValue(CommonOptions.Json))
             {
                 await Console.Out.WriteLineAsync(new JsonObject
@@ -80,11 +87,14 @@ internal static class AgentsCommand
                     ["model"] = profile.Model,
                     ["settings"] = JsonNode.Parse(profile.Settings.GetRawText()),
                     ["body"] = profile.Body,
+                    ["prefix_tokens"] = prefixTokens,
+                    ["prefix_encoding"] = encoding,
                 }.ToJsonString(JournalJson.Options));
                 return ExitCodes.Success;
             }
 
             await Console.Error.WriteLineAsync($"{profile.Name} · {profile.Path}");
+            await Console.Error.WriteLineAsync($"prefix: {prefixTokens:N0} tokens ({encoding}): system prompt, profile and tool declarations sent with every request");
             await Console.Out.WriteLineAsync(profile.Path.StartsWith("built-in:", StringComparison.Ordinal)
                 ? AgentProfiles.BuiltInText(profile.Name)
                 : await File.ReadAllTextAsync(profile.Path, ct));

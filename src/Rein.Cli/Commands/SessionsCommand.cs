@@ -178,7 +178,7 @@ internal static class SessionsCommand
     {
         SessionStarted s => $"{s.Model} in {s.Workspace}{(s.ParentSessionId is null ? "" : $" (sub-agent of {s.ParentSessionId}, call {s.ParentCallId})")}",
         UserMessage u => Shorten(u.Text, 200),
-        ModelCalled m => $"step {m.Step}: {(m.Text is null ? "" : Shorten(m.Text, 120) + " ")}{(m.ToolCalls.Count > 0 ? $"→ {string.Join(", ", m.ToolCalls.Select(c => c.Name))} " : "")}({m.Usage.InputTokens} in / {m.Usage.OutputTokens} out tokens, {m.LatencyMs} ms)",
+        ModelCalled m => $"step {m.Step}: {(m.Text is null ? "" : Shorten(m.Text, 120) + " ")}{(m.ToolCalls.Count > 0 ? $"→ {string.Join(", ", m.ToolCalls.Select(c => c.Name))} " : "")}({m.Usage.InputTokens} in / {m.Usage.OutputTokens} out tokens{(m.Usage.CachedInputTokens > 0 ? $", {m.Usage.CachedInputTokens} cached" : "")}{(m.ContextTokens is { } context ? $", context {context}" : "")}, {m.LatencyMs} ms)",
         ModelCallFailed f => $"step {f.Step}: {f.Error}",
         ToolCallProposed p => $"{p.Name} {Shorten(p.Arguments?.GetRawText() ?? "(invalid arguments)", 150)}",
         ToolStarted t => t.Name,

@@ -4,6 +4,7 @@ using Rein.Cli.Configuration;
 using Rein.Context;
 using Rein.Cli.Profiles;
 using Rein.Context.Instructions;
+using Rein.Context.Tokens;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Checkpoints;
@@ -153,7 +154,9 @@ internal sealed class AgentHost : IDisposable
         {
             MaxSteps = subAgent?.MaxSteps ?? Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
             Pricing = guards.Prices.CreatePricing(model),
+            TokenCounter = TokenCounters.ForModel(model),
         };
+        _ = TokenCounters.WarmUp(model);
         options.StepGuards.Add(guards.Budget);
 
         // The journal keeps outputs whole (up to a safety cap); the context engine decides what the model sees.

@@ -1,8 +1,16 @@
 using System.Text;
+using Microsoft.Extensions.AI;
+using Rein.Context.Tokens;
+using Rein.Tools;
 
 namespace Rein.Cli.Composition;
 
 /// <summary>The default system prompt: who the agent is, how it works, and the workspace's AGENTS.md.</summary>
+/// <remarks>
+/// The prompt and the tool declarations are the prefix of every request. They are byte-stable for a workspace and
+/// profile (no clock, no per-session data, tools in a fixed order), so providers' prompt caches hit across steps
+/// and sessions.
+/// </remarks>
 internal static class SystemPrompt
 {
     private const string Base = """
@@ -38,5 +46,20 @@ internal static class SystemPrompt
         }
 
         return prompt.ToString();
+    }
+
+    /// <summary>The stable prefix of every request of a session, as <see cref="AgentHost"/> composes it: the system prompt and the built-in tools' declarations.</summary>
+    public static (ChatMessage System, IReadOnlyList<AITool> Tools) Prefix(string workspace, Rein.Profiles.AgentProfile? profile = null)
+    {
+        // Declarations are data: they do not depend on the client the fetch tool would use.
+        using var http = new HttpClient();
+        return (new ChatMessage(ChatRole.System, For(workspace, profile)), new ToolSet(BuiltInTools.CreateAll(http)).Declarations);
+    }
+
+    /// <summary>The tokens of <see cref="Prefix"/> for a model (o200k, cl100k or an estimate; see <see cref="TokenCounters"/>).</summary>
+    public static long PrefixTokens(string workspace, Rein.Profiles.AgentProfile? profile, string model)
+    {
+        var (system, tools) = Prefix(workspace, profile);
+        return ContextTokens.Count(TokenCounters.ForModel(model), [system], tools);
     }
 }

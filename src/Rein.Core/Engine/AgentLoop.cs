@@ -267,6 +267,7 @@ public sealed partial class AgentLoop
     private async Task<ModelCalled> CallModelAsync(IEnumerable<ChatMessage> messages, ChatOptions options, int step, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
+        var contextTokens = _options.TokenCounter is { } counter ? RequestTokens.CountAsync(counter, messages, options.Tools) : null;
         var received = new List<ChatResponseUpdate>();
         await foreach (var update in _chatClient.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
@@ -282,9 +283,7 @@ public sealed partial class AgentLoop
         var response = received.ToChatResponse();
         var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
             .Select((c, i) => ToModelToolCall(c, step, i)).ToList();
-        var usage = response.Usage is { } u
-            ? new TokenUsage(u.InputTokenCount ?? 0, u.OutputTokenCount ?? 0, u.CachedInputTokenCount ?? 0)
-            : TokenUsage.Zero;
+        var usage = ModelUsage.From(response.Usage);
         var responseText = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextContent>().Select(t => t.Text));
         return new ModelCalled(
             step,
@@ -294,7 +293,8 @@ public sealed partial class AgentLoop
             response.FinishReason?.Value,
             usage,
             latency,
-            _options.Pricing?.Invoke(response.ModelId ?? _options.ModelId, usage));
+            _options.Pricing?.Invoke(response.ModelId ?? _options.ModelId, usage),
+            contextTokens is null ? null : await contextTokens.ConfigureAwait(false));
     }
 
     private static ModelToolCall ToModelToolCall(FunctionCallContent call, int step, int index)

@@ -34,4 +34,10 @@ public sealed class AgentLoopOptions
     /// or <see langword="null"/> when the price is unknown. Recorded in <c>model_called</c>. Default: <see langword="null"/> (no prices).
     /// </summary>
     public Func<string?, Journal.TokenUsage, decimal?>? Pricing { get; set; }
+
+    /// <summary>
+    /// Gets or sets the model's token counter: when set, the tokens of every request (messages and tool declarations)
+    /// are counted while the model answers and journaled as <c>model_called.context_tokens</c>. Default: <see langword="null"/> (not counted).
+    /// </summary>
+    public ITokenCounter? TokenCounter { get; set; }
 }

@@ -68,6 +68,10 @@ public sealed record UserMessage(string Text) : SessionEvent;
 /// <param name="Usage">Token usage reported by the provider.</param>
 /// <param name="LatencyMs">Wall-clock milliseconds from request to the last streamed byte.</param>
 /// <param name="CostUsd">The call's price in US dollars by the price table in force, when the model has a known price.</param>
+/// <param name="ContextTokens">
+/// The tokens the request carried (messages and tool declarations) as Rein counted them with the model's tokenizer or
+/// an estimate, when a counter was configured; the provider's own count is <see cref="TokenUsage.InputTokens"/>.
+/// </param>
 public sealed record ModelCalled(
     int Step,
     string? Model,
@@ -76,7 +80,8 @@ public sealed record ModelCalled(
     string? FinishReason,
     TokenUsage Usage,
     long LatencyMs,
-    decimal? CostUsd = null) : SessionEvent;
+    decimal? CostUsd = null,
+    long? ContextTokens = null) : SessionEvent;
 
 /// <summary>A call to the model failed after retries; the session stops with <see cref="StopReason.ModelError"/>.</summary>
 /// <param name="Step">The step that failed.</param>
@@ -91,10 +96,14 @@ public sealed record ModelCallFailed(int Step, string Error) : SessionEvent;
 public sealed record ModelToolCall(string Id, string Name, JsonElement? Arguments, string? ArgumentsError = null);
 
 /// <summary>Token usage of one model call.</summary>
-/// <param name="InputTokens">Input (prompt) tokens, including cached ones.</param>
+/// <param name="InputTokens">Input (prompt) tokens, all of them: fresh, served from the prompt cache, and written to it.</param>
 /// <param name="OutputTokens">Output tokens.</param>
-/// <param name="CachedInputTokens">Input tokens served from the provider's prompt cache.</param>
-public sealed record TokenUsage(long InputTokens = 0, long OutputTokens = 0, long CachedInputTokens = 0)
+/// <param name="CachedInputTokens">Input tokens served from the provider's prompt cache (part of <paramref name="InputTokens"/>).</param>
+/// <param name="CacheWriteInputTokens">
+/// Input tokens written to the provider's prompt cache, where the provider reports and charges for that (Anthropic);
+/// part of <paramref name="InputTokens"/>.
+/// </param>
+public sealed record TokenUsage(long InputTokens = 0, long OutputTokens = 0, long CachedInputTokens = 0, long CacheWriteInputTokens = 0)
 {
     /// <summary>Gets a usage of zero tokens.</summary>
     public static TokenUsage Zero { get; } = new();
@@ -107,7 +116,11 @@ public sealed record TokenUsage(long InputTokens = 0, long OutputTokens = 0, lon
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
-        return new(left.InputTokens + right.InputTokens, left.OutputTokens + right.OutputTokens, left.CachedInputTokens + right.CachedInputTokens);
+        return new(
+            left.InputTokens + right.InputTokens,
+            left.OutputTokens + right.OutputTokens,
+            left.CachedInputTokens + right.CachedInputTokens,
+            left.CacheWriteInputTokens + right.CacheWriteInputTokens);
     }
 
     /// <summary>Adds two usages.</summary>

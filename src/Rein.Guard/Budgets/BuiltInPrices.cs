@@ -7,7 +7,8 @@ namespace Rein.Guard.Budgets;
 /// </summary>
 /// <remarks>
 /// Prices change; settings can override any entry (<c>"prices"</c>, see <see cref="PriceTable.WithOverrides"/>).
-/// Update <see cref="CheckedOn"/> with the table. Cache writes are Anthropic's 5-minute rate.
+/// Update <see cref="CheckedOn"/> with the table. Cache writes are Anthropic's 5-minute rate (1.25× input);
+/// OpenAI charges nothing extra for cache writes, so its entries leave them at the input price.
 /// </remarks>
 internal static class BuiltInPrices
 {

@@ -77,6 +77,41 @@ public sealed class PriceTableTests
     }
 
     [Fact]
+    public void Price_CacheWrites_WrittenTokensAtCacheWritePrice()
+    {
+        // claude-sonnet-4-5: 100,000 fresh at $3 + 700,000 cached at $0.30 + 200,000 written at $3.75 + 10,000 output at $15.
+        var usage = new TokenUsage(InputTokens: 1_000_000, OutputTokens: 10_000, CachedInputTokens: 700_000, CacheWriteInputTokens: 200_000);
+
+        Assert.Equal(0.30m + 0.21m + 0.75m + 0.15m, PriceTable.BuiltIn.Price("anthropic:claude-sonnet-4-5", usage));
+    }
+
+    [Fact]
+    public void Price_CacheWritesWithoutWritePrice_WrittenTokensAtInputPrice()
+    {
+        var price = new ModelPrice(Input: 2m, CachedInput: 0.5m, Output: 8m);
+
+        Assert.Equal(((600_000 * 2m) + (400_000 * 2m)) / 1_000_000m, price.Cost(new TokenUsage(1_000_000, 0, 0, 400_000)));
+    }
+
+    [Fact]
+    public void Price_BuiltInAnthropicCacheWrite_IsOneAndAQuarterTimesInput()
+    {
+        foreach (var (name, price) in PriceTable.BuiltIn.Entries.Where(e => e.Key.StartsWith("claude-", StringComparison.Ordinal)))
+        {
+            Assert.True(price.CacheWrite == price.Input * 1.25m, name);
+        }
+    }
+
+    [Fact]
+    public void Add_CacheWrites_AreSummed()
+    {
+        var sum = new TokenUsage(10, 1, 2, 3) + new TokenUsage(20, 2, 4, 6);
+
+        Assert.Equal(new TokenUsage(30, 3, 6, 9), sum);
+        Assert.Equal(sum, new TokenUsage(10, 1, 2, 3).Add(new TokenUsage(20, 2, 4, 6)));
+    }
+
+    [Fact]
     public void Price_MoreCachedThanInput_NeverNegative()
     {
         var price = new ModelPrice(10m, 1m, 20m);
