@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Rein.Context;
 using Rein.Context.Benchmark;
+using Rein.Context.Tokens;
 using Rein.Engine;
 using Spectre.Console;
 
@@ -26,6 +27,9 @@ internal static class BenchCommand
             Required = true,
         };
         var window = new Option<int?>("--window") { Description = "The context window in tokens for compaction. Default: 128000." };
+        var margin = new Option<double?>("--mask-margin") { Description = "How much the expected cache saving must exceed the cost of rewriting the cache before masking. Default: 1.5." };
+        var keep = new Option<int?>("--keep-recent") { Description = "How many of the latest observations stay whole. Default: 10." };
+        var noMasking = new Option<bool>("--no-masking") { Description = "Measure without masking (code memory and truncation only)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (tokens_naive, tokens_rein, reduction_percent, cost_ratio_anthropic, cost_ratio_openai, violations, ...)." };
         var command = new Command("tokens", """
             Replay recorded agent trajectories (the same actions and observations) through Rein's context layer
@@ -36,7 +40,7 @@ internal static class BenchCommand
             elided output that cannot be read back byte for byte). Exit code 1 when there are violations.
             """)
         {
-            folder, window, json,
+            folder, window, margin, keep, noMasking, json,
         };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(() =>
         {
@@ -64,6 +68,9 @@ internal static class BenchCommand
                 options.ContextWindow = w;
             }
 
+            options.MaskMargin = parse.GetValue(margin) ?? options.MaskMargin;
+            options.KeepRecentObservations = parse.GetValue(keep) ?? options.KeepRecentObservations;
+            options.Masking = !parse.GetValue(noMasking);
             var report = TokenBenchmark.Run(trajectories, BenchCounter(), options);
             if (parse.GetValue(json))
             {
@@ -85,7 +92,8 @@ internal static class BenchCommand
         return command;
     }
 
-    private static CharacterEstimate BenchCounter() => new();
+    /// <summary>Tokens are counted with o200k (OpenAI's current tokenizer), the same encoding the prefix target is stated in.</summary>
+    private static ITokenCounter BenchCounter() => TokenCounters.ForModel("openai:gpt-5");
 
     private static void Render(BenchmarkReport report)
     {
@@ -106,12 +114,5 @@ internal static class BenchCommand
         {
             Console.WriteLine("violation: " + violation);
         }
-    }
-
-    private sealed class CharacterEstimate : ITokenCounter
-    {
-        public string Encoding => "estimate";
-
-        public int CountTokens(string text) => (text.Length + 3) / 4;
     }
 }

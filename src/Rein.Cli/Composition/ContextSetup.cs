@@ -25,7 +25,7 @@ internal static class ContextSetup
 
         // Anthropic charges a premium to write its cache; OpenAI-style caches do not.
         options.CacheWritePrice = model.StartsWith("anthropic:", StringComparison.Ordinal) ? 1.25 : 1.0;
-        var counter = TokenCounters.ForModel(model);
+        var counter = new WarmingTokenCounter(TokenCounters.ForModel(model), TokenCounters.WarmUp(model));
         return new ContextEngine(systemPrompt, counter, options, new Compactor(chatClient)) { MaxSteps = maxSteps };
     }
 

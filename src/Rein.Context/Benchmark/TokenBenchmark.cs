@@ -228,7 +228,8 @@ public sealed record BenchmarkReport(IReadOnlyList<TrajectoryResult> Trajectorie
             }
 
             var sum = totals.Values.Sum();
-            return totals.Where(p => p.Key != ContextSaving.None).ToDictionary(p => p.Key, p => sum == 0 ? 0 : 100.0 * p.Value / sum);
+            return Enum.GetValues<ContextSaving>().Where(s => s != ContextSaving.None)
+                .ToDictionary(s => s, s => sum == 0 ? 0 : 100.0 * totals.GetValueOrDefault(s) / sum);
         }
     }
 
