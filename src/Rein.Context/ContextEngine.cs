@@ -45,6 +45,9 @@ public sealed class ContextEngine : IContextBuilder
     /// <summary>Gets the options.</summary>
     public ContextOptions Options => _options;
 
+    /// <summary>Gets or sets what runs just before a compaction (e.g. <c>PreCompact</c> hooks), given the session and the trigger.</summary>
+    public Func<SessionWriter, string, CancellationToken, Task>? BeforeCompaction { get; set; }
+
     /// <summary>Gets or sets the most steps a run may make, used to bound the steps masking expects to come. Default: none.</summary>
     public int? MaxSteps { get; set; }
 
@@ -113,6 +116,11 @@ public sealed class ContextEngine : IContextBuilder
             before = context.Ledger.Tokens;
             carry = CarryOver.From(session.State, cut.Value.ReplacedMessages);
             transcript = Transcript(context.Ledger, cut.Value.ReplacedMessages);
+        }
+
+        if (BeforeCompaction is { } hook)
+        {
+            await hook(session, trigger, cancellationToken).ConfigureAwait(false);
         }
 
         string? modelSummary = null;

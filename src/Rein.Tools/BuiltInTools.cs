@@ -3,6 +3,12 @@ namespace Rein.Tools;
 /// <summary>Creates Rein's built-in tools.</summary>
 public static class BuiltInTools
 {
+    /// <summary>
+    /// The most characters of a command's output kept (head and tail beyond it): 1,000,000. The journal keeps the
+    /// output whole up to this; what the model sees of it is shaped by the context layer.
+    /// </summary>
+    public const int JournaledOutputChars = 1_000_000;
+
     /// <summary>Creates the eight built-in tools with their defaults, in a stable order: read_file, write_file, edit_file, list_files, grep, shell, fetch_url, todo_write.</summary>
     /// <param name="httpClient">The client <c>fetch_url</c> uses; not disposed by the tools.</param>
     /// <param name="commandRunner">Runs <c>shell</c> commands, e.g. inside a sandbox. Defaults to a <see cref="ProcessCommandRunner"/> that runs them directly.</param>
@@ -19,7 +25,7 @@ public static class BuiltInTools
             new EditFileTool(),
             new ListFilesTool(),
             new GrepTool(),
-            new ShellTool(commandRunner, secrets: secrets),
+            new ShellTool(commandRunner, JournaledOutputChars, secrets),
             new FetchUrlTool(httpClient),
             new TodoWriteTool(),
         ];

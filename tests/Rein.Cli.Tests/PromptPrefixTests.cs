@@ -69,4 +69,34 @@ public sealed class PromptPrefixTests
         Assert.Equal("o200k_base", shown.GetProperty("prefix_encoding").GetString());
         Assert.Contains($"prefix: {expected:N0} tokens (o200k_base)", text.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    [Trait("Category", "e2e")]
+    public async Task Run_FirstRequestToTheProvider_SystemPromptAndToolsFitTheBudget()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var rein = new ReinProcess();
+        await using var server = await Rein.Testing.FakeProviders.FakeOpenAIServer.StartAsync(ct);
+        server.Enqueue(Rein.Testing.FakeProviders.FakeReply.Text("Nothing to do."));
+        rein.Environment["OPENAI_API_KEY"] = "sk-test";
+        rein.Environment["OPENAI_BASE_URL"] = server.BaseUrl;
+
+        var result = await rein.RunAsync("run", "--model", "openai:gpt-5.5", "say hello");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var request = server.Requests[0].Json;
+        var system = request.GetProperty("messages")[0];
+        Assert.Equal("system", system.GetProperty("role").GetString());
+        var tools = request.GetProperty("tools");
+        var names = tools.EnumerateArray().Select(t => t.GetProperty("function").GetProperty("name").GetString()).ToList();
+        Assert.Contains("read_output", names);
+        Assert.Contains("remember", names);
+        Assert.Contains("task", names);
+
+        // Counted on the wire: the system message and the whole tools array as JSON (syntax included, so an upper bound).
+        var counter = TokenCounters.ForModel("openai:gpt-5.5");
+        var tokens = counter.CountTokens(system.GetRawText()) + counter.CountTokens(tools.GetRawText());
+        Assert.True(tokens <= MaxPrefixTokens, $"The first request's system prompt and {names.Count} tools take {tokens} o200k tokens; the budget is {MaxPrefixTokens}.");
+        TestContext.Current.SendDiagnosticMessage($"first request prefix: {tokens} o200k tokens, {names.Count} tools");
+    }
 }

@@ -66,6 +66,12 @@ public abstract class SessionStoreContractTests
             new EgressRefused("evil.example", 443, "call_1"),
             new SandboxDisabled("--sandbox none"),
             new HookRan("PreToolUse", "./check.sh", "deny", "no", "call_1", 12),
+            new ContextCompacted("auto", 12, 5, "summary", 9000, 2000),
+            new ObservationsMasked(8, 6, 4100, "pays off"),
+            new MemoriesRecalled("session_start", [new RecalledMemory("m_0000000001", "user", "preference", "terse")]),
+            new SubAgentStarted("call_1", "s2", "explorer", "find the parser"),
+            new SubAgentFinished("call_1", "s2", "completed", 3, new TokenUsage(100, 20, 5, 7), 0.01m),
+            new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "call_1"),
         ];
 
         var appended = await store.AppendAsync("s1", 0, events, cancellationToken: Ct);
@@ -453,6 +459,13 @@ public abstract class SessionStoreContractTests
             case (ApprovalRequested e, ApprovalRequested a):
                 Assert.Equal(e with { Arguments = null }, a with { Arguments = null });
                 AssertSameJson(e.Arguments, a.Arguments);
+                break;
+            case (MemoriesRecalled e, MemoriesRecalled a):
+                Assert.Equal(e with { Memories = [] }, a with { Memories = [] });
+                Assert.Equal(e.Memories, a.Memories);
+                break;
+            case (SubAgentFinished e, SubAgentFinished a):
+                Assert.Equal(e, a);
                 break;
             case (CheckpointTaken e, CheckpointTaken a):
                 Assert.Equal(e with { SkippedFiles = null }, a with { SkippedFiles = null });

@@ -162,6 +162,14 @@ internal sealed class AgentHost : IDisposable
         // The journal keeps outputs whole (up to a safety cap); the context engine decides what the model sees.
         options.MaxObservationChars = JournalObservationCap;
         var context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, subAgent is null ? Settings.Profile : subAgent.Profile), options.MaxSteps);
+        context.BeforeCompaction = async (session, trigger, ct) =>
+        {
+            var outcome = await guards.Hooks.RunPreCompactAsync(session.SessionId, workspace, trigger, ct);
+            foreach (var ran in outcome.Events)
+            {
+                await session.AppendAsync(ran, ct);
+            }
+        };
         Context = subAgent is { Nested: true } ? Context : context;
         var approvalOptions = ApprovalOptions;
         return new(

@@ -48,12 +48,31 @@ internal static class SystemPrompt
         return prompt.ToString();
     }
 
-    /// <summary>The stable prefix of every request of a session, as <see cref="AgentHost"/> composes it: the system prompt and the built-in tools' declarations.</summary>
+    /// <summary>
+    /// The stable prefix of every request of a top-level session, as <see cref="AgentHost"/> composes it: the system
+    /// prompt and the declarations of the tools the profile allows (built-in, <c>read_output</c>, memory, <c>task</c>).
+    /// </summary>
     public static (ChatMessage System, IReadOnlyList<AITool> Tools) Prefix(string workspace, Rein.Profiles.AgentProfile? profile = null)
     {
-        // Declarations are data: they do not depend on the client the fetch tool would use.
+        // Declarations are data: they do not depend on the clients, stores or runners the tools would use.
         using var http = new HttpClient();
-        return (new ChatMessage(ChatRole.System, For(workspace, profile)), new ToolSet(BuiltInTools.CreateAll(http)).Declarations);
+        var memory = Rein.Memory.MemoryTools.Create(
+            new Rein.Memory.MemoryStore(new Rein.Memory.MemoryStoreOptions { Path = Path.Combine(Path.GetTempPath(), "rein-declarations-only.db") }),
+            new Rein.Memory.MemoryVisibility("user", profile?.Name, workspace));
+        ITool[] tools =
+        [
+            .. BuiltInTools.CreateAll(http),
+            new Rein.Context.ReadOutputTool(new Rein.Context.ContextEngine("", TokenCounters.ForModel("estimate"))),
+            .. memory,
+            new TaskTool(new DeclarationsOnly()),
+        ];
+        return (new ChatMessage(ChatRole.System, For(workspace, profile)), new ToolSet(Profiles.ProfileTools.Select(tools, profile)).Declarations);
+    }
+
+    private sealed class DeclarationsOnly : ISubAgentRunner
+    {
+        public ValueTask<SubAgentReport> RunAsync(SubAgentRequest request, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("Only the task tool's declaration is used here.");
     }
 
     /// <summary>The tokens of <see cref="Prefix"/> for a model (o200k, cl100k or an estimate; see <see cref="TokenCounters"/>).</summary>

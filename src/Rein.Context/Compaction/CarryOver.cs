@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -79,7 +78,7 @@ public sealed partial record CarryOver(IReadOnlyList<string> Requests, IReadOnly
     {
         ArgumentNullException.ThrowIfNull(summary);
         var text = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"[Context compacted: the conversation up to step {throughStep} was replaced by this summary. The journal keeps everything; read_output(step=N) shows any earlier tool output in full.]\n");
+            .Append(Engine.CompactionHeader.Format(throughStep)).Append('\n');
         if (Requests.Count > 0)
         {
             text.Append("\n## The user's requests (verbatim)\n");

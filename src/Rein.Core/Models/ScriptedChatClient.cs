@@ -95,7 +95,8 @@ public sealed class ScriptedChatClient : IChatClient
 
     private ScriptedTurn Next(IEnumerable<ChatMessage> messages)
     {
-        var index = messages.Count(m => m.Role == ChatRole.Assistant);
+        // Turns a compaction summary replaced still count: the summary names the last step it replaced.
+        var index = Engine.CompactionHeader.CountTurns(messages);
         return index < _turns.Count
             ? _turns[index]
             : throw new ModelExhaustedException(_exhaustedReason, $"{_name} has no turn {index + 1} (it has {_turns.Count}).");
