@@ -106,7 +106,7 @@ public sealed class MemoryStoreTests : IDisposable
         var noAgent = await Store.SearchAsync("kubectl", (StoreFixture.Alice with { Agent = null }).Scopes, cancellationToken: Ct);
 
         Assert.Equal(mine.Select(m => m.Id).Order(), matches.Select(m => m.Entry.Id).Order());
-        Assert.Equal([mine[0].Id, mine[2].Id], noAgent.Select(m => m.Entry.Id).Order());
+        Assert.Equal(new[] { mine[0].Id, mine[2].Id }.Order(), noAgent.Select(m => m.Entry.Id).Order());
         Assert.Equal(3, (await Store.ListAsync(bob.Scopes, cancellationToken: Ct)).Count);
         Assert.Equal(6, (await Store.ListAsync(cancellationToken: Ct)).Count);
     }
