@@ -15,6 +15,8 @@ internal static class EndToEndBenchmark
     {
         var rein = Stats.Option(args, "--rein", "rein");
         var runs = int.Parse(Stats.Option(args, "--runs", "10"), CultureInfo.InvariantCulture);
+        // Shell runs unsandboxed by default here so the numbers compare with earlier ones; --sandbox bubblewrap measures the sandboxed path.
+        var sandbox = Stats.Option(args, "--sandbox", "none");
         await using var server = await FakeOpenAIServer.StartAsync();
         var requestTimes = new List<long>();
         server.OnRequest = _ =>
@@ -49,7 +51,7 @@ internal static class EndToEndBenchmark
                     RedirectStandardError = true,
                     RedirectStandardInput = true,
                 };
-                foreach (var a in new[] { "run", "--model", "openai-compatible:bench", "--base-url", server.BaseUrl, "--store", Path.Combine(workspace, ".bench.db"), "write hello to out.txt" })
+                foreach (var a in new[] { "run", "--model", "openai-compatible:bench", "--base-url", server.BaseUrl, "--store", Path.Combine(workspace, ".bench.db"), "--mode", "workspace-write", "--sandbox", sandbox, "write hello to out.txt" })
                 {
                     info.ArgumentList.Add(a);
                 }

@@ -2,19 +2,18 @@ using Rein.Engine;
 
 namespace Rein.Context.Tokens;
 
-/// <summary>Estimates a tokenizer Rein does not ship: another encoding's count scaled by a factor, rounded up.</summary>
+/// <summary>
+/// Estimates a tokenizer Rein does not ship from the text's length: <see cref="TokenCounters.EstimateCharsPerToken"/>
+/// characters a token, rounded up. It loads no vocabulary, so models without a shipped tokenizer cost nothing at start-up.
+/// </summary>
 /// <remarks>Thread-safe.</remarks>
-internal sealed class EstimatingTokenCounter(TiktokenCounter basis, double factor) : ITokenCounter
+internal sealed class EstimatingTokenCounter(double charsPerToken) : ITokenCounter
 {
     public string Encoding => TokenCounters.Estimate;
-
-    /// <summary>Gets the counter whose count is scaled.</summary>
-    public TiktokenCounter Basis => basis;
 
     public int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var tokens = basis.CountTokens(text);
-        return tokens == 0 ? 0 : (int)Math.Ceiling(tokens * factor);
+        return text.Length == 0 ? 0 : (int)Math.Ceiling(text.Length / charsPerToken);
     }
 }
