@@ -32,6 +32,8 @@ var root = new RootCommand($"""
     RewindCommand.Create(),
     DiffCommand.Create(),
     BenchCommand.Create(),
+    TraceCommand.Create(),
+    CostCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
