@@ -8,6 +8,7 @@ using Rein.Context.Compaction;
 using Rein.Context.Masking;
 using Rein.Engine;
 using Rein.Journal;
+using Rein.Tools;
 
 namespace Rein.Context;
 
@@ -373,23 +374,7 @@ public sealed class ContextEngine : IContextBuilder
             Ledger.AddObservation(_step, result.CallId, name, Summarize(name, arguments), text, isError: false, view, newMessage);
         }
 
-        private static string Summarize(string name, JsonElement? arguments)
-        {
-            if (arguments is not { ValueKind: JsonValueKind.Object } args)
-            {
-                return name;
-            }
-
-            foreach (var key in (ReadOnlySpan<string>)["command", "path", "pattern", "url", "query", "description"])
-            {
-                if (args.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
-                {
-                    var text = value.GetString()!.Split('\n')[0];
-                    return $"{name} `{(text.Length > 60 ? text[..60] + "…" : text)}`";
-                }
-            }
-
-            return name;
-        }
+        private static string Summarize(string name, JsonElement? arguments) =>
+            ToolCallText.MainArgument(arguments) is { } main ? $"{name} `{main}`" : name;
     }
 }

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Rein.Journal;
+using Rein.Tools;
 
 namespace Rein.Reports;
 
@@ -48,7 +48,7 @@ public static class SessionTrace
                     root.Detail = string.Join(" · ", new[] { started.Agent, started.Model, started.Principal }.Where(s => !string.IsNullOrEmpty(s)));
                     break;
                 case UserMessage message:
-                    Turn(at, "turn: " + Shorten(message.Text, 60));
+                    Turn(at, "turn: " + ToolCallText.Shorten(message.Text, 60));
                     break;
                 case SessionResumed:
                     Turn(at, "turn: resumed");
@@ -64,7 +64,7 @@ public static class SessionTrace
                     (turn ?? Turn(chat.Start, "turn")).Children.Add(chat);
                     foreach (var call in called.ToolCalls)
                     {
-                        var tool = new Node("tool", $"execute_tool {call.Name}", at) { End = at, Detail = Summarize(call.Arguments) };
+                        var tool = new Node("tool", $"execute_tool {call.Name}", at) { End = at, Detail = ToolCallText.MainArgument(call.Arguments) };
                         tools[call.Id] = tool;
                         chat.Children.Add(tool);
                     }
@@ -122,30 +122,6 @@ public static class SessionTrace
         SandboxDisabled d => d.Detail,
         _ => null,
     };
-
-    private static string? Summarize(JsonElement? arguments)
-    {
-        if (arguments is not { ValueKind: JsonValueKind.Object } args)
-        {
-            return null;
-        }
-
-        foreach (var key in (ReadOnlySpan<string>)["command", "path", "pattern", "url", "query", "description", "text"])
-        {
-            if (args.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String)
-            {
-                return Shorten(value.GetString()!, 60);
-            }
-        }
-
-        return null;
-    }
-
-    private static string Shorten(string text, int max)
-    {
-        var line = text.ReplaceLineEndings(" ").Trim();
-        return line.Length <= max ? line : line[..max] + "…";
-    }
 
     private sealed class Node(string kind, string name, DateTimeOffset start)
     {
