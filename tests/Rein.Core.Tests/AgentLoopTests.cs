@@ -77,7 +77,7 @@ public sealed class AgentLoopTests
     }
 
     [Fact]
-    public async Task RunAsync_ParallelToolCalls_RunConcurrently()
+    public async Task RunAsync_ParallelReadOnlyToolCalls_RunConcurrently()
     {
         using var bothStarted = new CountdownEvent(2);
         var tool = new FakeTool("wait", async (inv, ct) =>
@@ -86,7 +86,7 @@ public sealed class AgentLoopTests
             // Only completes if the other call runs at the same time.
             var ok = await Task.Run(() => bothStarted.Wait(TimeSpan.FromSeconds(20), ct), ct);
             return ok ? ToolResult.Ok("together") : ToolResult.Error("ran alone");
-        });
+        }, readOnly: true);
         var session = await StartAsync();
         var script = Script("""{"turns":[{"tool_calls":[{"name":"wait","arguments":{"text":"a"}},{"name":"wait","arguments":{"text":"b"}}]},{"text":"done"}]}""");
 
@@ -95,6 +95,35 @@ public sealed class AgentLoopTests
         var results = (await JournalAsync()).OfType<ToolCompleted>().ToList();
         Assert.Equal(2, results.Count);
         Assert.All(results, r => Assert.Equal("together", r.Result));
+    }
+
+    [Fact]
+    public async Task RunAsync_ToolCallsThatMayWrite_RunOneAtATimeInTheModelsOrder()
+    {
+        var trace = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var write = new FakeTool("write", async (inv, ct) =>
+        {
+            var text = inv.Arguments.GetProperty("text").GetString();
+            trace.Enqueue(text + ">");
+            await Task.Delay(20, ct);
+            trace.Enqueue(text + "<");
+            return ToolResult.Ok(text!);
+        });
+        var read = new FakeTool("read", async (inv, ct) =>
+        {
+            var text = inv.Arguments.GetProperty("text").GetString();
+            trace.Enqueue(text + ">");
+            await Task.Delay(20, ct);
+            trace.Enqueue(text + "<");
+            return ToolResult.Ok(text!);
+        }, readOnly: true);
+        var session = await StartAsync();
+        var script = Script("""{"turns":[{"tool_calls":[{"name":"write","arguments":{"text":"a"}},{"name":"write","arguments":{"text":"b"}},{"name":"read","arguments":{"text":"c"}},{"name":"write","arguments":{"text":"d"}}]},{"text":"done"}]}""");
+
+        await DrainAsync(Loop(script, null, write, read).RunAsync(session, "go", _ct));
+
+        Assert.Equal(["a>", "a<", "b>", "b<", "c>", "c<", "d>", "d<"], trace);
+        Assert.Equal(["a", "b", "c", "d"], (await JournalAsync()).OfType<ToolCompleted>().Select(r => r.Result));
     }
 
     [Fact]

@@ -4,14 +4,15 @@ using Rein.Tools;
 namespace Rein.Core.Tests;
 
 /// <summary>A tool whose behaviour each test sets through a callback.</summary>
-internal sealed class FakeTool(string name, Func<ToolInvocation, CancellationToken, ValueTask<ToolResult>> onInvoke, string? schema = null) : ITool
+internal sealed class FakeTool(string name, Func<ToolInvocation, CancellationToken, ValueTask<ToolResult>> onInvoke, string? schema = null, bool readOnly = false) : ITool
 {
     private int _calls;
 
     public ToolDefinition Definition { get; } = new(
         name,
         $"Test tool {name}.",
-        JsonDocument.Parse(schema ?? """{"type":"object","properties":{"text":{"type":"string"}},"required":["text"],"additionalProperties":false}""").RootElement.Clone());
+        JsonDocument.Parse(schema ?? """{"type":"object","properties":{"text":{"type":"string"}},"required":["text"],"additionalProperties":false}""").RootElement.Clone(),
+        readOnly);
 
     public int Calls => _calls;
 

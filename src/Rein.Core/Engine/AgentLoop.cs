@@ -324,23 +324,57 @@ public sealed partial class AgentLoop
 
     private async Task<int> RunCallsAsync(SessionWriter session, int step, IReadOnlyList<ModelToolCall> calls, ChannelWriter<AgentUpdate> updates, CancellationToken cancellationToken)
     {
+        // Calls run in the order the model gave them. Consecutive read-only calls run together (up to the
+        // parallel limit); a call that may change the world runs alone, so two edits of one file in a step
+        // apply one after the other and a read after a write sees the write.
         using var gate = new SemaphoreSlim(_options.MaxParallelToolCalls);
-        var tasks = calls.Select(async call =>
+        var waiting = 0;
+        foreach (var batch in InOrderBatches(calls))
         {
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            var tasks = batch.Select(async call =>
             {
-                return await RunToolCallAsync(session, step, call, updates, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }).ToList();
-        var waiting = await Task.WhenAll(tasks).ConfigureAwait(false);
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await RunToolCallAsync(session, step, call, updates, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }).ToList();
+            waiting += (await Task.WhenAll(tasks).ConfigureAwait(false)).Count(w => w);
+        }
+
         // Staged facts (e.g. the answer and proposals of a step whose only call waits) must be durable before suspending.
         await session.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        return waiting.Count(w => w);
+        return waiting;
+    }
+
+    private IEnumerable<List<ModelToolCall>> InOrderBatches(IReadOnlyList<ModelToolCall> calls)
+    {
+        var reads = new List<ModelToolCall>();
+        foreach (var call in calls)
+        {
+            if (_tools.TryGet(call.Name, out var tool) && tool.Definition.ReadOnly)
+            {
+                reads.Add(call);
+                continue;
+            }
+
+            if (reads.Count > 0)
+            {
+                yield return reads;
+                reads = [];
+            }
+
+            yield return [call];
+        }
+
+        if (reads.Count > 0)
+        {
+            yield return reads;
+        }
     }
 
     /// <returns>Whether the call waits for an approval (no result was journaled).</returns>
