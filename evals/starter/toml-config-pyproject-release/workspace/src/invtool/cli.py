@@ -1,0 +1,5 @@
+"""Command line entry point."""
+
+
+def main():
+    print("invtool 2.0.0")
