@@ -74,7 +74,9 @@ internal sealed class AgentHost : IDisposable
         });
         var secrets = SecretsCommand.OpenExisting(Environment.GetEnvironmentVariable);
         var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
-        return new(settings, redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor)) { Secrets = secrets, Redactor = redactor };
+        // Telemetry sees the events as stored: after redaction.
+        var journal = new Rein.Telemetry.TelemetrySessionStore(redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor), Rein.Telemetry.TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        return new(settings, journal) { Secrets = secrets, Redactor = redactor };
     }
 
     /// <summary>The model specification from the settings.</summary>
@@ -200,5 +202,9 @@ internal sealed class AgentHost : IDisposable
         };
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        (Store as IDisposable)?.Dispose();
+    }
 }
