@@ -25,6 +25,9 @@ public sealed class EvalRunOptions
     /// <summary>Gets or sets how long the agent may work on a trial when its task sets no <c>timeout</c>. Defaults to 30 minutes.</summary>
     public TimeSpan DefaultTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>Gets or sets how long past its timeout a trial's agent is cancelled (its time budget stops it at the next step first). Defaults to 10 seconds.</summary>
+    public TimeSpan TimeoutGrace { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets how long each grader command may run when its task sets no <c>grader_timeout</c>. Defaults to 120 seconds.</summary>
     public TimeSpan DefaultGraderTimeout { get; set; } = TimeSpan.FromSeconds(120);
 

@@ -25,7 +25,6 @@ public sealed class EvalRunner
     /// <summary>The stop reason of a trial whose agent failed with an error.</summary>
     public const string ErrorStopReason = "error";
 
-    private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(10);
     private const int FailureTailChars = 600;
     private readonly IEvalAgent _agent;
     private readonly EvalRunOptions _options;
@@ -142,7 +141,7 @@ public sealed class EvalRunner
     private async Task<EvalAgentResult> RunAgentAsync(EvalAgentRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timer.CancelAfter(timeout + TimeoutGrace);
+        timer.CancelAfter(timeout + _options.TimeoutGrace);
         try
         {
             var result = await _agent.RunAsync(request, timer.Token).ConfigureAwait(false);
