@@ -56,6 +56,9 @@ internal sealed class AgentHost : IDisposable
         }
     }
 
+    /// <summary>The database behind <see cref="Store"/>'s decorators, closed with the host.</summary>
+    private SqliteSessionStore? Database { get; init; }
+
     public static AgentHost Open(ResolvedSettings settings)
     {
         var store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
@@ -76,7 +79,7 @@ internal sealed class AgentHost : IDisposable
         var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
         // Telemetry sees the events as stored: after redaction.
         var journal = new Rein.Telemetry.TelemetrySessionStore(redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor), Rein.Telemetry.TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariable));
-        return new(settings, journal) { Secrets = secrets, Redactor = redactor };
+        return new(settings, journal) { Secrets = secrets, Redactor = redactor, Database = store };
     }
 
     /// <summary>The model specification from the settings.</summary>
@@ -206,5 +209,6 @@ internal sealed class AgentHost : IDisposable
     {
         _http.Dispose();
         (Store as IDisposable)?.Dispose();
+        Database?.Dispose();
     }
 }

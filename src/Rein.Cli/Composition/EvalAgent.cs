@@ -34,25 +34,18 @@ internal sealed class EvalAgent(SettingsValues flags) : IEvalAgent
             request.Workspace,
             Environment.GetEnvironmentVariable);
         using var host = AgentHost.Open(settings);
-        try
-        {
-            using var chat = await host.CreateChatClientAsync(request.Model, cancellationToken);
-            var loop = host.CreateLoop(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode);
-            var started = new SessionStarted(SessionRunner.NewSessionId(), request.Workspace, request.Model, settings.Profile?.Name, $"eval:{request.RunId}/{request.Task.Name}#{request.Trial}");
-            using var session = await SessionWriter.StartAsync(host.Store, started, cancellationToken);
-            await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, cancellationToken);
-            using var interrupts = new Interrupts();
-            using var stop = new StopRecorder();
-            await SessionRunner.RunAsync(host, loop, session, request.Task.Instruction, stop, interrupts, cancellationToken);
-            var state = session.State;
-            return new EvalAgentResult(
-                session.SessionId, state.Steps, state.Usage.InputTokens, state.Usage.OutputTokens, state.CostUsd,
-                stop.Reason ?? state.StopReason ?? StopReason.Cancelled, stop.Detail);
-        }
-        finally
-        {
-            (host.Store as IDisposable)?.Dispose();
-        }
+        using var chat = await host.CreateChatClientAsync(request.Model, cancellationToken);
+        var loop = host.CreateLoop(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode);
+        var started = new SessionStarted(SessionRunner.NewSessionId(), request.Workspace, request.Model, settings.Profile?.Name, $"eval:{request.RunId}/{request.Task.Name}#{request.Trial}");
+        using var session = await SessionWriter.StartAsync(host.Store, started, cancellationToken);
+        await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, cancellationToken);
+        using var interrupts = new Interrupts();
+        using var stop = new StopRecorder();
+        await SessionRunner.RunAsync(host, loop, session, request.Task.Instruction, stop, interrupts, cancellationToken);
+        var state = session.State;
+        return new EvalAgentResult(
+            session.SessionId, state.Steps, state.Usage.InputTokens, state.Usage.OutputTokens, state.CostUsd,
+            stop.Reason ?? state.StopReason ?? StopReason.Cancelled, stop.Detail);
     }
 
     /// <summary>Shows nothing (trials run side by side); keeps how the run stopped.</summary>

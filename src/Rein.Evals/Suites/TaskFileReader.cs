@@ -8,7 +8,7 @@ namespace Rein.Evals.Suites;
 /// <summary>Reads one <c>task.yaml</c>, in Rein's layout or Terminal-Bench's, collecting every problem as <c>file:line: field 'x': …</c>.</summary>
 internal static class TaskFileReader
 {
-    private static readonly string[] LimitKeys = ["max_steps", "max_tokens", "max_cost", "max_cost_usd", "timeout", "grader_timeout"];
+    private static readonly string[] LimitKeys = ["max_steps", "max_tokens", "max_cost", "max_cost_usd", "timeout", "timeout_seconds", "grader_timeout", "grader_timeout_seconds"];
 
     /// <summary>Reads a task folder; returns null and adds to <paramref name="errors"/> when it is invalid.</summary>
     public static EvalTask? Read(string folder, string name, List<string> errors)
@@ -117,8 +117,8 @@ internal static class TaskFileReader
             steps is { } st && st == decimal.Truncate(st) && st <= int.MaxValue ? (int)st : null,
             tokens is { } t ? (long)t : null,
             inner.PositiveNumber("max_cost") ?? inner.PositiveNumber("max_cost_usd"),
-            inner.Duration("timeout"),
-            inner.Duration("grader_timeout"));
+            inner.Duration("timeout") ?? inner.Duration("timeout_seconds"),
+            inner.Duration("grader_timeout") ?? inner.Duration("grader_timeout_seconds"));
     }
 
     /// <summary>Typed access to a mapping's fields, adding an error (with file and line) for each bad value.</summary>
