@@ -26,6 +26,9 @@ internal static class ExitCodes
     /// <summary>The session waits for a person to approve a tool call (<c>rein approvals</c>); resume it once answered.</summary>
     public const int AwaitingApproval = 6;
 
+    /// <summary><c>rein replay</c>: a replayed session diverged from its recording (or could not be replayed).</summary>
+    public const int ReplayDiverged = 7;
+
     /// <summary>Interrupted (Ctrl-C or SIGTERM); the session is suspended and can be resumed.</summary>
     public const int Cancelled = 130;
 
@@ -43,6 +46,6 @@ internal static class ExitCodes
     public const string HelpText = """
         Exit codes: 0 finished, 1 unexpected error, 2 bad usage or settings, 3 model/provider error,
         4 stopped early (step limit, budget, script exhausted), 5 session not found or busy, 6 waiting for approval
-        (rein approvals), 130 interrupted (resumable).
+        (rein approvals), 7 a replay diverged from its recording (rein replay), 130 interrupted (resumable).
         """;
 }

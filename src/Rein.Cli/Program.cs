@@ -34,6 +34,7 @@ var root = new RootCommand($"""
     BenchCommand.Create(),
     TraceCommand.Create(),
     CostCommand.Create(),
+    ReplayCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
