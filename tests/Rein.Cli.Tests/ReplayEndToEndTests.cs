@@ -153,6 +153,31 @@ public sealed class ReplayEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_ApprovalsAnsweredWhileSuspended_AnswersThemAgainAndMatches()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello\n");
+        var script = _rein.WriteFile("turns.json", """
+            {"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"cat input.txt out.txt"}}]},
+              {"text":"done"}
+            ]}
+            """);
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+        Assert.True(run.ExitCode == 6, run.ToString());
+        var sessionId = run.JsonLines()[^1].GetProperty("session_id").GetString()!;
+        Assert.Equal(6, (await _rein.RunAsync("approvals", "approve", "call_1_1", "--resume")).ExitCode);
+        var last = await _rein.RunAsync("approvals", "deny", "call_2_1", "--reason", "not today", "--resume");
+        Assert.True(last.ExitCode == 0, last.ToString());
+
+        var replay = await _rein.RunAsync("replay", sessionId, "--json");
+
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.True(Single(replay).GetProperty("passed").GetBoolean());
+    }
+
+    [Fact]
     public async Task Import_ExistingOrCorruptFile_RefusesAndLosesNothing()
     {
         var sessionId = await RunScriptedSessionAsync();
