@@ -29,6 +29,9 @@ internal static class ExitCodes
     /// <summary><c>rein eval</c> finished, and some trials failed (see the report).</summary>
     public const int EvalFailed = 7;
 
+    /// <summary><c>rein replay</c>: a replayed session diverged from its recording (or could not be replayed).</summary>
+    public const int ReplayDiverged = 8;
+
     /// <summary>Interrupted (Ctrl-C or SIGTERM); the session is suspended and can be resumed.</summary>
     public const int Cancelled = 130;
 
@@ -46,6 +49,7 @@ internal static class ExitCodes
     public const string HelpText = """
         Exit codes: 0 finished, 1 unexpected error, 2 bad usage or settings, 3 model/provider error,
         4 stopped early (step limit, budget, script exhausted), 5 session not found or busy, 6 waiting for approval
-        (rein approvals), 7 eval run with failed trials (rein eval), 130 interrupted (resumable).
+        (rein approvals), 7 eval run with failed trials (rein eval), 8 a replay diverged from its recording
+        (rein replay), 130 interrupted (resumable).
         """;
 }

@@ -37,6 +37,7 @@ var root = new RootCommand($"""
     TraceCommand.Create(),
     CostCommand.Create(),
     EvalCommand.Create(),
+    ReplayCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.

@@ -157,6 +157,28 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>One <c>BEGIN IMMEDIATE</c> transaction with <c>synchronous=FULL</c>: the whole journal or nothing.</remarks>
+    public async ValueTask ImportAsync(string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken = default)
+    {
+        var started = RecordedJournal.Validate(sessionId, events);
+        await _database.EnsureMigratedAsync(OpenRawAsync, cancellationToken).ConfigureAwait(false);
+        await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Its own connection (settings FULL): an import is rare and must be on stable storage when it returns.
+            var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await ImportCoreAsync(connection, started, events, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _database.WriteGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public async ValueTask<IReadOnlyList<RecordedEvent>> ReadAsync(string sessionId, long afterSequence = 0, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
@@ -526,6 +548,82 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             // Past this point the append is durable; cancellation no longer applies.
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             return recorded;
+        }
+    }
+
+    private static async ValueTask ImportCoreAsync(SqliteConnection connection, SessionStarted started, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT 1 FROM sessions WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", started.SessionId);
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                throw new SessionAlreadyExistsException(started.SessionId);
+            }
+
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO events (session_id, seq, type, at, data) VALUES ($id, $seq, $type, $at, $data);";
+            insert.Parameters.AddWithValue("$id", started.SessionId);
+            var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
+            var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
+            var atParameter = insert.Parameters.Add("$at", SqliteType.Text);
+            var dataParameter = insert.Parameters.Add("$data", SqliteType.Text);
+
+            var status = SessionStatus.Running;
+            string? stopReason = null;
+            string? title = null;
+            foreach (var recorded in events)
+            {
+                var e = recorded.Event;
+                status = SessionStatus.After(status, e);
+                switch (e)
+                {
+                    case UserMessage message:
+                        title ??= Shorten(message.Text);
+                        stopReason = null;
+                        break;
+                    case SessionEnded ended:
+                        stopReason = ended.Reason;
+                        break;
+                    case SessionSuspended suspended:
+                        stopReason = suspended.Reason;
+                        break;
+                    default:
+                        break;
+                }
+            }
+
+            // The session row first: events reference it.
+            command.CommandText = """
+                INSERT INTO sessions (id, workspace, model, agent, title, status, stop_reason, started_at, updated_at, version)
+                VALUES ($id, $workspace, $model, $agent, $title, $status, $stop, $started, $updated, $version);
+                """;
+            command.Parameters.AddWithValue("$workspace", started.Workspace);
+            command.Parameters.AddWithValue("$model", started.Model);
+            command.Parameters.AddWithValue("$agent", (object?)started.Agent ?? DBNull.Value);
+            command.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
+            command.Parameters.AddWithValue("$status", status);
+            command.Parameters.AddWithValue("$stop", (object?)stopReason ?? DBNull.Value);
+            command.Parameters.AddWithValue("$started", SqliteTime.ToText(events[0].Timestamp));
+            command.Parameters.AddWithValue("$updated", SqliteTime.ToText(events[^1].Timestamp));
+            command.Parameters.AddWithValue("$version", events.Count);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+
+            foreach (var recorded in events)
+            {
+                seqParameter.Value = recorded.Sequence;
+                typeParameter.Value = recorded.Event.TypeName;
+                atParameter.Value = SqliteTime.ToText(recorded.Timestamp);
+                dataParameter.Value = JournalJson.Serialize(recorded.Event);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -477,6 +477,66 @@ public abstract class SessionStoreContractTests
         }
     }
 
+    private static List<RecordedEvent> RecordedJournalOf(string id, DateTimeOffset start) =>
+    [
+        new(1, start.AddTicks(1234567), Started(id)),
+        new(2, start.AddSeconds(1), new UserMessage("import me")),
+        new(3, start.AddSeconds(2), new ModelCalled(1, "m", "done", [], "stop", new TokenUsage(3, 1), 4)),
+        new(4, start.AddMinutes(3), new SessionEnded(StopReason.Completed)),
+    ];
+
+    [Fact]
+    public async Task ImportAsync_RecordedJournal_KeepsSequenceNumbersTimestampsAndSummary()
+    {
+        var store = CreateStore();
+        var start = new DateTimeOffset(2025, 12, 24, 8, 30, 0, TimeSpan.Zero);
+        var journal = RecordedJournalOf("imported", start);
+
+        await store.ImportAsync("imported", journal, Ct);
+
+        var read = await store.ReadAsync("imported", cancellationToken: Ct);
+        Assert.Equal(journal.Select(e => (e.Sequence, e.Timestamp)), read.Select(e => (e.Sequence, e.Timestamp)));
+        for (var i = 0; i < journal.Count; i++)
+        {
+            AssertSameEvent(journal[i].Event, read[i].Event);
+        }
+
+        var summary = await store.GetAsync("imported", Ct);
+        Assert.NotNull(summary);
+        Assert.Equal(
+            (SessionStatus.Completed, "import me", 4L, start.AddTicks(1234567), start.AddMinutes(3), (string?)StopReason.Completed, "/work/ws"),
+            (summary.Status, summary.Title, summary.Version, summary.StartedAt, summary.UpdatedAt, summary.StopReason, summary.Workspace));
+
+        // An imported session continues like any other.
+        var appended = await store.AppendAsync("imported", 4, [new UserMessage("more")], cancellationToken: Ct);
+        Assert.Equal(5, appended[0].Sequence);
+    }
+
+    [Fact]
+    public async Task ImportAsync_SessionExists_RefusesAndLeavesItAsItWas()
+    {
+        var store = await WithSessionAsync(CreateStore(), "taken");
+
+        var ex = await Assert.ThrowsAsync<SessionAlreadyExistsException>(async () => await store.ImportAsync("taken", RecordedJournalOf("taken", Time.GetUtcNow()), Ct));
+
+        Assert.Equal("taken", ex.SessionId);
+        Assert.Single(await store.ReadAsync("taken", cancellationToken: Ct));
+    }
+
+    [Fact]
+    public async Task ImportAsync_JournalWithGapOrForeignStart_RefusesAndStoresNothing()
+    {
+        var store = CreateStore();
+        var gap = RecordedJournalOf("broken", Time.GetUtcNow());
+        gap[2] = gap[2] with { Sequence = 9 };
+
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.ImportAsync("broken", gap, Ct));
+        await Assert.ThrowsAsync<ArgumentException>(async () => await store.ImportAsync("other-id", RecordedJournalOf("broken", Time.GetUtcNow()), Ct));
+
+        Assert.Null(await store.GetAsync("broken", Ct));
+        Assert.Null(await store.GetAsync("other-id", Ct));
+    }
+
     private static void AssertSameJson(JsonElement? expected, JsonElement? actual)
     {
         Assert.Equal(expected.HasValue, actual.HasValue);

@@ -94,6 +94,33 @@ public sealed class InMemorySessionStore(TimeProvider? timeProvider = null) : IS
         }
     }
 
+    public ValueTask ImportAsync(string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken = default)
+    {
+        var started = RecordedJournal.Validate(sessionId, events);
+        lock (_gate)
+        {
+            if (_journals.ContainsKey(sessionId))
+            {
+                throw new SessionAlreadyExistsException(sessionId);
+            }
+
+            var summary = new SessionSummary(sessionId, SessionStatus.Running, started.Workspace, started.Model, null, events[0].Timestamp, events[^1].Timestamp, events.Count, null);
+            foreach (var e in events.Select(r => r.Event))
+            {
+                summary = summary with
+                {
+                    Status = SessionStatus.After(summary.Status, e),
+                    Title = summary.Title ?? (e as UserMessage)?.Text,
+                    StopReason = e switch { SessionEnded end => end.Reason, SessionSuspended s => s.Reason, UserMessage => null, _ => summary.StopReason },
+                };
+            }
+
+            _journals[sessionId] = [.. events.Select(r => (r.Sequence, r.Timestamp, JournalJson.Serialize(r.Event)))];
+            _summaries[sessionId] = summary;
+            return ValueTask.CompletedTask;
+        }
+    }
+
     public ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default)
     {
         lock (_gate)

@@ -18,6 +18,7 @@ internal static class SessionsCommand
         command.Add(CreateList());
         command.Add(CreateShow());
         command.Add(CreateResume(interrupts));
+        SessionTransferCommands.AddTo(command);
         return command;
     }
 

@@ -42,6 +42,21 @@ public interface ISessionStore
     /// <exception cref="AmbiguousSessionIdException">The prefix matches more than one session.</exception>
     ValueTask<SessionSummary?> GetAsync(string sessionId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores a journal recorded elsewhere (an exported session) as it is: the events keep their sequence numbers and
+    /// timestamps. Nothing is stored when the call fails.
+    /// </summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="events">
+    /// The whole journal, in order: sequence numbers 1, 2, 3, ... and a <see cref="SessionStarted"/> naming <paramref name="sessionId"/>
+    /// first, and only first (see <see cref="RecordedJournal.Validate"/>).
+    /// </param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when the journal is durable.</returns>
+    /// <exception cref="SessionAlreadyExistsException">A session with this identifier exists; it is left as it was.</exception>
+    /// <exception cref="ArgumentException">The events are not a whole journal of <paramref name="sessionId"/>.</exception>
+    ValueTask ImportAsync(string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken = default);
+
     /// <summary>Takes the single-writer lease of a session for as long as the returned handle is not disposed.</summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="cancellationToken">A token to cancel the operation.</param>
@@ -132,4 +147,61 @@ public sealed class SessionBusyException(string sessionId, string owner)
 
     /// <summary>Gets a description of the writer holding the session.</summary>
     public string Owner { get; } = owner;
+}
+
+/// <summary>Thrown when a journal is imported under the identifier of a session that already exists.</summary>
+/// <param name="sessionId">The session.</param>
+public sealed class SessionAlreadyExistsException(string sessionId)
+    : InvalidOperationException($"A session '{sessionId}' already exists in this store; nothing was imported. Remove it or import into another store (--store).")
+{
+    /// <summary>Gets the session.</summary>
+    public string SessionId { get; } = sessionId;
+}
+
+/// <summary>Checks for journals recorded elsewhere, shared by every <see cref="ISessionStore.ImportAsync"/>.</summary>
+public static class RecordedJournal
+{
+    /// <summary>Checks that events are the whole journal of one session.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="events">The events.</param>
+    /// <returns>The journal's <see cref="SessionStarted"/>.</returns>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="sessionId"/> is empty, the list is empty or holds a null, the sequence numbers are not 1, 2, 3, ..., or
+    /// the first event is not a <see cref="SessionStarted"/> naming <paramref name="sessionId"/> (or a later one is).
+    /// </exception>
+    public static SessionStarted Validate(string sessionId, IReadOnlyList<RecordedEvent> events)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            throw new ArgumentException("A journal has at least its SessionStarted event.", nameof(events));
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            var recorded = events[i] ?? throw new ArgumentException($"Event {i + 1} is null.", nameof(events));
+            if (recorded.Event is null)
+            {
+                throw new ArgumentException($"Event {i + 1} has no event.", nameof(events));
+            }
+
+            if (recorded.Sequence != i + 1)
+            {
+                throw new ArgumentException($"Event {i + 1} has sequence number {recorded.Sequence}; a journal is numbered 1, 2, 3, ... without gaps.", nameof(events));
+            }
+
+            if (i > 0 && recorded.Event is SessionStarted)
+            {
+                throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
+            }
+        }
+
+        return events[0].Event switch
+        {
+            SessionStarted started when string.Equals(started.SessionId, sessionId, StringComparison.Ordinal) => started,
+            SessionStarted started => throw new ArgumentException($"SessionStarted names session '{started.SessionId}', but the journal is imported as '{sessionId}'.", nameof(events)),
+            _ => throw new ArgumentException("The first event of a journal must be SessionStarted.", nameof(events)),
+        };
+    }
 }

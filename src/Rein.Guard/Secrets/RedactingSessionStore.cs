@@ -65,6 +65,17 @@ public sealed class RedactingSessionStore : ISessionStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Imported events are scrubbed like appended ones: a journal recorded elsewhere may hold this user's secrets.</remarks>
+    public ValueTask ImportAsync(string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken = default)
+    {
+        RecordedJournal.Validate(sessionId, events);
+        IReadOnlyList<RecordedEvent> scrubbed = _redactor.IsEmpty
+            ? events
+            : [.. events.Select(r => Scrub(_redactor, r.Event) is var e && ReferenceEquals(e, r.Event) ? r : r with { Event = e })];
+        return _inner.ImportAsync(sessionId, scrubbed, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default) =>
         _inner.AcquireWriterAsync(sessionId, cancellationToken);
 

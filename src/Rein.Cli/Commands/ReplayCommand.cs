@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Rein.Cli.Composition;
+using Rein.Cli.Configuration;
+using Rein.Cli.Replay;
+using Rein.Journal;
+using Rein.Replay;
+using Spectre.Console;
+
+namespace Rein.Cli.Commands;
+
+/// <summary><c>rein replay SESSION|FILE</c> and <c>rein replay --check DIR</c>: recorded sessions as regression tests.</summary>
+internal static class ReplayCommand
+{
+    public static Command Create()
+    {
+        var target = new Argument<string?>("session")
+        {
+            Description = "Session id (or unique prefix) in the store, or an exported session file (rein sessions export).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var check = new Option<string?>("--check")
+        {
+            Description = $"Replay every session file (*.json with the rein-session format, e.g. *{SessionArchive.Extension}) in this folder as a regression suite; " +
+                "exit code 8 when any diverges.",
+        };
+        var keep = new Option<bool>("--keep") { Description = "Keep each replay's workspace and store in a temporary folder (printed) instead of deleting them." };
+        var command = new Command(
+            "replay",
+            "Re-run a recorded session: model answers come from its journal, tools really run in a fresh copy of its starting workspace " +
+            "(its first checkpoint), and every divergence (tool call, observation, policy decision, stop) is reported with its step.")
+        {
+            target, check, keep, CommonOptions.Store, CommonOptions.Json, CommonOptions.Agent, CommonOptions.Mode, CommonOptions.Env, CommonOptions.Sandbox,
+        };
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var session = parse.GetValue(target);
+            var folder = parse.GetValue(check);
+            if ((session is null) == (folder is null))
+            {
+                throw new SettingsException("Give either a session (rein replay SESSION) or a folder of session files (rein replay --check DIR).");
+            }
+
+            var json = parse.GetValue(CommonOptions.Json);
+            return folder is not null
+                ? await CheckAsync(parse, folder, parse.GetValue(keep), json, ct)
+                : await ReplayOneAsync(parse, session!, parse.GetValue(keep), json, ct);
+        }));
+        return command;
+    }
+
+    private static async Task<int> ReplayOneAsync(ParseResult parse, string target, bool keep, bool json, CancellationToken ct)
+    {
+        ReplayOutcome outcome;
+        if (File.Exists(target))
+        {
+            var archive = SessionArchive.Parse(await File.ReadAllTextAsync(target, ct), target);
+            outcome = await SessionReplayer.ReplayAsync(parse, archive.SessionId, [.. archive.Events.Select(e => e.Event)], archive.Workspace, keep, ct);
+        }
+        else
+        {
+            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            var summary = await host.Store.GetAsync(target, ct) ?? throw new SessionNotFoundException(target);
+            var events = (await host.Store.ReadAsync(summary.Id, 0, ct)).Select(e => e.Event).ToList();
+            var workspace = await StartingWorkspaces.ForSessionAsync(host, (SessionStarted)events[0], events, currentIfNone: false, ct);
+            outcome = await SessionReplayer.ReplayAsync(parse, summary.Id, events, workspace, keep, ct);
+        }
+
+        if (json)
+        {
+            Console.Out.WriteLine(ToJson(outcome, null).ToJsonString(JournalJson.Options));
+        }
+        else
+        {
+            WriteHuman(outcome);
+        }
+
+        return outcome.Comparison.Passed ? ExitCodes.Success : ExitCodes.ReplayDiverged;
+    }
+
+    private static async Task<int> CheckAsync(ParseResult parse, string folder, bool keep, bool json, CancellationToken ct)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new SettingsException($"--check: folder '{folder}' does not exist.");
+        }
+
+        var files = new List<(string Path, string Text)>();
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var text = await File.ReadAllTextAsync(path, ct);
+            if (SessionArchive.LooksLikeArchive(text) || path.EndsWith(SessionArchive.Extension, StringComparison.Ordinal))
+            {
+                files.Add((path, text));
+            }
+        }
+
+        if (files.Count == 0)
+        {
+            throw new SettingsException($"--check: no session files in '{folder}'. Export sessions into it with: rein sessions export SESSION -o {Path.Combine(folder, "NAME" + SessionArchive.Extension)}");
+        }
+
+        var results = new List<(string File, ReplayOutcome? Outcome, string? Error)>();
+        foreach (var (path, text) in files)
+        {
+            try
+            {
+                var archive = SessionArchive.Parse(text, path);
+                var outcome = await SessionReplayer.ReplayAsync(parse, archive.SessionId, [.. archive.Events.Select(e => e.Event)], archive.Workspace, keep, ct);
+                results.Add((path, outcome, null));
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidOperationException or IOException or SettingsException or UnauthorizedAccessException)
+            {
+                results.Add((path, null, ex.Message));
+            }
+
+            if (!json)
+            {
+                var (file, outcome2, error) = results[^1];
+                var status = error is not null ? "[red]error[/]" : outcome2!.Comparison.Passed ? "[green]passed[/]" : $"[red]diverged ({outcome2.Comparison.Divergences.Count})[/]";
+                AnsiConsole.MarkupLine($"{status} {Markup.Escape(Path.GetFileName(file))}");
+                if (error is not null)
+                {
+                    AnsiConsole.MarkupLine($"    [grey]{Markup.Escape(error)}[/]");
+                }
+                else if (!outcome2!.Comparison.Passed)
+                {
+                    WriteDivergences(outcome2.Comparison);
+                }
+            }
+        }
+
+        var passed = results.Count(r => r.Outcome is { Comparison.Passed: true });
+        if (json)
+        {
+            var summary = new JsonObject
+            {
+                ["total"] = results.Count,
+                ["passed"] = passed,
+                ["failed"] = results.Count - passed,
+                ["sessions"] = new JsonArray([.. results.Select(r => (JsonNode)(r.Outcome is { } o
+                    ? ToJson(o, r.File)
+                    : new JsonObject { ["file"] = r.File, ["passed"] = false, ["error"] = r.Error }))]),
+            };
+            Console.Out.WriteLine(summary.ToJsonString(JournalJson.Options));
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Simple).AddColumns("file", "session", "steps", "divergences", "result");
+            foreach (var (file, outcome, error) in results)
+            {
+                table.AddRow(
+                    Markup.Escape(Path.GetFileName(file)),
+                    Markup.Escape(outcome is null ? "" : Short(outcome.SessionId)),
+                    outcome?.Comparison.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                    outcome?.Comparison.Divergences.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+                    error is not null ? "[red]error[/]" : outcome!.Comparison.Passed ? "[green]passed[/]" : "[red]diverged[/]");
+            }
+
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"{passed} of {results.Count} session(s) replayed without divergence.");
+        }
+
+        return passed == results.Count ? ExitCodes.Success : ExitCodes.ReplayDiverged;
+    }
+
+    private static void WriteHuman(ReplayOutcome outcome)
+    {
+        foreach (var warning in outcome.Warnings)
+        {
+            Console.Error.WriteLine($"rein: warning: {warning}");
+        }
+
+        var comparison = outcome.Comparison;
+        var verdict = comparison.Passed ? "[green]no divergence[/]" : $"[red]{comparison.Divergences.Count} divergence(s)[/]";
+        AnsiConsole.MarkupLine(
+            $"replay of {Markup.Escape(outcome.SessionId)} · {comparison.Steps} step(s) · starting workspace: {Markup.Escape(outcome.StartingWorkspace)} · {verdict}");
+        WriteDivergences(comparison);
+        if (outcome.KeptAt is { } kept)
+        {
+            AnsiConsole.MarkupLine($"[grey]replay kept in {Markup.Escape(kept)} (workspace/, data/rein.db; session {Markup.Escape(outcome.ReplaySessionId)})[/]");
+        }
+    }
+
+    private static void WriteDivergences(ReplayComparison comparison)
+    {
+        foreach (var d in comparison.Divergences)
+        {
+            AnsiConsole.MarkupLine($"  step {d.Step} [yellow]{Markup.Escape(d.Kind)}[/]{(d.CallId is { } id ? " " + Markup.Escape(id) : "")}");
+            AnsiConsole.MarkupLine($"    expected: {Markup.Escape(d.ExpectedShort)}");
+            AnsiConsole.MarkupLine($"    actual:   {Markup.Escape(d.ActualShort)}");
+        }
+    }
+
+    private static JsonObject ToJson(ReplayOutcome outcome, string? file)
+    {
+        var result = new JsonObject();
+        if (file is not null)
+        {
+            result["file"] = file;
+        }
+
+        result["session_id"] = outcome.SessionId;
+        result["replay_session_id"] = outcome.ReplaySessionId;
+        result["starting_workspace"] = outcome.StartingWorkspace;
+        result["steps"] = outcome.Comparison.Steps;
+        result["passed"] = outcome.Comparison.Passed;
+        result["divergences"] = new JsonArray([.. outcome.Comparison.Divergences.Select(d => (JsonNode)new JsonObject
+        {
+            ["step"] = d.Step,
+            ["kind"] = d.Kind,
+            ["call_id"] = d.CallId,
+            ["expected"] = d.ExpectedShort,
+            ["actual"] = d.ActualShort,
+        })]);
+        result["warnings"] = new JsonArray([.. outcome.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]);
+        if (outcome.KeptAt is { } kept)
+        {
+            result["kept_at"] = kept;
+        }
+
+        return result;
+    }
+
+    private static string Short(string id) => id.Length > 16 ? id[..16] : id;
+}

@@ -1,0 +1,232 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Rein.Cli.Tests;
+
+[Trait("Category", "e2e")]
+public sealed class ReplayEndToEndTests : IDisposable
+{
+    private readonly ReinProcess _rein = new();
+
+    public void Dispose() => _rein.Dispose();
+
+    private string Suite => Path.Combine(_rein.Home, "suite");
+
+    /// <summary>A scripted session that writes a file, then runs a shell command that reads a file of the starting workspace.</summary>
+    private async Task<string> RunScriptedSessionAsync()
+    {
+        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello from the starting workspace\n");
+        var script = _rein.WriteFile("turns.json", """
+            {"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"cat input.txt out.txt"}}]},
+              {"text":"done"}
+            ]}
+            """);
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+        Assert.True(run.ExitCode == 0, run.ToString());
+
+        // The recorded workspace moves on after the session; a replay starts from the first checkpoint, not from this.
+        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "changed after the session\n");
+        return run.JsonLines()[^1].GetProperty("session_id").GetString()!;
+    }
+
+    private async Task<string> ExportAsync(string sessionId, string name)
+    {
+        Directory.CreateDirectory(Suite);
+        var file = Path.Combine(Suite, name);
+        var export = await _rein.RunAsync("sessions", "export", sessionId, "-o", file, "--json");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var report = export.JsonLines()[0];
+        Assert.Equal("checkpoint", report.GetProperty("starting_workspace").GetString());
+        return file;
+    }
+
+    private static JsonElement Single(ReinProcess.Result result) => Assert.Single(result.JsonLines());
+
+    [Fact]
+    public async Task Replay_RecordedSession_MatchesWithNoDivergence()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+
+        var replay = await _rein.RunAsync("replay", sessionId, "--json");
+
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        var report = Single(replay);
+        Assert.True(report.GetProperty("passed").GetBoolean(), replay.ToString());
+        Assert.Equal(sessionId, report.GetProperty("session_id").GetString());
+        Assert.NotEqual(sessionId, report.GetProperty("replay_session_id").GetString());
+        Assert.Equal(3, report.GetProperty("steps").GetInt32());
+        Assert.Equal(0, report.GetProperty("divergences").GetArrayLength());
+
+        // The replay ran in a throw-away store: the user's store still has only the recorded session.
+        var list = await _rein.RunAsync("sessions", "list", "--json");
+        Assert.Single(list.JsonLines());
+    }
+
+    [Fact]
+    public async Task ExportImportCheck_FreshStore_ReplaysTheSuiteAndPasses()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+        var file = await ExportAsync(sessionId, "write-and-read.rein.json");
+        var fresh = Path.Combine(_rein.Home, "fresh", "rein.db");
+
+        var import = await _rein.RunAsync("sessions", "import", file, "--store", fresh, "--json");
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Equal(sessionId, Single(import).GetProperty("session_id").GetString());
+
+        // The imported journal is the recorded one: same sequence numbers, timestamps and events.
+        var original = await _rein.RunAsync("sessions", "show", sessionId, "--json");
+        var copy = await _rein.RunAsync("sessions", "show", sessionId, "--json", "--store", fresh);
+        Assert.Equal(original.Stdout, copy.Stdout);
+
+        var replayImported = await _rein.RunAsync("replay", sessionId, "--store", fresh, "--json");
+        Assert.True(replayImported.ExitCode == 0, replayImported.ToString());
+
+        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        var summary = Single(check);
+        Assert.Equal((1, 1, 0), (summary.GetProperty("total").GetInt32(), summary.GetProperty("passed").GetInt32(), summary.GetProperty("failed").GetInt32()));
+
+        var human = await _rein.RunAsync("replay", "--check", Suite);
+        Assert.True(human.ExitCode == 0, human.ToString());
+        Assert.Contains("1 of 1 session(s) replayed without divergence", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_StartingWorkspaceDiffers_FailsNamingTheStepAndKind()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+        var file = await ExportAsync(sessionId, "session.rein.json");
+        var archive = JsonNode.Parse(File.ReadAllText(file))!;
+        var input = archive["workspace"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "input.txt")!;
+        input["content_base64"] = Convert.ToBase64String("a different environment\n"u8);
+        File.WriteAllText(file, archive.ToJsonString());
+
+        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+
+        Assert.True(check.ExitCode == 8, check.ToString());
+        var session = Assert.Single(Single(check).GetProperty("sessions").EnumerateArray());
+        var divergence = Assert.Single(session.GetProperty("divergences").EnumerateArray());
+        Assert.Equal(2, divergence.GetProperty("step").GetInt32());
+        Assert.Equal("observation", divergence.GetProperty("kind").GetString());
+        Assert.Equal("call_2_1", divergence.GetProperty("call_id").GetString());
+        Assert.Contains("hello from the starting workspace", divergence.GetProperty("expected").GetString(), StringComparison.Ordinal);
+        Assert.Contains("a different environment", divergence.GetProperty("actual").GetString(), StringComparison.Ordinal);
+
+        var human = await _rein.RunAsync("replay", "--check", Suite);
+        Assert.Equal(8, human.ExitCode);
+        Assert.Contains("step 2 observation call_2_1", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_RecordedObservationEdited_FailsNamingTheStep()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+        var file = await ExportAsync(sessionId, "session.rein.json");
+        var archive = JsonNode.Parse(File.ReadAllText(file))!;
+        var completed = archive["events"]!.AsArray()
+            .Select(e => e!["event"]!)
+            .First(e => (string)e["type"]! == "tool_completed" && (string)e["name"]! == "write_file");
+        completed["result"] = "an observation the tool never gave";
+        File.WriteAllText(file, archive.ToJsonString());
+
+        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+
+        Assert.True(check.ExitCode == 8, check.ToString());
+        var divergence = Assert.Single(Assert.Single(Single(check).GetProperty("sessions").EnumerateArray()).GetProperty("divergences").EnumerateArray());
+        Assert.Equal((1, "observation"), (divergence.GetProperty("step").GetInt32(), divergence.GetProperty("kind").GetString()));
+    }
+
+    [Fact]
+    public async Task Replay_StricterPermissionMode_ReportsPolicyDecisions()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+
+        var replay = await _rein.RunAsync("replay", sessionId, "--mode", "read-only", "--json");
+
+        Assert.True(replay.ExitCode == 8, replay.ToString());
+        var kinds = Single(replay).GetProperty("divergences").EnumerateArray()
+            .Select(d => (d.GetProperty("step").GetInt32(), d.GetProperty("kind").GetString())).ToList();
+        Assert.Contains((1, "policy_decision"), kinds);
+        Assert.Contains((2, "policy_decision"), kinds);
+    }
+
+    [Fact]
+    public async Task Replay_ApprovalsAnsweredWhileSuspended_AnswersThemAgainAndMatches()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello\n");
+        var script = _rein.WriteFile("turns.json", """
+            {"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"cat input.txt out.txt"}}]},
+              {"text":"done"}
+            ]}
+            """);
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+        Assert.True(run.ExitCode == 6, run.ToString());
+        var sessionId = run.JsonLines()[^1].GetProperty("session_id").GetString()!;
+        Assert.Equal(6, (await _rein.RunAsync("approvals", "approve", "call_1_1", "--resume")).ExitCode);
+        var last = await _rein.RunAsync("approvals", "deny", "call_2_1", "--reason", "not today", "--resume");
+        Assert.True(last.ExitCode == 0, last.ToString());
+
+        var replay = await _rein.RunAsync("replay", sessionId, "--json");
+
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.True(Single(replay).GetProperty("passed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Import_ExistingOrCorruptFile_RefusesAndLosesNothing()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+        var file = await ExportAsync(sessionId, "session.rein.json");
+        var before = await _rein.RunAsync("sessions", "show", sessionId, "--json");
+
+        var again = await _rein.RunAsync("sessions", "import", file);
+        Assert.True(again.ExitCode != 0, again.ToString());
+        Assert.Contains("already exists", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before.Stdout, (await _rein.RunAsync("sessions", "show", sessionId, "--json")).Stdout);
+
+        var corrupt = _rein.WriteFile("corrupt.rein.json", File.ReadAllText(file)[..200]);
+        var fresh = Path.Combine(_rein.Home, "fresh", "rein.db");
+        var broken = await _rein.RunAsync("sessions", "import", corrupt, "--store", fresh);
+        Assert.True(broken.ExitCode == 2, broken.ToString());
+        Assert.Contains("corrupt.rein.json", broken.Stderr, StringComparison.Ordinal);
+
+        var newer = _rein.WriteFile("newer.rein.json", File.ReadAllText(file).Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal));
+        var unsupported = await _rein.RunAsync("sessions", "import", newer, "--store", fresh);
+        Assert.True(unsupported.ExitCode == 2, unsupported.ToString());
+        Assert.Contains("version 2 is not supported", unsupported.Stderr, StringComparison.Ordinal);
+        Assert.Empty((await _rein.RunAsync("sessions", "list", "--json", "--store", fresh)).JsonLines());
+    }
+
+    [Fact]
+    public async Task Check_MissingOrEmptyFolder_IsAUsageError()
+    {
+        var missing = await _rein.RunAsync("replay", "--check", Path.Combine(_rein.Home, "nope"));
+        Directory.CreateDirectory(Suite);
+        var empty = await _rein.RunAsync("replay", "--check", Suite);
+        var neither = await _rein.RunAsync("replay");
+
+        Assert.Equal((2, 2, 2), (missing.ExitCode, empty.ExitCode, neither.ExitCode));
+        Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
+        Assert.Contains("no session files", empty.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_ToStandardOutput_WritesTheSessionFile()
+    {
+        var sessionId = await RunScriptedSessionAsync();
+
+        var export = await _rein.RunAsync("sessions", "export", sessionId, "-o", "-");
+
+        Assert.True(export.ExitCode == 0, export.ToString());
+        using var document = JsonDocument.Parse(export.Stdout);
+        Assert.Equal("rein-session", document.RootElement.GetProperty("format").GetString());
+        Assert.Equal(sessionId, document.RootElement.GetProperty("session_id").GetString());
+        var input = document.RootElement.GetProperty("workspace").GetProperty("files").EnumerateArray().Single(f => f.GetProperty("path").GetString() == "input.txt");
+        Assert.Equal("hello from the starting workspace\n", System.Text.Encoding.UTF8.GetString(input.GetProperty("content_base64").GetBytesFromBase64()));
+    }
+}
