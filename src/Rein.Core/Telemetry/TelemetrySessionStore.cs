@@ -73,6 +73,11 @@ public sealed class TelemetrySessionStore : ISessionStore, IDisposable
         _inner.GetAsync(sessionId, cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>An imported journal happened elsewhere, earlier: it makes no spans.</remarks>
+    public ValueTask ImportAsync(string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken = default) =>
+        _inner.ImportAsync(sessionId, events, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default) =>
         _inner.AcquireWriterAsync(sessionId, cancellationToken);
 

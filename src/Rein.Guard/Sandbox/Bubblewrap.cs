@@ -28,6 +28,37 @@ public static class Bubblewrap
 
     private static readonly Lazy<ProbeResult> Probed = new(RunProbe, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>The home folder, then each home under <c>/root</c> or <c>/home</c> that a <c>PATH</c> entry lies in.</summary>
+    private static List<string> ToolchainHomes(string home, List<string> emptied, string? searchPath)
+    {
+        var homes = new List<string>();
+        if (Directory.Exists(home))
+        {
+            homes.Add(home);
+        }
+
+        foreach (var entry in (searchPath ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var folder in emptied)
+            {
+                if (!entry.StartsWith(folder + "/", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                // /root is one account's home; /home holds one folder per account.
+                var rest = entry[(folder.Length + 1)..];
+                var owner = folder == "/root" ? folder : Path.Join(folder, rest.Split('/')[0]);
+                if (Directory.Exists(owner) && !homes.Contains(owner, StringComparer.Ordinal))
+                {
+                    homes.Add(owner);
+                }
+            }
+        }
+
+        return homes;
+    }
+
     /// <summary>Checks, once per process, that <c>bwrap</c> exists and can actually start a sandbox here.</summary>
     /// <returns>Whether the sandbox is available, and if not, why.</returns>
     public static (bool Available, string? Reason) Probe()
@@ -90,9 +121,15 @@ public static class Bubblewrap
                 args.AddRange(["--tmpfs", home]);
             }
 
+        }
+
+        // Toolchains come back from the home folder and from any emptied home a PATH entry points into
+        // (HOME may name another folder than the account's, e.g. /root/.cargo/bin on PATH with HOME=/tmp/x).
+        foreach (var toolchainHome in ToolchainHomes(home, emptied, options.SearchPath))
+        {
             foreach (var relative in options.ToolchainFolders)
             {
-                var inHome = Path.Join(home, relative);
+                var inHome = Path.Join(toolchainHome, relative);
                 if (Directory.Exists(inHome))
                 {
                     var source = RealPath(inHome);

@@ -26,6 +26,13 @@ public sealed class SandboxOptions
     public IList<string> ToolchainFolders { get; } =
         [".dotnet", ".cargo", ".rustup", ".pyenv", ".nvm", ".local/bin", ".nuget/packages", ".m2", ".gradle", "go"];
 
+    /// <summary>
+    /// Gets or sets the command search path (<c>PATH</c>). An entry inside <c>/root</c> or <c>/home/USER</c> brings that
+    /// home's <see cref="ToolchainFolders"/> back too, for when <see cref="HomeDirectory"/> is another folder (e.g.
+    /// <c>/root/.cargo/bin</c> on the path with <c>HOME=/tmp/x</c>). Defaults to this process's <c>PATH</c>.
+    /// </summary>
+    public string? SearchPath { get; set; } = Environment.GetEnvironmentVariable("PATH");
+
     /// <summary>Gets extra absolute paths bound read-only when they exist (<c>~/</c> means the home folder). Defaults to none.</summary>
     public IList<string> ReadOnlyPaths { get; } = [];
 

@@ -302,5 +302,7 @@ public sealed class TelemetrySessionStoreTests : IDisposable
         public ValueTask<SessionSummary?> GetAsync(string sessionId, CancellationToken cancellationToken = default) => inner.GetAsync(sessionId, cancellationToken);
 
         public ValueTask<IAsyncDisposable> AcquireWriterAsync(string sessionId, CancellationToken cancellationToken = default) => inner.AcquireWriterAsync(sessionId, cancellationToken);
+
+        public ValueTask ImportAsync(string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken = default) => inner.ImportAsync(sessionId, events, cancellationToken);
     }
 }

@@ -98,7 +98,9 @@ public sealed class EscapeTests : IDisposable
     public async Task Read_HostPasswordFilesAndRootHome_Hidden()
     {
         var shadow = File.ReadLines("/etc/shadow").First();
-        var rootFiles = Directory.Exists("/root") ? Directory.GetFileSystemEntries("/root").Select(Path.GetFileName).ToList() : [];
+        // Toolchain folders (~/.cargo, ~/.pyenv, …) come back read-only when PATH points into /root; nothing else may.
+        var toolchains = _sandbox.Options.ToolchainFolders.Select(f => f.Split('/')[0]).ToHashSet(StringComparer.Ordinal);
+        var rootFiles = Directory.Exists("/root") ? Directory.GetFileSystemEntries("/root").Select(Path.GetFileName).Where(n => !toolchains.Contains(n!)).ToList() : [];
 
         var result = await _sandbox.RunAsync("cat /etc/shadow /etc/gshadow /etc/ssh/ssh_host_*_key 2>&1; echo ROOT:; ls -A /root; echo :ROOT");
 

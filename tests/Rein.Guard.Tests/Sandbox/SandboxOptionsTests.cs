@@ -99,6 +99,33 @@ public sealed class SandboxOptionsTests
     }
 
     [Fact]
+    public void BuildArguments_PathEntryInAnotherAccountsHome_BindsThatHomesToolchainsOnly()
+    {
+        using var workspace = new TempDirectory();
+        var account = Path.Join("/home", "rein-sandbox-test-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Path.Join(account, ".cargo", "bin"));
+        Directory.CreateDirectory(Path.Join(account, ".rustup"));
+        Directory.CreateDirectory(Path.Join(account, ".ssh"));
+        try
+        {
+            var withPath = new SandboxOptions { HomeDirectory = workspace.Combine("nohome"), SearchPath = $"/usr/bin:{account}/.cargo/bin" };
+            var without = new SandboxOptions { HomeDirectory = workspace.Combine("nohome"), SearchPath = "/usr/bin" };
+
+            var text = string.Join(' ', Bubblewrap.BuildArguments(new CommandRequest("true", workspace.Path, TimeSpan.FromSeconds(1)), workspace.Path, withPath));
+            var plain = string.Join(' ', Bubblewrap.BuildArguments(new CommandRequest("true", workspace.Path, TimeSpan.FromSeconds(1)), workspace.Path, without));
+
+            Assert.Contains($"--ro-bind {account}/.cargo {account}/.cargo", text, StringComparison.Ordinal);
+            Assert.Contains($"--ro-bind {account}/.rustup {account}/.rustup", text, StringComparison.Ordinal);
+            Assert.DoesNotContain($"{account}/.ssh", text, StringComparison.Ordinal);
+            Assert.DoesNotContain(account, plain, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(account, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task EgressProxy_DeniedHost_403AndRecorded()
     {
         using var folder = new TempDirectory();
