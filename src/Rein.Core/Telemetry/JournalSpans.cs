@@ -33,6 +33,12 @@ internal sealed class JournalSpans(TelemetryOptions options)
             if (recorded is not null)
             {
                 Observe(session, recorded.Event, recorded.Timestamp);
+                if (recorded.Event is SessionEnded or SessionSuspended && session.Turn is null && session.Tools.Count == 0)
+                {
+                    // Nothing is open: forget the session, so a long-lived host does not grow. A later turn
+                    // reads the journal's first event again for the agent and the model.
+                    _sessions.Remove(sessionId);
+                }
             }
         }
     }

@@ -231,6 +231,29 @@ public sealed class TelemetrySessionStoreTests : IDisposable
     }
 
     [Fact]
+    public void JournalSpans_SessionEnds_ForgetsItAndASecondTurnStillNamesTheAgentFromTheJournal()
+    {
+        var spans = new JournalSpans(new TelemetryOptions { TimeProvider = _time });
+        RecordedEvent At(long seq, SessionEvent e) => new(seq, T0.AddSeconds(seq), e);
+        spans.Observe(_session, At(1, new SessionStarted(_session, "/ws", "anthropic:claude-sonnet-4-5", "coder")));
+        spans.Observe(_session, At(2, new UserMessage("first")));
+        spans.Observe(_session, At(3, new ModelCalled(1, null, "one", [], "stop", new TokenUsage(10, 1), 100)));
+        spans.Observe(_session, At(4, new SessionEnded(StopReason.Completed)));
+
+        Assert.False(spans.Knows(_session));
+
+        // The store replays the first event for a session it does not know, then the new turn.
+        spans.Observe(_session, At(1, new SessionStarted(_session, "/ws", "anthropic:claude-sonnet-4-5", "coder")));
+        spans.Observe(_session, At(5, new UserMessage("second")));
+        spans.Observe(_session, At(6, new ModelCalled(2, null, "two", [], "stop", new TokenUsage(12, 1), 100)));
+        spans.Observe(_session, At(7, new SessionEnded(StopReason.Completed)));
+
+        var turns = Spans().Where(s => s.DisplayName.StartsWith("invoke_agent", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["invoke_agent coder", "invoke_agent coder"], turns.Select(t => t.DisplayName));
+        Assert.All(Spans().Where(s => s.DisplayName.StartsWith("chat", StringComparison.Ordinal)), c => Assert.Equal("anthropic", c.GetTagItem("gen_ai.provider.name")));
+    }
+
+    [Fact]
     public async Task Dispose_WithATurnStillOpen_EndsItAsIncomplete()
     {
         var store = new TelemetrySessionStore(_inner, new TelemetryOptions { TimeProvider = _time });
