@@ -507,22 +507,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             foreach (var e in events)
             {
                 version++;
-                status = SessionStatus.After(status, e);
-                switch (e)
-                {
-                    case UserMessage message:
-                        title ??= Shorten(message.Text);
-                        stopReason = null;
-                        break;
-                    case SessionEnded ended:
-                        stopReason = ended.Reason;
-                        break;
-                    case SessionSuspended suspended:
-                        stopReason = suspended.Reason;
-                        break;
-                    default:
-                        break;
-                }
+                FoldSummary(e, ref status, ref title, ref stopReason);
 
                 seqParameter.Value = version;
                 typeParameter.Value = e.TypeName;
@@ -579,23 +564,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             string? title = null;
             foreach (var recorded in events)
             {
-                var e = recorded.Event;
-                status = SessionStatus.After(status, e);
-                switch (e)
-                {
-                    case UserMessage message:
-                        title ??= Shorten(message.Text);
-                        stopReason = null;
-                        break;
-                    case SessionEnded ended:
-                        stopReason = ended.Reason;
-                        break;
-                    case SessionSuspended suspended:
-                        stopReason = suspended.Reason;
-                        break;
-                    default:
-                        break;
-                }
+                FoldSummary(recorded.Event, ref status, ref title, ref stopReason);
             }
 
             // The session row first: events reference it.
@@ -667,6 +636,27 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             command.Parameters.AddWithValue("$now", SqliteTime.ToText(now));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Moves a session's listed status, title and stop reason past one event.</summary>
+    private static void FoldSummary(SessionEvent e, ref string status, ref string? title, ref string? stopReason)
+    {
+        status = SessionStatus.After(status, e);
+        switch (e)
+        {
+            case UserMessage message:
+                title ??= Shorten(message.Text);
+                stopReason = null;
+                break;
+            case SessionEnded ended:
+                stopReason = ended.Reason;
+                break;
+            case SessionSuspended suspended:
+                stopReason = suspended.Reason;
+                break;
+            default:
+                break;
         }
     }
 

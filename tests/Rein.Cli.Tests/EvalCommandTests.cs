@@ -10,19 +10,7 @@ public sealed class EvalCommandTests : IDisposable
     public void Dispose() => _rein.Dispose();
 
     /// <summary>The fixture suite in the source tree: two tasks that pass (one Terminal-Bench), one whose grader fails, one stopped by max_steps.</summary>
-    private static string Suite
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Rein.slnx")))
-            {
-                dir = dir.Parent;
-            }
-
-            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Rein.slnx not found above the test binaries."), "tests", "Rein.Cli.Tests", "EvalFixtures", "tiny-suite");
-        }
-    }
+    private static string Suite => SourceTree.Combine("tests", "Rein.Cli.Tests", "EvalFixtures", "tiny-suite");
 
     [Fact]
     public async Task Eval_ScriptedSuiteTwoTrialsInParallel_WritesReportsAndSummarizes()

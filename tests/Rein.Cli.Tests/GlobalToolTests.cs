@@ -8,19 +8,6 @@ namespace Rein.Cli.Tests;
 [Trait("Category", "slow")]
 public sealed class GlobalToolTests
 {
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Rein.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Rein.slnx not found above the test output folder.");
-    }
-
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, string workingDirectory, params string[] args)
     {
         var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -55,7 +42,7 @@ public sealed class GlobalToolTests
             </configuration>
             """);
 
-        var pack = await RunAsync("dotnet", RepositoryRoot(), "pack", "src/Rein.Cli", "-c", "Release", "-o", feed);
+        var pack = await RunAsync("dotnet", SourceTree.Root, "pack", "src/Rein.Cli", "-c", "Release", "-o", feed);
         Assert.True(pack.ExitCode == 0, pack.Output);
         Assert.Single(Directory.GetFiles(feed, "rein.*.nupkg"));
 

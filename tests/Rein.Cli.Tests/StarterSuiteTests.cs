@@ -23,19 +23,7 @@ public sealed class StarterSuiteTests : IDisposable
 
     public void Dispose() => _rein.Dispose();
 
-    private static string Suite
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Rein.slnx")))
-            {
-                dir = dir.Parent;
-            }
-
-            return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Rein.slnx not found above the test binaries."), "evals", "starter");
-        }
-    }
+    private static string Suite => SourceTree.Combine("evals", "starter");
 
     [Fact]
     public async Task Eval_StarterSuiteWithScriptedSolutions_EveryTaskPasses()
