@@ -47,6 +47,12 @@ public sealed class EvalCommandTests : IDisposable
         var trace = await _rein.RunAsync("trace", session, "--json");
         Assert.True(trace.ExitCode == 0, trace.ToString());
         Assert.Contains($"eval:{summary.GetProperty("run_id").GetString()}/write-hello#1", Assert.Single(trace.JsonLines()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // The trial is tagged by its origin but spends as the person running the eval (their daily budgets apply).
+        var show = await _rein.RunAsync("sessions", "show", session, "--json");
+        var started = show.JsonLines()[0];
+        Assert.Equal($"eval:{summary.GetProperty("run_id").GetString()}/write-hello#1", started.GetProperty("origin").GetString());
+        Assert.DoesNotContain("eval:", started.GetProperty("principal").GetString() ?? "", StringComparison.Ordinal);
     }
 
     [Fact]

@@ -32,6 +32,7 @@ public sealed class JournalJsonTests
         new ContextCompacted("auto", 12, 5, "summary", 9000, 2000),
         new ObservationsMasked(8, 6, 4100, "pays off"),
         new SessionStarted("s2", "/ws", "scripted:x.json", null, "alice", "s1", "c1"),
+        new SessionStarted("s3", "/ws", "scripted:x.json", "coder", "alice", Origin: "eval:20261126-120000-abcd/fix-test#1"),
         new SubAgentStarted("c1", "s2", "explorer", "find the parser"),
         new SubAgentFinished("c1", "s2", "completed", 3, new TokenUsage(100, 20), 0.01m),
         new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "c1"),

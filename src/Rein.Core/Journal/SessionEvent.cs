@@ -53,7 +53,8 @@ public abstract record SessionEvent
 /// <param name="Principal">Who started the session (a user or service name), when known.</param>
 /// <param name="ParentSessionId">The session whose <c>task</c> call started this one as a sub-agent, if any.</param>
 /// <param name="ParentCallId">That <c>task</c> call in the parent session, if any.</param>
-public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null) : SessionEvent;
+/// <param name="Origin">What started the session when it was not a person at a surface, e.g. <c>eval:RUN_ID/TASK#1</c> for an eval trial.</param>
+public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null, string? Origin = null) : SessionEvent;
 
 /// <summary>A message from the user.</summary>
 /// <param name="Text">The message text.</param>

@@ -45,7 +45,7 @@ public static class SessionTrace
             {
                 case SessionStarted started:
                     root.Name = $"session {started.SessionId}";
-                    root.Detail = string.Join(" · ", new[] { started.Agent, started.Model, started.Principal }.Where(s => !string.IsNullOrEmpty(s)));
+                    root.Detail = string.Join(" · ", new[] { started.Agent, started.Model, started.Principal, started.Origin }.Where(s => !string.IsNullOrEmpty(s)));
                     break;
                 case UserMessage message:
                     Turn(at, "turn: " + ToolCallText.Shorten(message.Text, 60));

@@ -37,6 +37,7 @@ internal static class GenAi
         public const string StopReason = "rein.stop_reason";
         public const string StopDetail = "rein.stop_detail";
         public const string Principal = "rein.principal";
+        public const string Origin = "rein.origin";
         public const string ParentSessionId = "rein.parent_session_id";
         public const string PolicyDecision = "rein.policy.decision";
         public const string PolicyRule = "rein.policy.rule";

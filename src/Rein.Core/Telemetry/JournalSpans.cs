@@ -77,6 +77,7 @@ internal sealed class JournalSpans(TelemetryOptions options)
             case SessionStarted started:
                 session.Agent = started.Agent;
                 session.Principal = started.Principal;
+                session.Origin = started.Origin;
                 (session.Provider, session.RequestModel) = SplitModel(started.Model);
                 if (started.ParentSessionId is { } parentId && started.ParentCallId is { } callId
                     && _sessions.TryGetValue(parentId, out var parent) && parent.Tools.TryGetValue(callId, out var task) && task.Activity is { } taskSpan)
@@ -169,6 +170,7 @@ internal sealed class JournalSpans(TelemetryOptions options)
         Add(tags, GenAi.ProviderName, session.Provider);
         Add(tags, GenAi.RequestModel, session.RequestModel);
         Add(tags, GenAi.Rein.Principal, session.Principal);
+        Add(tags, GenAi.Rein.Origin, session.Origin);
         Add(tags, GenAi.Rein.ParentSessionId, session.ParentSessionId);
         Add(tags, GenAi.Rein.Sandbox, session.SandboxDisabled ? "disabled" : null);
         var name = session.Agent is { Length: > 0 } agent ? $"{GenAi.InvokeAgent} {agent}" : GenAi.InvokeAgent;
@@ -468,6 +470,8 @@ internal sealed class JournalSpans(TelemetryOptions options)
         public string? Agent { get; set; }
 
         public string? Principal { get; set; }
+
+        public string? Origin { get; set; }
 
         public string? Provider { get; set; }
 
