@@ -33,7 +33,7 @@ public sealed class ReplayEndToEndTests : IDisposable
 
     private async Task<string> ExportAsync(string sessionId, string name)
     {
-        Directory.CreateDirectory(Suite);
+        // The suite folder does not exist yet: export creates it.
         var file = Path.Combine(Suite, name);
         var export = await _rein.RunAsync("sessions", "export", sessionId, "-o", file, "--json");
         Assert.True(export.ExitCode == 0, export.ToString());

@@ -57,6 +57,7 @@ internal static class SessionTransferCommands
             else
             {
                 path = Path.GetFullPath(path);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 var temporary = path + ".tmp";
                 await using (var file = File.Create(temporary))
                 {
