@@ -78,7 +78,7 @@ internal sealed class AgentHost : IDisposable
         var secrets = SecretsCommand.OpenExisting(Environment.GetEnvironmentVariable);
         var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
         // Telemetry sees the events as stored: after redaction.
-        var journal = new Rein.Telemetry.TelemetrySessionStore(redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor), Rein.Telemetry.TelemetryOptions.FromEnvironment(Environment.GetEnvironmentVariable));
+        var journal = new Rein.Telemetry.TelemetrySessionStore(redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor), TelemetrySettings.Read(settings, Environment.GetEnvironmentVariable));
         return new(settings, journal) { Secrets = secrets, Redactor = redactor, Database = store };
     }
 
