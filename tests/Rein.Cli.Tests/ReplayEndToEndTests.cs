@@ -12,10 +12,9 @@ public sealed class ReplayEndToEndTests : IDisposable
 
     private string Suite => Path.Combine(_rein.Home, "suite");
 
-    /// <summary>A scripted session that writes a file, then runs a shell command that reads a file of the starting workspace.</summary>
-    private async Task<string> RunScriptedSessionAsync()
+    /// <summary>Runs the script that writes out.txt, then cats input.txt and out.txt in a shell.</summary>
+    private Task<ReinProcess.Result> RunWriteAndReadAsync()
     {
-        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello from the starting workspace\n");
         var script = _rein.WriteFile("turns.json", """
             {"turns":[
               {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
@@ -23,7 +22,14 @@ public sealed class ReplayEndToEndTests : IDisposable
               {"text":"done"}
             ]}
             """);
-        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+        return _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+    }
+
+    /// <summary>A scripted session that writes a file, then runs a shell command that reads a file of the starting workspace.</summary>
+    private async Task<string> RunScriptedSessionAsync()
+    {
+        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello from the starting workspace\n");
+        var run = await RunWriteAndReadAsync();
         Assert.True(run.ExitCode == 0, run.ToString());
 
         // The recorded workspace moves on after the session; a replay starts from the first checkpoint, not from this.
@@ -157,14 +163,7 @@ public sealed class ReplayEndToEndTests : IDisposable
     {
         _rein.Environment["REIN_MODE"] = "ask";
         File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello\n");
-        var script = _rein.WriteFile("turns.json", """
-            {"turns":[
-              {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
-              {"tool_calls":[{"name":"shell","arguments":{"command":"cat input.txt out.txt"}}]},
-              {"text":"done"}
-            ]}
-            """);
-        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+        var run = await RunWriteAndReadAsync();
         Assert.True(run.ExitCode == 6, run.ToString());
         var sessionId = run.JsonLines()[^1].GetProperty("session_id").GetString()!;
         Assert.Equal(6, (await _rein.RunAsync("approvals", "approve", "call_1_1", "--resume")).ExitCode);
