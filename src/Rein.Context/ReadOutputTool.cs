@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Rein.Context.Shaping;
 using Rein.Tools;
 
@@ -9,8 +10,9 @@ namespace Rein.Context;
 /// The <c>read_output</c> tool: pages through the whole output of an earlier tool call — one that was cut,
 /// elided by masking, or dropped by compaction. The journal keeps every output whole.
 /// </summary>
+/// <remarks>The session's read rules apply to what is shown again: the output of a read of a file they now deny is refused, and such files' lines are dropped from a search's output.</remarks>
 /// <param name="engine">The context engine that holds the session's outputs.</param>
-public sealed class ReadOutputTool(ContextEngine engine) : ITool
+public sealed partial class ReadOutputTool(ContextEngine engine) : ITool
 {
     private static readonly JsonElement Schema = JsonDocument.Parse("""
         {"type":"object","properties":{
@@ -50,6 +52,23 @@ public sealed class ReadOutputTool(ContextEngine engine) : ITool
 
         var (item, calls) = found;
         var text = item.Original;
+        if (invocation.Context.FileAccess is { } access)
+        {
+            // Outputs are kept from before the rules in force now (a resumed session may have new deny rules): the
+            // rules apply to what an earlier read showed, by the real target of each file in it.
+            bool Denied(string path) =>
+                access.CheckRead(RealPath.Resolve(path, invocation.Context.WorkspaceRoot) ?? Path.Join(invocation.Context.WorkspaceRoot, path)).Decision == FileAccessDecision.Deny;
+            if (item.Tool == "read_file" && item.View?.Path is { } read && Denied(read))
+            {
+                return ValueTask.FromResult(ToolResult.Error($"The output of step {item.Step} shows '{read}', which the policy does not allow reading."));
+            }
+
+            if (item.Tool == "grep")
+            {
+                text = string.Join('\n', text.Split('\n').Where(line => GrepLine().Match(line) is not { Success: true } m || !Denied(m.Groups[1].Value)));
+            }
+        }
+
         var total = text.Length == 0 ? 0 : text.Count(ch => ch == '\n') + (text[^1] == '\n' ? 0 : 1);
         if (start > Math.Max(1, total))
         {
@@ -65,4 +84,7 @@ public sealed class ReadOutputTool(ContextEngine engine) : ITool
 
         return ValueTask.FromResult(ToolResult.Ok(header + "]\n" + OutputPager.Describe(page, start, next, total)));
     }
+
+    [GeneratedRegex(@"^(.+?):[0-9]+:", RegexOptions.CultureInvariant)]
+    private static partial Regex GrepLine();
 }

@@ -7,7 +7,8 @@ namespace Rein.Tools;
 /// <remarks>
 /// Thread-safe and stateless. When the file uses CRLF line endings and <c>old_string</c> has none, both strings
 /// are matched and written with CRLF, so edits copied from <c>read_file</c> output still apply. A UTF-8 byte order
-/// mark is kept.
+/// mark is kept. The path's real target (links resolved) is what the session's policy judges
+/// (<see cref="ToolContext.FileAccess"/>) and what is written, opened without following links.
 /// </remarks>
 public sealed class EditFileTool : ITool
 {
@@ -63,6 +64,11 @@ public sealed class EditFileTool : ITool
                 : $"File '{path}' does not exist. Use write_file to create it.");
         }
 
+        if (invocation.Context.FileAccess?.CheckWrite(fullPath) is { Decision: FileAccessDecision.Deny } refused)
+        {
+            return ToolResult.Error($"Not edited: '{path}' is really '{workspace.ToRelative(fullPath)}', and the policy refuses it: {refused.Reason}.");
+        }
+
         var bytes = await File.ReadAllBytesAsync(fullPath, cancellationToken).ConfigureAwait(false);
         if (TextFiles.LooksBinary(bytes.AsSpan(0, Math.Min(bytes.Length, TextFiles.SniffBytes))))
         {
@@ -96,8 +102,17 @@ public sealed class EditFileTool : ITool
         var updated = replaceAll
             ? text.Replace(oldString, newString, StringComparison.Ordinal)
             : string.Concat(text.AsSpan(0, first), newString, text.AsSpan(first + oldString.Length));
-        var encoding = bom ? new UTF8Encoding(encoderShouldEmitUTF8Identifier: true) : TextFiles.Utf8NoBom;
-        await File.WriteAllTextAsync(fullPath, updated, encoding, cancellationToken).ConfigureAwait(false);
+        var stream = NoFollowFile.OpenWrite(fullPath);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (bom)
+            {
+                await stream.WriteAsync(Encoding.UTF8.Preamble.ToArray(), cancellationToken).ConfigureAwait(false);
+            }
+
+            await stream.WriteAsync(TextFiles.Utf8NoBom.GetBytes(updated), cancellationToken).ConfigureAwait(false);
+        }
+
         return ToolResult.Ok($"Replaced {TextFiles.Plural(count, "occurrence", "occurrences")} in '{workspace.ToRelative(fullPath)}' (first at line {firstLine}).");
     }
 

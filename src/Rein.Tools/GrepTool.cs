@@ -6,7 +6,8 @@ namespace Rein.Tools;
 
 /// <summary>The <c>grep</c> tool: searches workspace text files with a regular expression, honouring .gitignore.</summary>
 /// <remarks>
-/// Thread-safe and stateless. Binary files, symbolic links and files over 10 MB are skipped. Each match costs at
+/// Thread-safe and stateless. Binary files, symbolic links and files over 10 MB are skipped, and so are files the
+/// session's read rules refuse (<see cref="ToolContext.FileAccess"/>, judged by the real target), counted in a note. Each match costs at
 /// most one second of regex time; a pattern that exceeds it stops the search with a note.
 /// </remarks>
 public sealed class GrepTool : ITool
@@ -91,10 +92,18 @@ public sealed class GrepTool : ITool
         var matches = 0;
         var filesWithMatches = 0;
         var note = "";
+        var access = invocation.Context.FileAccess;
+        var refused = 0;
         foreach (var file in files)
         {
             if (file.IsLink || !await IsSearchableAsync(file.FullPath, cancellationToken).ConfigureAwait(false))
             {
+                continue;
+            }
+
+            if (access is not null && access.CheckRead(file.FullPath).Decision == FileAccessDecision.Deny)
+            {
+                refused++;
                 continue;
             }
 
@@ -108,14 +117,24 @@ public sealed class GrepTool : ITool
             }
         }
 
+        var skipped = refused == 0 ? "" : $"[{TextFiles.Plural(refused, "file", "files")} not searched: the policy does not allow reading {(refused == 1 ? "it" : "them")}]";
         if (matches == 0)
         {
-            return ToolResult.Ok(note.Length > 0 ? note : $"No matches for '{pattern}'.");
+            var none = note.Length > 0 ? note : $"No matches for '{pattern}'.";
+            return ToolResult.Ok(skipped.Length > 0 ? none + "\n" + skipped : none);
         }
 
         if (note.Length > 0)
         {
             output.Append(note);
+            if (skipped.Length > 0)
+            {
+                output.Append('\n').Append(skipped);
+            }
+        }
+        else if (skipped.Length > 0)
+        {
+            output.Append(skipped);
         }
         else
         {

@@ -3,7 +3,10 @@ using System.Text;
 namespace Rein.Tools;
 
 /// <summary>The <c>list_files</c> tool: lists workspace files matching a glob, honouring .gitignore.</summary>
-/// <remarks>Thread-safe and stateless. Paths are listed relative to the workspace root, sorted ordinally.</remarks>
+/// <remarks>
+/// Thread-safe and stateless. Paths are listed relative to the workspace root, sorted ordinally. Files the session's
+/// read rules deny (<see cref="ToolContext.FileAccess"/>; a link by its target) are left out and counted in a note.
+/// </remarks>
 public sealed class ListFilesTool : ITool
 {
     private readonly int _maxFiles;
@@ -59,18 +62,31 @@ public sealed class ListFilesTool : ITool
         var prefixLength = baseRelative == "." ? 0 : baseRelative.Length + 1;
         var matches = new List<string>();
         var total = 0;
+        var refused = 0;
+        var access = invocation.Context.FileAccess;
         foreach (var entry in WorkspaceWalker.EnumerateFiles(workspace, folder, cancellationToken))
         {
-            if (glob.IsMatch(entry.RelativePath[prefixLength..]))
+            if (!glob.IsMatch(entry.RelativePath[prefixLength..]))
             {
-                total++;
-                matches.Add(entry.RelativePath);
+                continue;
             }
+
+            // A link is judged by its target, so a link to a denied file is left out like the file.
+            if (access is not null && access.CheckRead(entry.IsLink ? RealPath.Resolve(entry.FullPath) ?? entry.FullPath : entry.FullPath).Decision == FileAccessDecision.Deny)
+            {
+                refused++;
+                continue;
+            }
+
+            total++;
+            matches.Add(entry.RelativePath);
         }
 
+        var skipped = refused == 0 ? "" : $"[{TextFiles.Plural(refused, "file", "files")} not listed: the policy does not allow reading {(refused == 1 ? "it" : "them")}]";
         if (total == 0)
         {
-            return ToolResult.Ok($"No files match '{pattern}' in '{(prefixLength == 0 ? "." : baseRelative)}'.");
+            var none = $"No files match '{pattern}' in '{(prefixLength == 0 ? "." : baseRelative)}'.";
+            return ToolResult.Ok(skipped.Length > 0 ? none + "\n" + skipped : none);
         }
 
         matches.Sort(StringComparer.Ordinal);
@@ -83,6 +99,11 @@ public sealed class ListFilesTool : ITool
         if (total > _maxFiles)
         {
             output.Append($"[showing {_maxFiles} of {total} files; narrow the pattern or path]");
+            output.Append(skipped.Length > 0 ? "\n" + skipped : "");
+        }
+        else if (skipped.Length > 0)
+        {
+            output.Append(skipped);
         }
         else
         {

@@ -4,7 +4,7 @@ using System.Text;
 namespace Rein.Tools;
 
 /// <summary>The <c>read_file</c> tool: reads a workspace text file with line numbers.</summary>
-/// <remarks>Thread-safe and stateless.</remarks>
+/// <remarks>Thread-safe and stateless. The session's read rules apply to the file's real target (<see cref="ToolContext.FileAccess"/>).</remarks>
 public sealed class ReadFileTool : ITool
 {
     private const int MaxLineChars = 2000;
@@ -64,6 +64,11 @@ public sealed class ReadFileTool : ITool
         if (!File.Exists(fullPath))
         {
             return ToolResult.Error($"File '{path}' does not exist. Check the path with list_files.");
+        }
+
+        if (invocation.Context.FileAccess?.CheckRead(fullPath) is { Decision: FileAccessDecision.Deny } refused)
+        {
+            return ToolResult.Error($"Not read: '{path}' is really '{workspace.ToRelative(fullPath)}', and the policy refuses it: {refused.Reason}.");
         }
 
         if (await TextFiles.IsBinaryAsync(fullPath, cancellationToken).ConfigureAwait(false))

@@ -4,14 +4,14 @@ namespace Rein.Tools;
 
 /// <summary>Resolves paths given by the model against a workspace root and refuses any that leave it.</summary>
 /// <remarks>
-/// A path is refused when it leaves the root lexically (<c>..</c> or an absolute path elsewhere) or when any
-/// existing component is a symbolic link whose target lies outside the root. Components that do not exist yet
-/// (a file about to be written, its new parent folders) are checked lexically below the last existing one.
+/// A path is refused when it leaves the root lexically (<c>..</c> or an absolute path elsewhere) or when its real
+/// target (<see cref="RealPath"/>: every symbolic link followed, <c>..</c> applied to what a link points to) lies
+/// outside the root. Components that do not exist yet (a file about to be written, its new parent folders) are
+/// checked lexically below the last existing one.
 /// Instances are immutable and thread-safe.
 /// </remarks>
 public sealed class WorkspacePaths
 {
-    private const int MaxLinkDepth = 40;
     private readonly string _givenRoot;
 
     /// <summary>Creates a resolver for a workspace.</summary>
@@ -26,7 +26,7 @@ public sealed class WorkspacePaths
         }
 
         _givenRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        Root = Canonicalize(_givenRoot, 0)
+        Root = RealPath.Resolve(_givenRoot)
             ?? throw new ArgumentException($"The workspace root '{root}' has a symbolic link loop.", nameof(root));
     }
 
@@ -65,7 +65,8 @@ public sealed class WorkspacePaths
             return false;
         }
 
-        var canonical = Canonicalize(lexical, 0);
+        // Resolved from the path as given: ".." after a link climbs from the link's target, as the kernel does.
+        var canonical = RealPath.Resolve(path.Length == 0 ? "." : path, Root);
         if (canonical is null)
         {
             error = $"Path '{path}' has a symbolic link loop.";
@@ -116,51 +117,4 @@ public sealed class WorkspacePaths
 
     private static StringComparison PathComparison =>
         OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-
-    // Walks the path one component at a time, replacing each symbolic link by its (recursively canonical) target.
-    // Returns null on a link loop.
-    private static string? Canonicalize(string fullPath, int depth)
-    {
-        if (depth > MaxLinkDepth)
-        {
-            return null;
-        }
-
-        var root = Path.GetPathRoot(fullPath) ?? "";
-        var current = root;
-        var parts = fullPath[root.Length..].Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 0; i < parts.Length; i++)
-        {
-            var next = Path.Join(current, parts[i]);
-            string? target;
-            try
-            {
-                target = new FileInfo(next).LinkTarget;
-            }
-            catch (IOException)
-            {
-                target = null;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                target = null;
-            }
-
-            if (target is null)
-            {
-                current = next;
-                continue;
-            }
-
-            var resolved = Canonicalize(Path.TrimEndingDirectorySeparator(Path.GetFullPath(target, current)), depth + 1);
-            if (resolved is null)
-            {
-                return null;
-            }
-
-            current = resolved;
-        }
-
-        return current;
-    }
 }

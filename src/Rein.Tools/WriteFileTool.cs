@@ -1,7 +1,11 @@
 namespace Rein.Tools;
 
 /// <summary>The <c>write_file</c> tool: creates or replaces a workspace file, creating parent folders.</summary>
-/// <remarks>Thread-safe and stateless. Content is written as UTF-8 without a byte order mark.</remarks>
+/// <remarks>
+/// Thread-safe and stateless. Content is written as UTF-8 without a byte order mark, to the path's real target
+/// (links resolved), which the session's policy must allow (<see cref="ToolContext.FileAccess"/>); the file is opened
+/// without following links, so a link swapped in after the check is not written through.
+/// </remarks>
 public sealed class WriteFileTool : ITool
 {
     /// <summary>Creates the tool.</summary>
@@ -43,6 +47,11 @@ public sealed class WriteFileTool : ITool
             return ToolResult.Error($"'{path}' is a folder; give a file path.");
         }
 
+        if (invocation.Context.FileAccess?.CheckWrite(fullPath) is { Decision: FileAccessDecision.Deny } refused)
+        {
+            return ToolResult.Error($"Not written: '{path}' is really '{workspace.ToRelative(fullPath)}', and the policy refuses it: {refused.Reason}.");
+        }
+
         var parent = Path.GetDirectoryName(fullPath)!;
         if (File.Exists(parent))
         {
@@ -52,7 +61,12 @@ public sealed class WriteFileTool : ITool
         var existed = File.Exists(fullPath);
         Directory.CreateDirectory(parent);
         var bytes = TextFiles.Utf8NoBom.GetBytes(content);
-        await File.WriteAllBytesAsync(fullPath, bytes, cancellationToken).ConfigureAwait(false);
+        var stream = NoFollowFile.OpenWrite(fullPath);
+        await using (stream.ConfigureAwait(false))
+        {
+            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+
         var lines = content.Length == 0 ? 0 : content.Count('\n') + (content.EndsWith('\n') ? 0 : 1);
         var verb = existed ? "Overwrote" : "Created";
         return ToolResult.Ok($"{verb} '{workspace.ToRelative(fullPath)}' ({TextFiles.Plural(bytes.Length, "byte", "bytes")}, {TextFiles.Plural(lines, "line", "lines")}).");

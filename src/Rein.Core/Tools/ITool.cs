@@ -42,6 +42,12 @@ public sealed record ToolContext(string SessionId, string WorkspaceRoot)
 
     /// <summary>Gets the 1-based step (model call) whose answer asked for this call, or 0 when unknown.</summary>
     public int Step { get; init; }
+
+    /// <summary>
+    /// Gets the session's file policy, which file tools apply to the real target of every file they read or write;
+    /// <see langword="null"/> when no policy is in force (then only the workspace boundary applies). Set by the policy stage.
+    /// </summary>
+    public IFileAccess? FileAccess { get; init; }
 }
 
 /// <summary>A tool's observation.</summary>

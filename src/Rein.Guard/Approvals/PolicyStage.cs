@@ -43,7 +43,7 @@ public static class PolicyStage
             if (state.ApprovalRequests.TryGetValue(call.Request.Id, out var earlier))
             {
                 // The call waited for an approval and is being picked up again: act on the answer, if any.
-                return await AwaitAnswerAsync(call, earlier, next, channel, options, cancellationToken).ConfigureAwait(false);
+                return await AwaitAnswerAsync(WithFileAccess(call, policy), earlier, next, channel, options, cancellationToken).ConfigureAwait(false);
             }
 
             var verdict = policy.Evaluate(new PolicyRequest(call.Request.Name, call.Arguments, call.Tool!.Definition.ReadOnly, state.SessionRules));
@@ -67,7 +67,7 @@ public static class PolicyStage
             switch (decision)
             {
                 case PolicyDecisions.Allow:
-                    return await next(call, cancellationToken).ConfigureAwait(false);
+                    return await next(WithFileAccess(call, policy), cancellationToken).ConfigureAwait(false);
                 case PolicyDecisions.Deny:
                     return ToolResult.Error($"Denied by policy: {reason}. Do not retry this call; find another way or ask the user.");
                 default:
@@ -84,10 +84,14 @@ public static class PolicyStage
                         await onRequested(call, request, cancellationToken).ConfigureAwait(false);
                     }
 
-                    return await AwaitAnswerAsync(call, request, next, channel, options, cancellationToken).ConfigureAwait(false);
+                    return await AwaitAnswerAsync(WithFileAccess(call, policy), request, next, channel, options, cancellationToken).ConfigureAwait(false);
             }
         });
     }
+
+    // The tools apply the same policy to every file they really touch (each file of a search, a link's target).
+    private static ToolCall WithFileAccess(ToolCall call, PolicyEngine policy) =>
+        call.WithContext(call.Context with { FileAccess = policy.FileAccessFor(call.Request.Name, call.Session.State.SessionRules) });
 
     private static async ValueTask<ToolResult> AwaitAnswerAsync(
         ToolCall call, ApprovalRequested request, ToolCallHandler next, IApprovalChannel? channel, ApprovalOptions options, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Rein.Journal;
+using Rein.Tools;
 
 namespace Rein.Guard.Policy;
 
@@ -15,7 +16,11 @@ namespace Rein.Guard.Policy;
 /// <para>Protected paths (<c>.git/**</c>, <c>.rein/**</c>, <c>**/.env*</c>, keys and credentials, anything outside the
 /// workspace) may only be written with an allow rule for <c>write_file</c>/<c>edit_file</c> whose pattern matches the path
 /// and names it: it must contain the protected name (e.g. <c>.env</c>), or be absolute for paths outside the workspace,
-/// so a broad <c>write_file(**)</c> does not unlock them. Paths are judged lexically; symbolic links are the tools' concern.</para>
+/// so a broad <c>write_file(**)</c> does not unlock them.</para>
+/// <para>A file tool's path is judged twice, as written and as the file it really is (<see cref="RealPath"/>: every
+/// component, symbolic links, <c>..</c>, <c>/proc/self/root</c>), and the more restrictive verdict wins: a write through a
+/// link to <c>.git/config</c> needs an allow rule that names <c>.git</c>, and a read deny rule covers every link to the file.
+/// The same judgement reaches the tools through <see cref="FileAccessFor"/>, for each file a search visits.</para>
 /// <para><c>todo_write</c> only changes the session's plan and counts as read-only. Thread-safe.</para>
 /// </remarks>
 public sealed class PolicyEngine
@@ -102,11 +107,7 @@ public sealed class PolicyEngine
             case ToolKind.Shell:
                 return EvaluateShell(request, rules);
             case ToolKind.Read or ToolKind.Write:
-                var given = StringArgument(request.Arguments, "path") ?? (tool == ToolNames.ReadFile ? "" : ".");
-                var full = _paths.Resolve(given);
-                var shown = _paths.Display(full);
-                var judged = Judge(tool, readOnly, rules, r => r.MatchesPath(full, _paths), shown, kind == ToolKind.Write ? [full] : [], null, restrictOnly: false)!;
-                return Verdict(judged, () => SuggestForPath(tool, full));
+                return EvaluatePath(tool, StringArgument(request.Arguments, "path") ?? (tool == ToolNames.ReadFile ? "" : "."), readOnly, rules);
             case ToolKind.Fetch:
                 var url = StringArgument(request.Arguments, "url") ?? "";
                 return Verdict(Judge(tool, readOnly, rules, r => r.MatchesUrl(url), url, [], null, restrictOnly: false)!, () => SuggestForUrl(url));
@@ -114,6 +115,40 @@ public sealed class PolicyEngine
             default:
                 return Verdict(Judge(tool, readOnly, rules, _ => true, null, [], null, restrictOnly: false)!, () => Checked(tool));
         }
+    }
+
+    /// <summary>Gets the file policy the tools of one call apply to each file they touch (see <see cref="ToolContext.FileAccess"/>).</summary>
+    /// <param name="tool">The tool being called; its read (or write) rules are the ones applied.</param>
+    /// <param name="sessionRules">Allow rules approved earlier in the session.</param>
+    /// <returns>The file policy; thread-safe.</returns>
+    public IFileAccess FileAccessFor(string tool, IReadOnlyList<string>? sessionRules)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        return new PolicyFileAccess(this, ToolNames.Canonical(tool), RulesFor(new PolicyRequest(tool, default, false, sessionRules)));
+    }
+
+    // A path is judged by the name the model gave and by the file it really is (every link followed); the more
+    // restrictive verdict wins, so a link neither reaches a protected file nor dodges a deny rule.
+    private PolicyVerdict EvaluatePath(string tool, string given, bool readOnly, List<CompiledRule> rules)
+    {
+        var kind = ToolNames.KindOf(tool);
+        var full = _paths.Resolve(given);
+        var real = _paths.Real(given);
+        var shown = _paths.Display(full);
+        var judged = Judge(tool, readOnly, rules, r => r.MatchesPath(full, _paths), shown, kind == ToolKind.Write ? [full] : [], null, restrictOnly: false)!;
+        var decided = full;
+        if (!string.Equals(real, full, PolicyPaths.Comparison))
+        {
+            var through = $"{shown} (a link to {_paths.Display(real)})";
+            var byTarget = Judge(tool, readOnly, rules, r => r.MatchesPath(real, _paths), through, kind == ToolKind.Write ? [real] : [], null, restrictOnly: false)!;
+            if (byTarget.Severity > judged.Severity)
+            {
+                judged = byTarget;
+                decided = real;
+            }
+        }
+
+        return Verdict(judged, () => SuggestForPath(tool, decided));
     }
 
     private List<CompiledRule> RulesFor(PolicyRequest request)
@@ -504,5 +539,26 @@ public sealed class PolicyEngine
             PolicyDecisions.Ask => 1,
             _ => 0,
         };
+    }
+
+    private sealed class PolicyFileAccess(PolicyEngine engine, string tool, List<CompiledRule> rules) : IFileAccess
+    {
+        public FileAccessVerdict CheckRead(string fullPath) =>
+            Check(ToolNames.KindOf(tool) == ToolKind.Read ? tool : ToolNames.ReadFile, fullPath, readOnly: true);
+
+        public FileAccessVerdict CheckWrite(string fullPath) =>
+            Check(ToolNames.KindOf(tool) == ToolKind.Write ? tool : ToolNames.WriteFile, fullPath, readOnly: false);
+
+        private FileAccessVerdict Check(string asTool, string fullPath, bool readOnly)
+        {
+            ArgumentNullException.ThrowIfNull(fullPath);
+            var verdict = engine.EvaluatePath(asTool, fullPath, readOnly, rules);
+            return verdict.Decision switch
+            {
+                PolicyDecisions.Deny => new FileAccessVerdict(FileAccessDecision.Deny, verdict.Reason),
+                PolicyDecisions.Ask => new FileAccessVerdict(FileAccessDecision.Ask, verdict.Reason),
+                _ => FileAccessVerdict.Allowed,
+            };
+        }
     }
 }

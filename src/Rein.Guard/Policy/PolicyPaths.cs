@@ -4,13 +4,16 @@ using Rein.Tools;
 
 namespace Rein.Guard.Policy;
 
-/// <summary>Resolves and displays paths lexically against a workspace and a home folder (no file system access).</summary>
+/// <summary>Resolves and displays paths against a workspace and a home folder: lexically, or (<see cref="Real"/>) by the file system.</summary>
 internal sealed class PolicyPaths
 {
+    private readonly Lazy<string> _realWorkspace;
+
     public PolicyPaths(string workspace, string home)
     {
         Workspace = Normalize(Path.GetFullPath(workspace));
         Home = Normalize(Path.GetFullPath(home));
+        _realWorkspace = new Lazy<string>(() => Normalize(RealPath.Resolve(Workspace) ?? Workspace));
     }
 
     public string Workspace { get; }
@@ -31,6 +34,22 @@ internal sealed class PolicyPaths
         {
             return Normalize(Path.Join(folder ?? Workspace, path));
         }
+    }
+
+    /// <summary>Resolves a path to the file it really is (<see cref="RealPath"/>), spelled through <see cref="Workspace"/> when inside it; lexically when it has a link loop.</summary>
+    public string Real(string path, string? folder = null)
+    {
+        if (RealPath.Resolve(path.Length == 0 ? "." : path, folder ?? Workspace) is not { } real)
+        {
+            return Resolve(path, folder);
+        }
+
+        real = Normalize(real);
+        // The workspace may itself be reached through a link (e.g. /tmp on macOS); keep its spelling.
+        var realWorkspace = _realWorkspace.Value;
+        return !string.Equals(realWorkspace, Workspace, Comparison) && IsUnder(real, realWorkspace)
+            ? Workspace + real[realWorkspace.Length..]
+            : real;
     }
 
     public bool IsInside(string fullPath) => IsUnder(fullPath, Workspace);

@@ -143,14 +143,7 @@ public static class Bubblewrap
         AddBinds(args, aliases, options.WritablePaths.Select(options.Expand), "--bind");
         var workspace = RealPath(workspaceRoot);
         args.AddRange(["--bind", workspace, workspace]);
-        foreach (var relative in options.ProtectedWorkspacePaths)
-        {
-            var entry = RealPath(Path.Join(workspace, relative));
-            if (IsInside(entry, workspace) && (File.Exists(entry) || Directory.Exists(entry)))
-            {
-                args.AddRange(["--ro-bind", entry, entry]);
-            }
-        }
+        ProtectedWorkspace.AddMounts(args, workspace, ProtectedWorkspace.Entries(workspace, options.ProtectedWorkspacePaths));
 
         if (IsInside(home, workspace))
         {

@@ -139,6 +139,8 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
             return Refused(ex.Message);
         }
 
+        // The sandbox makes empty mount points on the host for protected entries that do not exist yet; they go afterwards.
+        using var placeholders = ProtectedWorkspace.Placeholders(_workspaceRoot, ProtectedWorkspace.Entries(_workspaceRoot, Options.ProtectedWorkspacePaths));
         using var cgroup = Options.Processes is { } maxProcesses ? ProcessCgroup.TryCreate(maxProcesses) : null;
         var runner = new ProcessCommandRunner(_ => cgroup is null ? argv : cgroup.Wrap(argv));
         return await runner.RunAsync(request, cancellationToken).ConfigureAwait(false);

@@ -47,10 +47,12 @@ public sealed class SandboxOptions
     public IList<string> HiddenPaths { get; } = DefaultHiddenPaths();
 
     /// <summary>
-    /// Gets the workspace entries, relative to its root, that stay read-only when they exist because writing them would
-    /// run code outside the sandbox later. Defaults to <c>.rein</c>, <c>.git/hooks</c> and <c>.git/config</c>.
+    /// Gets the workspace entries, relative to its root, that no command may create, replace, rename or change, whether
+    /// they exist or not, because the host trusts them later. Defaults to <c>.rein</c> (Rein's project settings) and
+    /// <c>.git</c>; the real git folder of a <c>.git</c> file and the folder <c>core.hooksPath</c> names are added when they
+    /// lie inside the workspace.
     /// </summary>
-    public IList<string> ProtectedWorkspacePaths { get; } = [GuardInfo.ProjectFolder, ".git/hooks", ".git/config"];
+    public IList<string> ProtectedWorkspacePaths { get; } = [GuardInfo.ProjectFolder, ".git"];
 
     /// <summary>
     /// Gets the domains reachable through Rein's egress proxy, e.g. <c>pypi.org</c> or <c>*.github.com</c> (any

@@ -38,14 +38,16 @@ public sealed class SandboxFunctionalTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_GitInitAndCommit_Works()
+    public async Task RunAsync_GitInitAndCommitInSubfolder_Works()
     {
+        // The workspace's own .git is protected (it may not even be created), a nested repository is not.
         var result = await _sandbox.RunAsync(
-            "git init -q . && echo a > a.txt && git add a.txt && git -c user.email=t@example.com -c user.name=T commit -qm first && git log --format=%s");
+            "mkdir lib && cd lib && git init -q . && echo a > a.txt && git add a.txt && git -c user.email=t@example.com -c user.name=T commit -qm first && git log --format=%s");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("first", result.Output, StringComparison.Ordinal);
-        Assert.True(Directory.Exists(Path.Join(_sandbox.Workspace, ".git", "objects")));
+        Assert.True(Directory.Exists(Path.Join(_sandbox.Workspace, "lib", ".git", "objects")));
+        Assert.False(Path.Exists(Path.Join(_sandbox.Workspace, ".git")));
     }
 
     [Fact]
