@@ -18,6 +18,7 @@ var root = new RootCommand($"""
 
     Settings come from flags, then REIN_* environment variables (REIN_MODEL, REIN_STORE, REIN_BASE_URL, REIN_MAX_STEPS),
     then .rein/settings.json in the workspace, then settings.json in the user's config folder (~/.config/rein).
+    A workspace's own settings only tighten yours until you trust the folder: rein trust [DIR] (see rein trust --help).
     Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY (never written to the journal).
 
     {ExitCodes.HelpText}
@@ -38,6 +39,7 @@ var root = new RootCommand($"""
     CostCommand.Create(),
     EvalCommand.Create(),
     ReplayCommand.Create(),
+    TrustCommand.Create(),
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.

@@ -10,7 +10,11 @@ internal sealed class ReinProcess : IDisposable
 {
     private readonly TempDirectory _home = new("rein-home");
 
-    public ReinProcess()
+    /// <param name="trustWorkspace">
+    /// Trust <see cref="Workspace"/> the way <c>rein trust</c> does (an entry in the isolated config folder's
+    /// trusted-folders.json), so its <c>.rein/settings.json</c> applies in full; false for tests of the trust boundary.
+    /// </param>
+    public ReinProcess(bool trustWorkspace = true)
     {
         Workspace = Path.Combine(_home.Path, "ws");
         Directory.CreateDirectory(Workspace);
@@ -18,7 +22,15 @@ internal sealed class ReinProcess : IDisposable
         // Most tests are about other things than permissions: let the agent edit and run commands (sandboxed) without asking.
         // Permission tests override this.
         Environment["REIN_MODE"] = "workspace-write";
+        if (trustWorkspace)
+        {
+            var real = Configuration.TrustedFolders.RealPath(Workspace);
+            WriteFile(TrustFile, JsonSerializer.Serialize(new { folders = new[] { new { path = real, trusted_at = "2026-01-01T00:00:00+00:00" } } }));
+        }
     }
+
+    /// <summary>The trust file under the isolated XDG_CONFIG_HOME, relative to <see cref="Home"/>.</summary>
+    public const string TrustFile = "config/rein/trusted-folders.json";
 
     public string Home => _home.Path;
 

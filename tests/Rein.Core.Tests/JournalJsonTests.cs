@@ -27,6 +27,7 @@ public sealed class JournalJsonTests
         new WorkspaceRewound("abc", 1, "def", 2),
         new EgressRefused("example.org", 80),
         new SandboxDisabled("none"),
+        new ProjectSettingsIgnored("/ws/.rein/settings.json", ["base_url", "hooks", "sandbox.type"]),
         new HookRan("Stop", "./stop.sh", "ok"),
         new MemoriesRecalled("session_start", [new RecalledMemory("m_0000000001", "user", "preference", "terse")]),
         new ContextCompacted("auto", 12, 5, "summary", 9000, 2000),

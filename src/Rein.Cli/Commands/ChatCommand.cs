@@ -18,6 +18,7 @@ internal static class ChatCommand
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
+            await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();

@@ -92,17 +92,12 @@ internal static class CommonOptions
 
     /// <summary>Resolves settings for a command from its flags.</summary>
     /// <exception cref="SettingsException">A setting is invalid or the workspace does not exist.</exception>
-    public static ResolvedSettings Resolve(ParseResult parse, string? workspaceOverride = null)
+    /// <param name="parse">The command line.</param>
+    /// <param name="workspaceOverride">A workspace to use instead of <c>--workspace</c>.</param>
+    /// <param name="trusted">Whether the workspace's project settings are trusted; null looks it up in the user's trusted folders.</param>
+    public static ResolvedSettings Resolve(ParseResult parse, string? workspaceOverride = null, bool? trusted = null)
     {
-        var workspace = workspaceOverride ?? parse.GetValue(Workspace) ?? Environment.CurrentDirectory;
-        workspace = Path.GetFullPath(workspace);
-        if (!Directory.Exists(workspace))
-        {
-            throw new SettingsException($"Workspace folder '{workspace}' does not exist.");
-        }
-
-        // Canonical path so the recorded workspace and the tools' confinement agree.
-        workspace = new DirectoryInfo(workspace).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? workspace;
+        var workspace = WorkspacePath(parse, workspaceOverride);
         var flags = new SettingsValues
         {
             Model = parse.GetValue(Model),
@@ -131,7 +126,21 @@ internal static class CommonOptions
             throw new SettingsException("--max-steps must be a positive whole number.");
         }
 
-        return SettingsResolver.Resolve(flags, workspace, Environment.GetEnvironmentVariable);
+        return SettingsResolver.Resolve(flags, workspace, Environment.GetEnvironmentVariable, trusted);
+    }
+
+    /// <summary>The workspace of a command: <paramref name="workspaceOverride"/>, <c>--workspace</c> or the current folder, absolute and canonical.</summary>
+    /// <exception cref="SettingsException">The folder does not exist.</exception>
+    public static string WorkspacePath(ParseResult parse, string? workspaceOverride = null)
+    {
+        var workspace = Path.GetFullPath(workspaceOverride ?? parse.GetValue(Workspace) ?? Environment.CurrentDirectory);
+        if (!Directory.Exists(workspace))
+        {
+            throw new SettingsException($"Workspace folder '{workspace}' does not exist.");
+        }
+
+        // Canonical path so the recorded workspace and the tools' confinement agree.
+        return new DirectoryInfo(workspace).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? workspace;
     }
 
     private static TimeSpan ParseDuration(string text, string option)

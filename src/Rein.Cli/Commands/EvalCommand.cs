@@ -105,7 +105,7 @@ internal static class EvalCommand
             EvalRunResult run;
             try
             {
-                run = await new EvalRunner(new EvalAgent(flags with { Store = settings.StorePath }), options).RunAsync(loaded, selected, stop.Token);
+                run = await new EvalRunner(new EvalAgent(flags with { Store = settings.StorePath }, TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(parse.GetValue(suite)!)), options).RunAsync(loaded, selected, stop.Token);
             }
             finally
             {

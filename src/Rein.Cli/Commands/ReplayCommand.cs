@@ -55,7 +55,7 @@ internal static class ReplayCommand
         if (File.Exists(target))
         {
             var archive = SessionArchive.Parse(await File.ReadAllTextAsync(target, ct), target);
-            outcome = await SessionReplayer.ReplayAsync(parse, archive.SessionId, [.. archive.Events.Select(e => e.Event)], archive.Workspace, keep, ct);
+            outcome = await SessionReplayer.ReplayAsync(parse, archive.SessionId, [.. archive.Events.Select(e => e.Event)], archive.Workspace, FileTrusted(target), keep, ct);
         }
         else
         {
@@ -63,7 +63,9 @@ internal static class ReplayCommand
             var summary = await host.Store.GetAsync(target, ct) ?? throw new SessionNotFoundException(target);
             var events = (await host.Store.ReadAsync(summary.Id, 0, ct)).Select(e => e.Event).ToList();
             var workspace = await StartingWorkspaces.ForSessionAsync(host, (SessionStarted)events[0], events, currentIfNone: false, ct);
-            outcome = await SessionReplayer.ReplayAsync(parse, summary.Id, events, workspace, keep, ct);
+            // The recorded workspace's trust decides, not the temporary folder the replay runs in.
+            var trusted = TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(((SessionStarted)events[0]).Workspace);
+            outcome = await SessionReplayer.ReplayAsync(parse, summary.Id, events, workspace, trusted, keep, ct);
         }
 
         if (json)
@@ -77,6 +79,13 @@ internal static class ReplayCommand
 
         return outcome.Comparison.Passed ? ExitCodes.Success : ExitCodes.ReplayDiverged;
     }
+
+    /// <summary>
+    /// A session file carries its starting workspace (with any <c>.rein/</c> settings) and names a workspace it cannot prove:
+    /// its settings apply in full only when the file itself lies in a trusted folder.
+    /// </summary>
+    private static bool FileTrusted(string file) =>
+        TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(Path.GetDirectoryName(Path.GetFullPath(file))!);
 
     private static async Task<int> CheckAsync(ParseResult parse, string folder, bool keep, bool json, CancellationToken ct)
     {
@@ -106,7 +115,7 @@ internal static class ReplayCommand
             try
             {
                 var archive = SessionArchive.Parse(text, path);
-                var outcome = await SessionReplayer.ReplayAsync(parse, archive.SessionId, [.. archive.Events.Select(e => e.Event)], archive.Workspace, keep, ct);
+                var outcome = await SessionReplayer.ReplayAsync(parse, archive.SessionId, [.. archive.Events.Select(e => e.Event)], archive.Workspace, FileTrusted(path), keep, ct);
                 results.Add((path, outcome, null));
             }
             catch (Exception ex) when (ex is FormatException or InvalidOperationException or IOException or SettingsException or UnauthorizedAccessException)

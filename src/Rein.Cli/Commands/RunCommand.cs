@@ -19,6 +19,7 @@ internal static class RunCommand
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
             var text = await ReadPromptAsync(parse.GetValue(prompt) ?? [], ct);
+            await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();

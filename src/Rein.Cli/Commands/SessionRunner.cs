@@ -22,6 +22,25 @@ internal static class SessionRunner
                 await session.AppendAsync(new SandboxDisabled(why), CancellationToken.None);
             }
 
+            foreach (var ignored in host.Settings.Ignored)
+            {
+                await session.AppendAsync(new ProjectSettingsIgnored(ignored.File, ignored.Keys), CancellationToken.None);
+            }
+
+            // Once per process: an eval runs many sessions with the same settings.
+            if (Interlocked.Exchange(ref _trustWarningShown, 1) == 0)
+            {
+                if (host.Settings.TrustError is { } trustError)
+                {
+                    await Console.Error.WriteLineAsync($"rein: warning: {trustError}");
+                }
+
+                if (Configuration.SettingsResolver.IgnoredWarning(host.Settings) is { } warning)
+                {
+                    await Console.Error.WriteLineAsync(warning);
+                }
+            }
+
             var start = await guards.Hooks.RunSessionStartAsync(session.SessionId, workspace, session.State.Version <= 1 ? "startup" : "resume", cancellationToken);
             await JournalAsync(session, start.Events);
         }
@@ -67,6 +86,8 @@ internal static class SessionRunner
     }
 
     private const int MaxStopHookRounds = 4;
+
+    private static int _trustWarningShown;
 
     private static async Task JournalAsync(SessionWriter session, IReadOnlyList<HookRan> events)
     {

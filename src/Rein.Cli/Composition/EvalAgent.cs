@@ -14,7 +14,11 @@ namespace Rein.Cli.Composition;
 /// <c>awaiting_approval</c>.
 /// </summary>
 /// <param name="flags">The eval's flags (store already absolute); the task's limits override the matching budgets.</param>
-internal sealed class EvalAgent(SettingsValues flags) : IEvalAgent
+/// <param name="suiteTrusted">
+/// Whether the suite's folder is trusted (<c>rein trust</c>): a trial's workspace is a fresh copy of a task's, so its
+/// project settings (<c>.rein/settings.json</c>, <c>.rein/agents/</c>) apply in full only when the suite they came from is trusted.
+/// </param>
+internal sealed class EvalAgent(SettingsValues flags, bool suiteTrusted) : IEvalAgent
 {
     public const string DefaultMode = "workspace-write";
 
@@ -32,7 +36,8 @@ internal sealed class EvalAgent(SettingsValues flags) : IEvalAgent
                 MaxTime = limits.Timeout ?? flags.MaxTime,
             },
             request.Workspace,
-            Environment.GetEnvironmentVariable);
+            Environment.GetEnvironmentVariable,
+            trusted: suiteTrusted);
         using var host = AgentHost.Open(settings);
         using var chat = await host.CreateChatClientAsync(request.Model, cancellationToken);
         var loop = host.CreateLoop(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode);

@@ -5,7 +5,7 @@ namespace Rein.Cli.Configuration;
 /// <summary>
 /// The values one settings source gives. Every value is optional; sources are merged by
 /// <see cref="SettingsResolver"/> with flags first, then <c>REIN_*</c> variables, then the
-/// project's <c>.rein/settings.json</c>, then the user's <c>settings.json</c>.
+/// project's <c>.rein/settings.json</c> (only what tightens unless the folder is trusted), then the user's <c>settings.json</c>.
 /// </summary>
 internal sealed record SettingsValues
 {
@@ -90,19 +90,22 @@ internal static class SettingsFile
                 throw new SettingsException($"{path}: settings must be a JSON object, e.g. {{\"model\": \"openai:gpt-5.5\"}}.");
             }
 
-            var values = new SettingsValues
-            {
-                Model = ReadString(root, "model", path),
-                BaseUrl = ReadString(root, "base_url", path),
-                Store = ReadString(root, "store", path),
-                MaxSteps = ReadInt(root, "max_steps", path),
-                Environment = ReadString(root, "environment", path),
-                Agent = ReadString(root, "agent", path),
-                Sandbox = ReadSandbox(root, path),
-            };
-            return (values, root.Clone());
+            return (ReadValues(root, path), root.Clone());
         }
     }
+
+    /// <summary>The plain values of a settings object.</summary>
+    /// <exception cref="SettingsException">A key has the wrong type.</exception>
+    public static SettingsValues ReadValues(JsonElement root, string path) => new()
+    {
+        Model = ReadString(root, "model", path),
+        BaseUrl = ReadString(root, "base_url", path),
+        Store = ReadString(root, "store", path),
+        MaxSteps = ReadInt(root, "max_steps", path),
+        Environment = ReadString(root, "environment", path),
+        Agent = ReadString(root, "agent", path),
+        Sandbox = ReadSandbox(root, path),
+    };
 
     private static string? ReadSandbox(JsonElement root, string path) =>
         root.TryGetProperty("sandbox", out var sandbox) && sandbox.ValueKind == JsonValueKind.Object

@@ -9,6 +9,15 @@ internal sealed record ResolvedSettings(SettingsValues Values, string Workspace,
     /// <summary>The agent profile in use (the built-in <c>coder</c> unless another is named); its front matter is the lowest-precedence settings document.</summary>
     public Rein.Profiles.AgentProfile? Profile { get; init; }
 
+    /// <summary>Whether the workspace's project settings apply in full (the user trusts the folder); otherwise they only tighten.</summary>
+    public bool ProjectTrusted { get; init; } = true;
+
+    /// <summary>What untrusted project sources set that was left out (empty when trusted).</summary>
+    public IReadOnlyList<IgnoredSettings> Ignored { get; init; } = [];
+
+    /// <summary>Why the trust file could not be read (then no folder is trusted), or null.</summary>
+    public string? TrustError { get; init; }
+
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
     public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
 }
@@ -28,30 +37,47 @@ internal static class SettingsResolver
     /// <param name="flags">Values given on the command line.</param>
     /// <param name="workspace">The workspace folder (absolute).</param>
     /// <param name="env">Reads environment variables.</param>
+    /// <param name="trusted">
+    /// Whether the workspace's project settings are trusted; null looks the workspace up in the user's trusted folders
+    /// (<see cref="TrustedFolders"/>). Untrusted project sources only tighten (<see cref="ProjectSettingsFilter"/>).
+    /// </param>
     /// <exception cref="SettingsException">A source has a bad value.</exception>
-    public static ResolvedSettings Resolve(SettingsValues flags, string workspace, Func<string, string?> env)
+    public static ResolvedSettings Resolve(SettingsValues flags, string workspace, Func<string, string?> env, bool? trusted = null)
     {
         var userFile = Path.Combine(ReinPaths.UserConfigDirectory(env), "settings.json");
         var projectFile = Path.Combine(workspace, ".rein", "settings.json");
         var managedFile = env("REIN_MANAGED_SETTINGS") is { Length: > 0 } managed ? managed : "/etc/rein/managed-settings.json";
-        var sources = new List<string>();
-        var documents = new List<SettingsDocument>();
-        var values = new SettingsValues();
+        var loaded = new Dictionary<string, (SettingsValues Values, SettingsDocument Document)>(StringComparer.Ordinal);
         foreach (var (source, file) in new[] { ("user", userFile), ("project", projectFile), ("managed", managedFile) })
         {
             if (File.Exists(file))
             {
                 var (fileValues, root) = SettingsFile.Load(file);
-                // Managed settings only tighten (their policy and budget sections); they do not pick models or stores.
-                values = source == "managed" ? values : values.Overlay(fileValues);
-                documents.Add(new SettingsDocument(source, file, root));
-                sources.Add(file);
+                loaded[source] = (fileValues, new SettingsDocument(source, file, root));
             }
         }
 
-        values = values.Overlay(FromEnvironment(env)).Overlay(flags);
+        string? trustError = null;
+        if (trusted is null)
+        {
+            var folders = TrustedFolders.Load(env);
+            trusted = folders.IsTrusted(workspace);
+            trustError = folders.Error;
+        }
+
+        var user = loaded.TryGetValue("user", out var u) ? u : (new SettingsValues(), null);
+        var project = loaded.TryGetValue("project", out var p) ? p : (new SettingsValues(), null);
+        var environment = FromEnvironment(env);
+        var trustedValues = user.Values.Overlay(environment).Overlay(flags);
+
         // Without --agent, REIN_AGENT or "agent" in a settings file, the built-in coder profile runs.
-        var agent = values.Agent ?? Cli.Profiles.AgentProfiles.DefaultName;
+        var projectAgent = project.Values.Agent;
+        if (trusted == false && projectAgent is not null && !(trustedValues.Agent is null && IsProjectOrBuiltInProfile(projectAgent, workspace)))
+        {
+            projectAgent = null;
+        }
+
+        var agent = flags.Agent ?? environment.Agent ?? projectAgent ?? user.Values.Agent ?? Cli.Profiles.AgentProfiles.DefaultName;
         Rein.Profiles.AgentProfile profile;
         try
         {
@@ -62,14 +88,112 @@ internal static class SettingsResolver
             throw new SettingsException(ex.Message);
         }
 
+        var ignored = new List<IgnoredSettings>();
+        var profileIsProject = IsInProjectAgents(profile.Path, workspace);
+        if (trusted == false && (profileIsProject || project.Document is not null))
+        {
+            var lower = new List<SettingsDocument>();
+            if (!profileIsProject)
+            {
+                lower.Add(new SettingsDocument("profile", profile.Path, profile.Settings));
+            }
+
+            if (user.Document is { } userDocument)
+            {
+                lower.Add(userDocument);
+            }
+
+            var baseline = TrustBaseline.From(lower, loaded.TryGetValue("managed", out var m) ? m.Document : null, trustedValues, Principal.Current(env));
+            if (profileIsProject)
+            {
+                var (kept, keys) = Filter(new SettingsDocument("profile", profile.Path, profile.Settings), baseline, workspace);
+                profile = profile.WithSettings(kept);
+                AddIgnored(ignored, profile.Path, keys);
+            }
+
+            if (project.Document is { } projectDocument)
+            {
+                var (kept, keys) = Filter(projectDocument, baseline, workspace);
+                project = (SettingsFile.ReadValues(kept, projectFile) with { Agent = projectAgent }, projectDocument with { Root = kept });
+                AddIgnored(ignored, projectFile, keys);
+            }
+        }
+
+        var sources = new List<string>();
+        var documents = new List<SettingsDocument>();
+        foreach (var document in new[] { user.Document, project.Document, loaded.TryGetValue("managed", out var mm) ? mm.Document : null })
+        {
+            if (document is not null)
+            {
+                documents.Add(document);
+                sources.Add(document.Path);
+            }
+        }
+
+        // Managed settings only tighten (their policy and budget sections); they do not pick models or stores.
+        var values = user.Values.Overlay(project.Values).Overlay(environment).Overlay(flags);
+
         // The profile is the lowest-precedence source: settings files, variables and flags override it.
         documents.Insert(0, new SettingsDocument("profile", profile.Path, profile.Settings));
         sources.Insert(0, profile.Path);
         values = new SettingsValues { Model = profile.Model }.Overlay(values);
 
         var store = values.Store is { Length: > 0 } s ? Path.GetFullPath(s, workspace) : ReinPaths.DefaultStore(env);
-        return new ResolvedSettings(values, workspace, store, sources, documents) { Profile = profile };
+        return new ResolvedSettings(values, workspace, store, sources, documents)
+        {
+            Profile = profile,
+            ProjectTrusted = trusted.Value,
+            Ignored = ignored,
+            TrustError = trustError,
+        };
     }
+
+    /// <summary>The line that tells the user what an untrusted folder's settings could not do, or null when nothing was ignored.</summary>
+    public static string? IgnoredWarning(ResolvedSettings settings) =>
+        settings.Ignored.Count == 0 ? null
+        : $"rein: ignored from untrusted {string.Join("; ", settings.Ignored.Select(i => $"{Path.GetRelativePath(settings.Workspace, i.File)}: {string.Join(", ", i.Keys)}"))} " +
+          "(run 'rein trust' to trust this folder)";
+
+    private static (System.Text.Json.JsonElement Kept, IReadOnlyList<string> Keys) Filter(SettingsDocument document, TrustBaseline baseline, string workspace)
+    {
+        try
+        {
+            // Broken settings are reported as they always were, trusted or not.
+            Guard.Policy.PolicyConfig.Read(document.Root, document.Source, document.Path);
+            new Guard.Approvals.ApprovalOptions().Read(document.Root, document.Path);
+            if (TrustBaseline.Section(document.Root, "sandbox") is { } sandbox)
+            {
+                Guard.Sandbox.SandboxOptions.FromJson(sandbox, document.Path);
+            }
+
+            if (TrustBaseline.Section(document.Root, "budgets") is { } budgets)
+            {
+                Guard.Budgets.BudgetLimits.FromJson(budgets, document.Path);
+            }
+        }
+        catch (Exception ex) when (ex is Guard.Policy.PolicyConfigException or FormatException)
+        {
+            throw new SettingsException(ex.Message);
+        }
+
+        return ProjectSettingsFilter.Filter(document.Root, baseline, name => IsProjectOrBuiltInProfile(name, workspace));
+    }
+
+    private static void AddIgnored(List<IgnoredSettings> ignored, string file, IReadOnlyList<string> keys)
+    {
+        if (keys.Count > 0)
+        {
+            ignored.Add(new IgnoredSettings(file, keys));
+        }
+    }
+
+    private static bool IsProjectOrBuiltInProfile(string name, string workspace) =>
+        Cli.Profiles.AgentProfiles.BuiltIn.Contains(name)
+        || (name.IndexOfAny(['/', '\\']) < 0 && File.Exists(Path.Combine(workspace, ".rein", "agents", name + ".md")));
+
+    private static bool IsInProjectAgents(string profilePath, string workspace) =>
+        !profilePath.StartsWith("built-in:", StringComparison.Ordinal)
+        && string.Equals(Path.GetDirectoryName(Path.GetFullPath(profilePath)), Path.Combine(workspace, ".rein", "agents"), StringComparison.Ordinal);
 
     private static SettingsValues FromEnvironment(Func<string, string?> env)
     {

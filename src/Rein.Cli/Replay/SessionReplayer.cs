@@ -20,10 +20,11 @@ internal static class SessionReplayer
     /// <param name="sessionId">The recorded session.</param>
     /// <param name="events">Its journal.</param>
     /// <param name="workspace">The workspace it started from.</param>
+    /// <param name="trusted">Whether project settings in the starting workspace apply in full (the place the session came from is trusted); otherwise they only tighten.</param>
     /// <param name="keep">Keep the replay's workspace and store (their folder is in the outcome) instead of deleting them.</param>
     /// <param name="cancellationToken">Cancels the replay.</param>
     /// <exception cref="InvalidOperationException">The session cannot be replayed (it started sub-agents).</exception>
-    public static async Task<ReplayOutcome> ReplayAsync(ParseResult parse, string sessionId, IReadOnlyList<SessionEvent> events, StartingWorkspace workspace, bool keep, CancellationToken cancellationToken)
+    public static async Task<ReplayOutcome> ReplayAsync(ParseResult parse, string sessionId, IReadOnlyList<SessionEvent> events, StartingWorkspace workspace, bool trusted, bool keep, CancellationToken cancellationToken)
     {
         var plan = ReplayPlan.From(events);
         if (plan.SubAgents > 0)
@@ -48,7 +49,7 @@ internal static class SessionReplayer
         {
             var workspaceDir = Path.Combine(root.FullName, "workspace");
             workspace.Materialize(workspaceDir);
-            var settings = ResolveSettings(parse, workspaceDir, Path.Combine(root.FullName, "data", "rein.db"), plan);
+            var settings = ResolveSettings(parse, workspaceDir, Path.Combine(root.FullName, "data", "rein.db"), plan, trusted);
             using var host = AgentHost.Open(settings);
             using var chat = ReplayChatClient.Create(plan.ModelCalls, sessionId);
             var loop = host.CreateLoop(chat, settings.Workspace, plan.Started.Model, new RecordedApprovalChannel(plan.InlineApprovals));
@@ -100,16 +101,16 @@ internal static class SessionReplayer
     /// recorded project's <c>.rein/settings.json</c> applies) with a throw-away store; the recorded agent profile and
     /// permission mode unless <c>--agent</c> or <c>--mode</c> say otherwise.
     /// </summary>
-    private static ResolvedSettings ResolveSettings(ParseResult parse, string workspace, string store, ReplayPlan plan)
+    private static ResolvedSettings ResolveSettings(ParseResult parse, string workspace, string store, ReplayPlan plan, bool trusted)
     {
-        var settings = CommonOptions.Resolve(parse, workspaceOverride: workspace);
+        var settings = CommonOptions.Resolve(parse, workspaceOverride: workspace, trusted: trusted);
         var values = settings.Values with
         {
             Store = store,
             Agent = parse.GetValue(CommonOptions.Agent) ?? plan.Started.Agent ?? settings.Values.Agent,
             Mode = parse.GetValue(CommonOptions.Mode) ?? plan.PermissionMode ?? settings.Values.Mode,
         };
-        return SettingsResolver.Resolve(values, settings.Workspace, Environment.GetEnvironmentVariable);
+        return SettingsResolver.Resolve(values, settings.Workspace, Environment.GetEnvironmentVariable, trusted);
     }
 
     private static void TryDelete(DirectoryInfo directory)

@@ -98,6 +98,14 @@ public sealed record EgressRefused(string Host, int Port, string? CallId = null)
 /// <param name="Detail">What was disabled and who asked.</param>
 public sealed record SandboxDisabled(string Detail) : SessionEvent;
 
+/// <summary>
+/// Settings of a workspace the user has not trusted were left out because they would have loosened the user's own
+/// (hooks, allow rules, a looser mode or sandbox, another endpoint or store, …); the rest of the file applied.
+/// </summary>
+/// <param name="File">The project settings file or agent profile.</param>
+/// <param name="Keys">The keys left out, e.g. <c>base_url</c>, <c>hooks</c>, <c>sandbox.type</c>.</param>
+public sealed record ProjectSettingsIgnored(string File, IReadOnlyList<string> Keys) : SessionEvent;
+
 /// <summary>A user-defined hook ran.</summary>
 /// <param name="HookEvent">The lifecycle event, e.g. <c>PreToolUse</c>.</param>
 /// <param name="Command">The hook's command line.</param>

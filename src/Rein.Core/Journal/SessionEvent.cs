@@ -31,6 +31,7 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(WorkspaceRewound), "workspace_rewound")]
 [JsonDerivedType(typeof(EgressRefused), "egress_refused")]
 [JsonDerivedType(typeof(SandboxDisabled), "sandbox_disabled")]
+[JsonDerivedType(typeof(ProjectSettingsIgnored), "project_settings_ignored")]
 [JsonDerivedType(typeof(HookRan), "hook_ran")]
 [JsonDerivedType(typeof(ContextCompacted), "context_compacted")]
 [JsonDerivedType(typeof(ObservationsMasked), "observations_masked")]

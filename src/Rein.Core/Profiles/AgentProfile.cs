@@ -25,6 +25,11 @@ public sealed class AgentProfile
         _fields = fields;
     }
 
+    /// <summary>Gets a copy of this profile whose settings are <paramref name="settings"/> (e.g. only the parts of an untrusted profile that tighten).</summary>
+    /// <param name="settings">The front matter to use instead, as a JSON object.</param>
+    /// <returns>The profile with the same name, path, body, tools, memory and surfaces.</returns>
+    public AgentProfile WithSettings(JsonElement settings) => new(Name, Path, settings, Body, _fields);
+
     /// <summary>Gets the surfaces a profile may name in <c>surfaces</c>.</summary>
     public static IReadOnlyList<string> KnownSurfaces { get; } = ["cli", "http", "web", "slack", "telegram", "acp"];
 

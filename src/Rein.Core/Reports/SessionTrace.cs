@@ -95,7 +95,7 @@ public static class SessionTrace
                     tool.CostUsd = finished.CostUsd;
                     tool.Children.Add(new Node("event", "subagent_finished", at) { End = at, Detail = $"session {finished.ChildSessionId}: {finished.StopReason}, {finished.Steps} steps" });
                     break;
-                case BudgetWarning or BudgetExceeded or ContextCompacted or ObservationsMasked or MemoriesRecalled or SessionSuspended or SessionEnded or EgressRefused or SandboxDisabled:
+                case BudgetWarning or BudgetExceeded or ContextCompacted or ObservationsMasked or MemoriesRecalled or SessionSuspended or SessionEnded or EgressRefused or SandboxDisabled or ProjectSettingsIgnored:
                     var node = new Node("event", EventName(recorded.Event), at) { End = at, Detail = Describe(recorded.Event) };
                     (turn ?? root).Children.Add(node);
                     break;
@@ -120,6 +120,7 @@ public static class SessionTrace
         SessionEnded end => end.Detail is null ? end.Reason : $"{end.Reason}: {end.Detail}",
         EgressRefused n => $"{n.Host}:{n.Port}",
         SandboxDisabled d => d.Detail,
+        ProjectSettingsIgnored i => $"{i.File}: {string.Join(", ", i.Keys)}",
         _ => null,
     };
 
