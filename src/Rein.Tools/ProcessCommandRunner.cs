@@ -14,8 +14,9 @@ namespace Rein.Tools;
 /// On Windows the command runs under <c>cmd.exe /c</c> and the process tree is killed.
 /// </para>
 /// <para>
-/// The environment is inherited without variables whose names mark them as credentials
-/// (<see cref="SecretEnvironment.IsSecretName"/>), plus <c>PAGER=cat</c>, <c>GIT_PAGER=cat</c> and <c>GIT_TERMINAL_PROMPT=0</c> so
+/// The environment is only the variables of Rein's own environment that <see cref="CommandEnvironment"/> lets pass
+/// (an allow-list: <c>PATH</c>, <c>LANG</c>, <c>LC_*</c>, <c>TERM</c>, <c>TZ</c>, <c>HOME</c>, <c>USER</c>, <c>SHELL</c> and
+/// the names configured), plus <c>PAGER=cat</c>, <c>GIT_PAGER=cat</c> and <c>GIT_TERMINAL_PROMPT=0</c> so
 /// that nothing waits for a terminal, then <see cref="CommandRequest.Environment"/>. When the command exits but
 /// processes it started in the background keep its output open, the runner waits one second and then stops
 /// reading, leaving them running. Thread-safe.
@@ -27,15 +28,18 @@ public sealed class ProcessCommandRunner : ICommandRunner
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
     private static readonly string? SetsidPath = OperatingSystem.IsWindows() ? null : FindExecutable("setsid");
     private readonly Func<CommandRequest, IReadOnlyList<string>> _buildArguments;
+    private readonly CommandEnvironment _environment;
 
     /// <summary>Creates a runner.</summary>
     /// <param name="buildArguments">
     /// Turns a request into the program and arguments to start, e.g. to wrap the shell in a sandbox. Defaults to
     /// <see cref="DefaultArguments"/>. The result still runs in its own process group with merged output.
     /// </param>
-    public ProcessCommandRunner(Func<CommandRequest, IReadOnlyList<string>>? buildArguments = null)
+    /// <param name="environment">Which of Rein's environment variables commands inherit. Defaults to <see cref="CommandEnvironment.DefaultNames"/> only.</param>
+    public ProcessCommandRunner(Func<CommandRequest, IReadOnlyList<string>>? buildArguments = null, CommandEnvironment? environment = null)
     {
         _buildArguments = buildArguments ?? DefaultArguments;
+        _environment = environment ?? new CommandEnvironment();
     }
 
     /// <summary>Gets the shell that runs commands: <c>/bin/bash</c> when present, else <c>/bin/sh</c>; <c>cmd.exe</c> on Windows.</summary>
@@ -143,7 +147,7 @@ public sealed class ProcessCommandRunner : ICommandRunner
         };
     }
 
-    private static ProcessStartInfo CreateStartInfo(IReadOnlyList<string> argv, CommandRequest request)
+    private ProcessStartInfo CreateStartInfo(IReadOnlyList<string> argv, CommandRequest request)
     {
         var info = new ProcessStartInfo
         {
@@ -183,8 +187,9 @@ public sealed class ProcessCommandRunner : ICommandRunner
             }
         }
 
-        // Credentials in Rein's own environment (provider keys, tokens) must not reach commands the model writes.
-        foreach (var name in info.Environment.Keys.Where(SecretEnvironment.IsSecretName).ToList())
+        // An allow-list, not a block-list: Rein's environment holds credentials under names nobody can predict
+        // (DATABASE_URL, MYSQL_PWD, SENTRY_DSN), and commands the model writes must not see them.
+        foreach (var name in info.Environment.Keys.Where(name => !_environment.Passes(name)).ToList())
         {
             info.Environment.Remove(name);
         }

@@ -113,11 +113,7 @@ internal sealed class GuardSetup
 
     private static (ICommandRunner Runner, string? Disabled) CreateCommandRunner(ResolvedSettings settings, string workspace)
     {
-        if (settings.Values.Sandbox == "none")
-        {
-            return (new ProcessCommandRunner(), "--sandbox none: shell commands and hooks run WITHOUT isolation, with full access to this machine as the current user.");
-        }
-
+        // Read even with --sandbox none: the environment allow-list (sandbox.env) applies to unsandboxed commands too.
         var options = new SandboxOptions();
         foreach (var document in settings.Documents)
         {
@@ -125,6 +121,13 @@ internal sealed class GuardSetup
             {
                 options = SandboxOptions.FromJson(section, document.Path);
             }
+        }
+
+        if (settings.Values.Sandbox == "none")
+        {
+            return (
+                new ProcessCommandRunner(environment: new CommandEnvironment(options.EnvironmentNames)),
+                "--sandbox none: shell commands and hooks run WITHOUT isolation, with full access to this machine as the current user.");
         }
 
         // Rein's own files: the journal and the secret store and its key are never visible to commands.

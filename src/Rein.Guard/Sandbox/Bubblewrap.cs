@@ -80,6 +80,8 @@ public static class Bubblewrap
     /// <c>/tmp</c>, <c>/var/tmp</c> and <c>/run</c> (host Unix sockets live there, and a socket on a read-only mount
     /// still accepts connections); empty <c>/root</c>, <c>/home</c> and home folder; toolchain and extra folders; the
     /// workspace; protected workspace entries; then masks over Rein's data and the host's secrets, which always win.
+    /// When Rein runs as root, every host path an unprivileged user could not read (<see cref="PrivateHostPaths"/>) is
+    /// masked too, except the workspace and the folders bound on purpose (toolchains, extra paths).
     /// </remarks>
     public static IReadOnlyList<string> BuildArguments(CommandRequest request, string workspaceRoot, SandboxOptions options, string? egressFolder = null)
     {
@@ -156,6 +158,18 @@ public static class Bubblewrap
         if (Directory.Exists("/etc/ssh"))
         {
             AddMasks(args, aliases, Directory.EnumerateFiles("/etc/ssh", "ssh_host_*_key"));
+        }
+
+        if (RunsAsRoot)
+        {
+            // The sandbox's user is host root: hide what an unprivileged user could not read, except what was bound on purpose.
+            var kept = BoundPaths(args);
+            if (egressFolder is not null)
+            {
+                kept.Add(RealPath(egressFolder));
+            }
+
+            AddMasks(args, aliases, PrivateHostPaths.Masks(kept));
         }
 
         if (egressFolder is not null)
@@ -317,6 +331,25 @@ public static class Bubblewrap
         }
 
         return visible;
+    }
+
+    /// <summary>Gets whether this process runs as root, so that the sandbox's user is host root.</summary>
+    internal static bool RunsAsRoot { get; } = OperatingSystem.IsLinux() && NativeMethods.GetEffectiveUserId() == 0;
+
+    /// <summary>Sources and destinations of the binds so far, other than the root and the masks over single files.</summary>
+    private static HashSet<string> BoundPaths(List<string> args)
+    {
+        var bound = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i + 2 < args.Count; i++)
+        {
+            if (args[i] is "--bind" or "--ro-bind" && args[i + 1] is not ("/" or "/dev/null"))
+            {
+                bound.Add(args[i + 1]);
+                bound.Add(args[i + 2]);
+            }
+        }
+
+        return bound;
     }
 
     private static (uint Uid, uint Gid) SandboxIds()

@@ -13,7 +13,8 @@ namespace Rein.Guard.Sandbox;
 /// stopped after it, and the hosts it refused are returned in <see cref="CommandResult.EgressRefused"/>.
 /// </para>
 /// <para>
-/// The environment gets <c>HOME</c> (the hidden home folder, empty and writable inside), <c>TMPDIR=/tmp</c>, and
+/// The environment is the allow-list of <see cref="CommandEnvironment"/> (with <see cref="SandboxOptions.EnvironmentNames"/>),
+/// <c>HOME</c> (the hidden home folder, empty and writable inside), <c>TMPDIR=/tmp</c>, and
 /// either the proxy variables (<c>HTTP_PROXY</c>, <c>HTTPS_PROXY</c>, <c>ALL_PROXY</c>, lower-case too, and
 /// <c>NO_PROXY=localhost,127.0.0.1,::1</c>) or none of them. When bubblewrap is unavailable the runner fails closed:
 /// every result has a <see cref="CommandResult.StartError"/>. Thread-safe.
@@ -40,6 +41,11 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
 
         _workspaceRoot = Bubblewrap.RealPath(workspaceRoot);
         Options = options ?? new SandboxOptions();
+        if (Bubblewrap.RunsAsRoot)
+        {
+            // Started now so the scan overlaps the model's first answer instead of delaying the first command.
+            _ = PrivateHostPaths.PrepareAsync();
+        }
     }
 
     /// <summary>Gets the options every command runs with.</summary>
@@ -130,6 +136,11 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
     private async ValueTask<CommandResult> RunInSandboxAsync(CommandRequest request, string? egressFolder, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> argv;
+        if (Bubblewrap.RunsAsRoot)
+        {
+            await PrivateHostPaths.PrepareAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             argv = Bubblewrap.BuildArguments(request, _workspaceRoot, Options, egressFolder);
@@ -142,7 +153,7 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
         // The sandbox makes empty mount points on the host for protected entries that do not exist yet; they go afterwards.
         using var placeholders = ProtectedWorkspace.Placeholders(_workspaceRoot, ProtectedWorkspace.Entries(_workspaceRoot, Options.ProtectedWorkspacePaths));
         using var cgroup = Options.Processes is { } maxProcesses ? ProcessCgroup.TryCreate(maxProcesses) : null;
-        var runner = new ProcessCommandRunner(_ => cgroup is null ? argv : cgroup.Wrap(argv));
+        var runner = new ProcessCommandRunner(_ => cgroup is null ? argv : cgroup.Wrap(argv), new CommandEnvironment(Options.EnvironmentNames));
         return await runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
     }
 

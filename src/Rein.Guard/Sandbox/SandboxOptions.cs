@@ -60,6 +60,13 @@ public sealed class SandboxOptions
     /// </summary>
     public IList<string> AllowedDomains { get; } = [];
 
+    /// <summary>
+    /// Gets the names of Rein's environment variables that commands inherit besides
+    /// <see cref="Rein.Tools.CommandEnvironment.DefaultNames"/> (settings <c>sandbox.env</c>), e.g. <c>NODE_ENV</c> or
+    /// <c>MY_*</c> (every name starting with <c>MY_</c>). Credential-like names never pass. Defaults to none.
+    /// </summary>
+    public IList<string> EnvironmentNames { get; } = [];
+
     /// <summary>Gets or sets the CPU seconds each process may use, or null for no limit. Defaults to 600.</summary>
     public int? CpuSeconds { get; set; } = 600;
 
@@ -82,7 +89,7 @@ public sealed class SandboxOptions
     public Func<string, int, (string Host, int Port)?>? EgressResolver { get; set; }
 
     /// <summary>Reads the <c>"sandbox"</c> section of a settings file.</summary>
-    /// <param name="sandboxSection">The section: <c>{"network": {"allow": [...]}, "limits": {...}, "read_only_paths": [...], "writable_paths": [...]}</c>.</param>
+    /// <param name="sandboxSection">The section: <c>{"network": {"allow": [...]}, "limits": {...}, "read_only_paths": [...], "writable_paths": [...], "env": [...]}</c>.</param>
     /// <param name="path">The settings file, named in errors.</param>
     /// <returns>Options with defaults for everything the section leaves out.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
@@ -145,6 +152,23 @@ public sealed class SandboxOptions
                     }
 
                     break;
+                case "env":
+                    foreach (var name in ReadStrings(property.Value, path, key))
+                    {
+                        if (!Rein.Tools.CommandEnvironment.IsValidPattern(name))
+                        {
+                            throw new FormatException($"{path}: \"{key}\" has '{name}', which is not an environment variable name (letters, digits and _, optionally ending in * for a prefix).");
+                        }
+
+                        if (Rein.Tools.SecretEnvironment.IsSecretName(name.TrimEnd('*')))
+                        {
+                            throw new FormatException($"{path}: \"{key}\" has '{name}', which names a credential; store it with 'rein secrets set {name.TrimEnd('*')}' and let the shell tool ask for it by name instead.");
+                        }
+
+                        options.EnvironmentNames.Add(name);
+                    }
+
+                    break;
                 case "read_only_paths":
                     AddPaths(options.ReadOnlyPaths, ReadStrings(property.Value, path, key), path, key);
                     break;
@@ -152,7 +176,7 @@ public sealed class SandboxOptions
                     AddPaths(options.WritablePaths, ReadStrings(property.Value, path, key), path, key);
                     break;
                 default:
-                    throw new FormatException($"{path}: unknown key \"{key}\" (expected type, network, limits, read_only_paths or writable_paths).");
+                    throw new FormatException($"{path}: unknown key \"{key}\" (expected type, network, limits, read_only_paths, writable_paths or env).");
             }
         }
 

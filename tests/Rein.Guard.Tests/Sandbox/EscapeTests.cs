@@ -217,6 +217,88 @@ public sealed class EscapeTests : IDisposable
     }
 
     [Fact]
+    public async Task Env_HostVariablesNotOnAllowList_InvisibleListedOnesVisible()
+    {
+        string[] leaked = ["DATABASE_URL", "MYSQL_PWD", "SENTRY_DSN", "OTEL_EXPORTER_OTLP_HEADERS", "REIN_ESCAPE_X_PWD", "GH_PAT"];
+        var values = leaked.ToDictionary(name => name, _ => "leak-" + SandboxHarness.Unique(), StringComparer.Ordinal);
+        var visible = "shown-" + SandboxHarness.Unique();
+        var byPattern = "prefixed-" + SandboxHarness.Unique();
+        _sandbox.Options.EnvironmentNames.Add("REIN_ESCAPE_VISIBLE");
+        _sandbox.Options.EnvironmentNames.Add("REIN_ESCAPE_P_*");
+        foreach (var (name, value) in values)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Environment.SetEnvironmentVariable("REIN_ESCAPE_VISIBLE", visible);
+        Environment.SetEnvironmentVariable("REIN_ESCAPE_P_ONE", byPattern);
+        try
+        {
+            var result = await _sandbox.RunAsync("env; echo done");
+
+            Assert.Contains("done", result.Output, StringComparison.Ordinal);
+            Assert.All(values.Values, value => Assert.DoesNotContain(value, result.Output, StringComparison.Ordinal));
+            Assert.Contains("REIN_ESCAPE_VISIBLE=" + visible, result.Output, StringComparison.Ordinal);
+            Assert.Contains("REIN_ESCAPE_P_ONE=" + byPattern, result.Output, StringComparison.Ordinal);
+            Assert.Contains("PATH=", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var name in values.Keys.Append("REIN_ESCAPE_VISIBLE").Append("REIN_ESCAPE_P_ONE"))
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Read_HostFilesOnlyRootCanRead_Hidden()
+    {
+        if (!Bubblewrap.RunsAsRoot)
+        {
+            Assert.Skip("Only a sandbox started by root maps its user to host root; not running as root.");
+        }
+
+        // What this process found private at its start, with content, e.g. /var/log/apt/term.log (root:adm 0640).
+        var files = PrivateHostPaths.HostEntries
+            .Where(e => !e.IsFolder && !Bubblewrap.IsInside(e.Path, _sandbox.Root))
+            .Select(e => (e.Path, Text: ReadStart(e.Path)))
+            .Where(e => e.Text.Length >= 8)
+            .Take(10)
+            .ToList();
+        var folders = PrivateHostPaths.HostEntries.Where(e => e.IsFolder && Directory.EnumerateFileSystemEntries(e.Path).Any()).Select(e => e.Path).Take(10).ToList();
+        if (files.Count == 0 && folders.Count == 0)
+        {
+            Assert.Skip("This host has no file or folder only root can read.");
+        }
+
+        var paths = string.Join(' ', files.Select(f => f.Path).Concat(folders).Select(p => $"'{p}'"));
+        var result = await _sandbox.RunAsync($"for p in {paths}; do if [ -d \"$p\" ]; then echo \"DIR $p: $(ls -A \"$p\" | wc -l)\"; else head -c 200 \"$p\"; fi; done; echo done");
+
+        Assert.Contains("done", result.Output, StringComparison.Ordinal);
+        Assert.All(files, file => Assert.DoesNotContain(file.Text, result.Output, StringComparison.Ordinal));
+        Assert.All(folders, folder => Assert.Contains($"DIR {folder}: 0", result.Output, StringComparison.Ordinal));
+    }
+
+    private static string ReadStart(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var buffer = new byte[64];
+            var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            var text = System.Text.Encoding.UTF8.GetString(buffer, 0, read);
+            // Only a printable line is a fair witness in the command's output.
+            var line = text.Split('\n')[0].Trim();
+            return line.All(c => c >= ' ' && c < 127) ? line : "";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
     public async Task Network_PublicAddress_Unreachable()
     {
         var result = await _sandbox.RunAsync("curl -sS -m 3 http://1.1.1.1/ && echo REACHED; (exec 3<>/dev/tcp/1.1.1.1/443) 2>&1 && echo REACHED2; ip -o link | cut -d: -f2; echo done");

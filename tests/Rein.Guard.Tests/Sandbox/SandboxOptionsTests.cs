@@ -21,7 +21,7 @@ public sealed class SandboxOptionsTests
         var options = Parse("""
             {"network": {"allow": ["pypi.org", "*.github.com"]},
              "limits": {"cpu_seconds": 30, "memory_mb": 512, "processes": 64, "file_size_mb": 10, "open_files": null},
-             "read_only_paths": ["/opt/sdk"], "writable_paths": ["~/.cache/pip"]}
+             "read_only_paths": ["/opt/sdk"], "writable_paths": ["~/.cache/pip"], "env": ["NODE_ENV", "CI", "MY_*"]}
             """);
 
         Assert.Equal(["pypi.org", "*.github.com"], options.AllowedDomains);
@@ -32,6 +32,7 @@ public sealed class SandboxOptionsTests
         Assert.Null(options.OpenFiles);
         Assert.Equal(["/opt/sdk"], options.ReadOnlyPaths);
         Assert.Equal(["~/.cache/pip"], options.WritablePaths);
+        Assert.Equal(["NODE_ENV", "CI", "MY_*"], options.EnvironmentNames);
     }
 
     [Fact]
@@ -53,6 +54,10 @@ public sealed class SandboxOptionsTests
     [InlineData("""{"network": {"allow": ["bad host"]}}""", "\"sandbox.network.allow\"")]
     [InlineData("""{"read_only_paths": ["relative/path"]}""", "\"sandbox.read_only_paths\"")]
     [InlineData("""{"netwrok": {}}""", "\"sandbox.netwrok\"")]
+    [InlineData("""{"env": "CI"}""", "\"sandbox.env\"")]
+    [InlineData("""{"env": ["NODE ENV"]}""", "\"sandbox.env\"")]
+    [InlineData("""{"env": ["*"]}""", "\"sandbox.env\"")]
+    [InlineData("""{"env": ["NPM_TOKEN"]}""", "\"sandbox.env\"")]
     public void FromJson_BadValue_ErrorNamesFileAndKey(string json, string key)
     {
         var error = Assert.Throws<FormatException>(() => Parse(json));
