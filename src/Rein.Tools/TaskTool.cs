@@ -80,7 +80,7 @@ public sealed class TaskTool : ITool
         var facts = new SessionEvent[]
         {
             new SubAgentStarted(invocation.CallId, report.ChildSessionId, report.Agent, description),
-            new SubAgentFinished(invocation.CallId, report.ChildSessionId, report.StopReason, report.Steps, report.Usage, report.CostUsd),
+            new SubAgentFinished(invocation.CallId, report.ChildSessionId, report.StopReason, report.Steps, report.Usage, report.CostUsd, report.ToolCalls),
         };
         return new ToolResult(Format(report, _maxReportChars), IsError: report.StopReason != StopReason.Completed) { Facts = facts };
     }
@@ -157,7 +157,7 @@ public sealed record SubAgentRequest(string ParentSessionId, string ParentCallId
 /// <param name="Agent">The agent profile it ran, if any.</param>
 /// <param name="StopReason">A stable snake_case <see cref="Journal.StopReason"/> value.</param>
 /// <param name="Detail">Why it stopped, when it did not complete.</param>
-/// <param name="Steps">Its model calls.</param>
+/// <param name="Steps">Its model calls, its own sub-agents' included.</param>
 /// <param name="Usage">Its token usage.</param>
 /// <param name="CostUsd">Its priced cost in US dollars.</param>
 /// <param name="Text">Its last assistant text, if any.</param>
@@ -169,7 +169,11 @@ public sealed record SubAgentReport(
     int Steps,
     TokenUsage Usage,
     decimal CostUsd,
-    string? Text);
+    string? Text)
+{
+    /// <summary>Gets its completed tool calls, its own sub-agents' included.</summary>
+    public int ToolCalls { get; init; }
+}
 
 /// <summary>Thrown when a sub-agent cannot be started; the message is for the model.</summary>
 public sealed class SubAgentException : Exception

@@ -1,41 +1,65 @@
+using System.Text.Json;
 using Rein.Cli.Composition;
 using Rein.Engine;
-using Rein.Guard.Budgets;
 using Rein.Journal;
+using Rein.Testing;
 
 namespace Rein.Cli.Tests;
 
 public sealed class SubAgentRunnerTests
 {
-    private static SessionState Parent(TokenUsage usage, decimal cost, int steps) => SessionState.Fold(
-    [
-        new RecordedEvent(1, DateTimeOffset.UnixEpoch, new SessionStarted("p", "/ws", "m")),
-        .. Enumerable.Range(1, steps).Select(i => new RecordedEvent(1 + i, DateTimeOffset.UnixEpoch, new ModelCalled(i, "m", null, [], null, i == 1 ? usage : TokenUsage.Zero, 1, i == 1 ? cost : 0m))),
-    ]);
+    private readonly CancellationToken _ct = TestContext.Current.CancellationToken;
 
     [Fact]
-    public void Share_ParentHasUsedSome_ChildGetsHalfOfWhatRemains()
+    public async Task SettleInterruptedAsync_ProcessDiedWhileAChildRan_ChildsSpendingIsJournaledInTheParentOnce()
     {
-        var parent = new BudgetLimits { MaxTokens = 10_000, MaxCostUsd = 2m, MaxSteps = 20, MaxToolCalls = 9, MaxTime = TimeSpan.FromMinutes(10), DailyMaxTokens = 50_000 };
+        var store = new InMemorySessionStore();
+        var arguments = JsonDocument.Parse("""{"description":"look around","prompt":"p"}""").RootElement.Clone();
+        using var parent = await SessionWriter.StartAsync(store, new SessionStarted("parent", "/ws", "m"), _ct);
+        await parent.AppendAsync(
+            [
+                new ModelCalled(1, "m", null, [new ModelToolCall("call-1", "task", arguments)], null, new TokenUsage(100, 0), 1, 0.01m),
+                new ToolCallProposed("call-1", "task", arguments),
+                new ToolStarted("call-1", "task"),
+            ],
+            AppendDurability.Flushed,
+            _ct);
+        // The child was cut off mid-run: no end, no result in the parent.
+        using (var child = await SessionWriter.StartAsync(store, new SessionStarted("child", "/ws", "m", "explorer", null, "parent", "call-1"), _ct))
+        {
+            await child.AppendAsync(
+                [
+                    new ModelCalled(1, "m", null, [], null, new TokenUsage(5_000, 500), 1, 0.40m),
+                    new ToolCompleted("c", "read_file", ToolOutcome.Success, "x"),
+                    new ModelCalled(2, "m", null, [], null, new TokenUsage(5_000, 500), 1, 0.40m),
+                ],
+                AppendDurability.Flushed,
+                _ct);
+        }
 
-        var child = SubAgentRunner.Share(parent, Parent(new TokenUsage(3_000, 1_000), 1m, 4), 0.5);
+        await SubAgentRunner.SettleInterruptedAsync(store, parent, _ct);
+        await SubAgentRunner.SettleInterruptedAsync(store, parent, _ct);
 
-        Assert.Equal(3_000, child.MaxTokens);
-        Assert.Equal(0.5m, child.MaxCostUsd);
-        Assert.Equal(8, child.MaxSteps);
-        Assert.Equal(4, child.MaxToolCalls);
-        Assert.Equal(TimeSpan.FromMinutes(5), child.MaxTime);
-        Assert.Equal(50_000, child.DailyMaxTokens);
+        var journal = (await store.ReadAsync("parent", 0, _ct)).Select(e => e.Event).ToList();
+        var finished = Assert.Single(journal.OfType<SubAgentFinished>());
+        Assert.Equal(new SubAgentFinished("call-1", "child", StopReason.Cancelled, 2, new TokenUsage(10_000, 1_000), 0.80m, 1), finished);
+        Assert.Equal("look around", Assert.Single(journal.OfType<SubAgentStarted>()).Description);
+        Assert.Equal(0.81m, parent.State.CostUsd);
+        Assert.Equal((1, 2, 1), (parent.State.Steps, parent.State.SubAgentSteps, parent.State.SubAgentToolCalls));
     }
 
     [Fact]
-    public void Share_ParentBudgetUsedUp_ChildGetsTheSmallestLimitNotNone()
+    public async Task SettleInterruptedAsync_NoTaskCallCutOff_JournalsNothing()
     {
-        var child = SubAgentRunner.Share(new BudgetLimits { MaxTokens = 100, MaxSteps = 2 }, Parent(new TokenUsage(500, 0), 0m, 3), 0.5);
+        var store = new InMemorySessionStore();
+        using var parent = await SessionWriter.StartAsync(store, new SessionStarted("parent", "/ws", "m"), _ct);
+        using (await SessionWriter.StartAsync(store, new SessionStarted("child", "/ws", "m", null, null, "parent", "call-1"), _ct))
+        {
+        }
 
-        Assert.Equal(1, child.MaxTokens);
-        Assert.Equal(1, child.MaxSteps);
-        Assert.Null(child.MaxCostUsd);
+        await SubAgentRunner.SettleInterruptedAsync(store, parent, _ct);
+
+        Assert.Single(await store.ReadAsync("parent", 0, _ct));
     }
 
     [Fact]

@@ -15,20 +15,22 @@ public sealed class SubAgentStateTests
     }
 
     [Fact]
-    public void Fold_SubAgentFinished_AddsTheChildsSpendButNotItsSteps()
+    public void Fold_SubAgentFinished_AddsTheChildsSpendStepsAndToolCallsApartFromTheParentsOwnSteps()
     {
         var state = SessionState.Fold(
         [
             At(1, new SessionStarted("parent", "/ws", "m")),
             At(2, new ModelCalled(1, "m", null, [], null, new TokenUsage(100, 10), 1, 0.5m)),
             At(3, new SubAgentStarted("call-1", "child", null, "look around")),
-            At(4, new SubAgentFinished("call-1", "child", StopReason.Completed, 4, new TokenUsage(1000, 50), 0.25m)),
+            At(4, new SubAgentFinished("call-1", "child", StopReason.Completed, 4, new TokenUsage(1000, 50), 0.25m, 6)),
         ]);
 
         Assert.Null(state.ParentSessionId);
         Assert.Equal(new TokenUsage(1100, 60), state.Usage);
         Assert.Equal(0.75m, state.CostUsd);
         Assert.Equal(1, state.Steps);
+        Assert.Equal((4, 6), (state.SubAgentSteps, state.SubAgentToolCalls));
+        Assert.Equal(0, state.ToolCalls);
         Assert.Single(state.Messages);
     }
 }

@@ -14,6 +14,9 @@ internal static class SessionRunner
     {
         var guards = host.Guards ?? throw new InvalidOperationException("Create the loop with AgentHost.CreateLoop first.");
         var workspace = session.State.Workspace;
+
+        // Before the loop reports a task call cut off by a dead process as interrupted: what its child spent counts.
+        await SubAgentRunner.SettleInterruptedAsync(host.Store, session, cancellationToken);
         if (host.StartedSessions.Add(session.SessionId))
         {
             if (guards.SandboxDisabled is { } why)

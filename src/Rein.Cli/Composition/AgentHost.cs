@@ -152,7 +152,7 @@ internal sealed class AgentHost : IDisposable
     public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null)
     {
         ProfileTools.RequireSurface(Settings.Profile, "cli");
-        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, subAgent?.LimitBudgets);
+        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, subAgent?.Budget);
         Guards = subAgent is { Nested: true } ? Guards : guards;
         Memory = MemorySetup.Create(Settings, Principal, workspace);
         var options = new AgentLoopOptions
@@ -179,7 +179,7 @@ internal sealed class AgentHost : IDisposable
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride)], Settings.Profile)),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
             context,
             options,
             pipeline =>

@@ -45,9 +45,9 @@ internal sealed class GuardSetup
     /// <summary>Things the user should know about the settings (e.g. ignored managed allow rules).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
-    /// <param name="limitBudgets">Narrows the budget limits from the settings (a sub-agent's share), or null to keep them.</param>
+    /// <param name="share">A sub-agent's share of its parent's budgets, which replaces the budget limits from the settings; null to keep them.</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public static GuardSetup Create(ResolvedSettings settings, string workspace, ISessionStore store, string? modeOverride, TimeProvider time, Func<BudgetLimits, BudgetLimits>? limitBudgets = null)
+    public static GuardSetup Create(ResolvedSettings settings, string workspace, ISessionStore store, string? modeOverride, TimeProvider time, BudgetReservation? share = null)
     {
         var documents = settings.Documents;
         try
@@ -83,8 +83,8 @@ internal sealed class GuardSetup
 
             var values = settings.Values;
             limits = limits.Overlay(new BudgetLimits { MaxTokens = values.MaxTokens, MaxCostUsd = values.MaxCostUsd, MaxTime = values.MaxTime });
-            limits = limitBudgets?.Invoke(limits) ?? limits;
-            var budget = new BudgetGuard(new BudgetGuardOptions { Limits = limits, Prices = prices, Ledger = new SessionStoreUsageLedger(store, time) }, time);
+            limits = share?.Limits ?? limits;
+            var budget = new BudgetGuard(new BudgetGuardOptions { Limits = limits, Prices = prices, Ledger = new SessionStoreUsageLedger(store, time), ShareOf = share?.SessionId }, time);
             return new GuardSetup(policy, runner, disabled, hooks, budget, prices, policyOptions.Warnings);
         }
         catch (Exception ex) when (ex is PolicyConfigException or HookConfigException or FormatException)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Rein.Cli.Configuration;
 using Rein.Cli.Profiles;
@@ -12,10 +13,10 @@ namespace Rein.Cli.Composition;
 
 /// <summary>What makes a loop a sub-agent's: its profile, its budget share, and no <c>task</c> tool of its own.</summary>
 /// <param name="Profile">The profile whose body goes into the system prompt (its settings are not applied: the parent's policy holds).</param>
-/// <param name="LimitBudgets">Narrows the session budgets to the child's share, or null to keep the settings' budgets (a resumed child).</param>
+/// <param name="Budget">The child's share of its parent's budgets, or null to keep the settings' budgets (a resumed child).</param>
 /// <param name="MaxSteps">The child's step cap per run, or null for the settings' cap.</param>
 /// <param name="Nested">Whether the loop runs inside a parent's run in this process (the host's guards stay the parent's).</param>
-internal sealed record SubAgentScope(AgentProfile? Profile, Func<BudgetLimits, BudgetLimits>? LimitBudgets, int? MaxSteps, bool Nested);
+internal sealed record SubAgentScope(AgentProfile? Profile, BudgetReservation? Budget, int? MaxSteps, bool Nested);
 
 /// <summary>
 /// Runs the sub-agents of the <c>task</c> tool: each in a new child session of the same store, workspace and principal,
@@ -25,10 +26,12 @@ internal sealed record SubAgentScope(AgentProfile? Profile, Func<BudgetLimits, B
 /// <remarks>
 /// <para>
 /// Budget share (default <see cref="DefaultBudgetShare"/> = half): the child's session token, cost, step and tool-call limits are
-/// that share of what the parent has left of its own (limit minus the parent's use so far), its time limit that share of the
-/// parent's, and its step cap per run that share of the parent's <c>--max-steps</c>; at least one of each. Daily budgets are
-/// the parent's: the usage ledger counts every session of the principal, the child's included. When the child stops, its
-/// usage and cost count toward the parent's session budgets through <see cref="SubAgentFinished"/>.
+/// reserved atomically from what the parent has neither used nor reserved for other running children (<see cref="BudgetReservations"/>
+/// states the rule); its time limit is that share of the parent's, and its step cap per run that share of the parent's
+/// <c>--max-steps</c> (at least one). Daily budgets are the parent's: the usage ledger counts every session of the principal,
+/// the child's included. When the child stops, however it stops, its tokens, cost, steps and tool calls count toward the parent's
+/// session budgets through <see cref="SubAgentFinished"/>, and what it did not use of its share is free again; a child cut off by
+/// the death of the process is counted from its journal when the parent is resumed (<see cref="SettleInterruptedAsync"/>).
 /// </para>
 /// <para>
 /// Sub-agents cannot start sub-agents (depth 1). An <c>ask</c> with nobody to answer stops the child awaiting approval;
@@ -40,6 +43,9 @@ internal sealed class SubAgentRunner : ISubAgentRunner
     /// <summary>The share of the parent's remaining budgets a sub-agent gets: 0.5.</summary>
     public const double DefaultBudgetShare = 0.5;
 
+    /// <summary>The stop reason reported for a child whose run failed on an internal error.</summary>
+    private const string FailedReason = "error";
+
     private readonly AgentHost _host;
     private readonly IChatClient _chat;
     private readonly string _workspace;
@@ -47,8 +53,10 @@ internal sealed class SubAgentRunner : ISubAgentRunner
     private readonly IApprovalChannel? _approvals;
     private readonly string? _modeOverride;
     private readonly double _share;
+    private readonly BudgetLimits _limits;
+    private readonly BudgetReservations _reservations = new();
 
-    public SubAgentRunner(AgentHost host, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride, double share = DefaultBudgetShare)
+    public SubAgentRunner(AgentHost host, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride, BudgetLimits limits, double share = DefaultBudgetShare)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(share);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(share, 1);
@@ -59,11 +67,12 @@ internal sealed class SubAgentRunner : ISubAgentRunner
         _approvals = approvals;
         _modeOverride = modeOverride;
         _share = share;
+        _limits = limits;
     }
 
-    /// <summary>The <c>task</c> tool for a top-level loop; none for a sub-agent's loop (depth 1).</summary>
-    public static IReadOnlyList<ITool> TaskTools(AgentHost host, SubAgentScope? subAgent, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride) =>
-        subAgent is null ? [new TaskTool(new SubAgentRunner(host, chat, workspace, model, approvals, modeOverride))] : [];
+    /// <summary>The <c>task</c> tool for a top-level loop whose budgets are <paramref name="limits"/>; none for a sub-agent's loop (depth 1).</summary>
+    public static IReadOnlyList<ITool> TaskTools(AgentHost host, SubAgentScope? subAgent, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride, BudgetLimits limits) =>
+        subAgent is null ? [new TaskTool(new SubAgentRunner(host, chat, workspace, model, approvals, modeOverride, limits))] : [];
 
     /// <summary>The scope for resuming a child session on its own: its profile's prompt, the settings' budgets, no <c>task</c> tool.</summary>
     public static SubAgentScope? ForResume(AgentHost host, SessionState session)
@@ -106,14 +115,16 @@ internal sealed class SubAgentRunner : ISubAgentRunner
             }
         }
 
-        // The parent's journal is durable up to this call's start: what it has used so far sets the child's share.
-        var parent = SessionState.Fold(await _host.Store.ReadAsync(request.ParentSessionId, 0, cancellationToken).ConfigureAwait(false));
         var model = request.Agent is not null && profile?.Model is { Length: > 0 } own ? own : _model;
         var ownClient = model == _model ? null : await _host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
         try
         {
+            // The parent's journal is durable up to this call's start (the call is pending in it): what it has used sets the child's share,
+            // and the reservation sees every sibling reserved before it.
+            var parent = SessionState.Fold(await _host.Store.ReadAsync(request.ParentSessionId, 0, cancellationToken).ConfigureAwait(false));
+            using var budget = _reservations.Reserve(_limits, parent, request.ParentCallId, _share);
             var parentMaxSteps = _host.Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps;
-            var scope = new SubAgentScope(profile, limits => Share(limits, parent, _share), Math.Max(1, (int)(parentMaxSteps * _share)), Nested: true);
+            var scope = new SubAgentScope(profile, budget, Math.Max(1, (int)(parentMaxSteps * _share)), Nested: true);
             var loop = _host.CreateLoop(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope);
             var started = new SessionStarted(Commands.SessionRunner.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId);
             using var session = await SessionWriter.StartAsync(_host.Store, started, cancellationToken).ConfigureAwait(false);
@@ -126,27 +137,42 @@ internal sealed class SubAgentRunner : ISubAgentRunner
             var label = session.SessionId.Length > 8 ? session.SessionId[^8..] : session.SessionId;
             request.Progress?.Report($"sub-agent {label} started: {request.Description}");
             RunStopped? stopped = null;
-            await foreach (var update in loop.RunAsync(session, request.Prompt, cancellationToken).ConfigureAwait(false))
+            try
             {
-                stopped = update as RunStopped ?? stopped;
-                if (request.Progress is { } progress && Describe(update) is { } line)
+                await foreach (var update in loop.RunAsync(session, request.Prompt, cancellationToken).ConfigureAwait(false))
                 {
-                    progress.Report($"sub-agent {label} {line}");
+                    stopped = update as RunStopped ?? stopped;
+                    if (request.Progress is { } progress && Describe(update) is { } line)
+                    {
+                        progress.Report($"sub-agent {label} {line}");
+                    }
                 }
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The report still goes back, so what the child spent counts toward the parent's budgets.
+                stopped = new RunStopped(FailedReason, $"The sub-agent stopped on an internal error ({ex.GetType().Name}); its session is {session.SessionId}.");
+            }
+            finally
+            {
+                budget.Complete(BudgetUsage.Of(session.State));
+            }
 
-            // Ctrl-C: the child is suspended (resumable on its own); the parent's call is reported as cancelled.
-            cancellationToken.ThrowIfCancellationRequested();
+            // Ctrl-C: the child is suspended (resumable on its own) and reported as cancelled, so its spending is journaled in the parent
+            // before the parent suspends.
             var state = session.State;
             return new SubAgentReport(
                 session.SessionId,
                 profile?.Name,
                 stopped?.Reason ?? StopReason.Cancelled,
                 stopped?.Detail,
-                state.Steps,
+                state.Steps + state.SubAgentSteps,
                 state.Usage,
                 state.CostUsd,
-                state.LastAssistantText);
+                state.LastAssistantText)
+            {
+                ToolCalls = state.ToolCalls + state.SubAgentToolCalls,
+            };
         }
         finally
         {
@@ -154,19 +180,42 @@ internal sealed class SubAgentRunner : ISubAgentRunner
         }
     }
 
-    /// <summary>The child's limits: a share of what the parent has left of each session budget (at least one unit of each).</summary>
-    internal static BudgetLimits Share(BudgetLimits parent, SessionState parentState, double share)
+    /// <summary>
+    /// Counts, in a parent about to be resumed, the children its process was running when it died: for each <c>task</c> call that
+    /// started and has no result, the child session it started (found by <see cref="SessionStarted.ParentCallId"/>) is folded
+    /// and its spending journaled in the parent as <see cref="SubAgentStarted"/> and <see cref="SubAgentFinished"/>; the loop then
+    /// reports the call as interrupted. Nothing is journaled twice: a call whose <see cref="SubAgentFinished"/> is journaled is skipped.
+    /// </summary>
+    public static async Task SettleInterruptedAsync(ISessionStore store, SessionWriter parent, CancellationToken cancellationToken)
     {
-        var tokensUsed = parentState.Usage.InputTokens + parentState.Usage.OutputTokens;
-        var part = (decimal)share;
-        return parent with
+        var calls = parent.State.PendingToolCalls.Where(c => c is { Name: "task", Started: true })
+            .ToDictionary(c => c.CallId, c => c.Arguments is { ValueKind: JsonValueKind.Object } a && a.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "task", StringComparer.Ordinal);
+        if (calls.Count == 0 || await store.GetAsync(parent.SessionId, cancellationToken) is not { } summary)
         {
-            MaxTokens = parent.MaxTokens is { } tokens ? Math.Max(1, (long)(Math.Max(0, tokens - tokensUsed) * share)) : null,
-            MaxCostUsd = parent.MaxCostUsd is { } cost ? Math.Max(0.000001m, Math.Max(0m, cost - parentState.CostUsd) * part) : null,
-            MaxSteps = parent.MaxSteps is { } steps ? Math.Max(1, (int)(Math.Max(0, steps - parentState.Steps) * share)) : null,
-            MaxToolCalls = parent.MaxToolCalls is { } calls ? Math.Max(1, (int)(Math.Max(0, calls - parentState.ToolCalls) * share)) : null,
-            MaxTime = parent.MaxTime is { } time ? TimeSpan.FromSeconds(Math.Max(1, time.TotalSeconds * share)) : null,
-        };
+            return;
+        }
+
+        foreach (var settled in (await store.ReadAsync(parent.SessionId, 0, cancellationToken)).Select(e => e.Event).OfType<SubAgentFinished>())
+        {
+            calls.Remove(settled.CallId);
+        }
+
+        foreach (var child in await SubAgentSessions.ChildrenOfAsync(store, summary, cancellationToken))
+        {
+            var state = SessionState.Fold(await store.ReadAsync(child.Id, 0, cancellationToken));
+            if (state.ParentCallId is not { } callId || !calls.Remove(callId, out var description))
+            {
+                continue;
+            }
+
+            await parent.AppendAsync(
+                [
+                    new SubAgentStarted(callId, state.SessionId, state.Agent, description),
+                    new SubAgentFinished(callId, state.SessionId, state.StopReason ?? StopReason.Cancelled, state.Steps + state.SubAgentSteps, state.Usage, state.CostUsd, state.ToolCalls + state.SubAgentToolCalls),
+                ],
+                AppendDurability.Flushed,
+                CancellationToken.None);
+        }
     }
 
     /// <summary>A short progress line for an update of the child's run, or null for updates not worth a line.</summary>

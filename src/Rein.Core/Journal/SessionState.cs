@@ -93,6 +93,12 @@ public sealed class SessionState
     /// <summary>Gets the number of tool calls that completed, by outcome.</summary>
     public int ToolCalls { get; private set; }
 
+    /// <summary>Gets the model calls of finished sub-agents (<see cref="SubAgentFinished"/>); session step budgets count them with <see cref="Steps"/>.</summary>
+    public int SubAgentSteps { get; private set; }
+
+    /// <summary>Gets the tool calls of finished sub-agents (<see cref="SubAgentFinished"/>); session tool-call budgets count them with <see cref="ToolCalls"/>.</summary>
+    public int SubAgentToolCalls { get; private set; }
+
     /// <summary>Folds a journal into a state.</summary>
     /// <param name="events">The events in sequence order.</param>
     /// <returns>The state.</returns>
@@ -201,6 +207,8 @@ public sealed class SessionState
             case SubAgentFinished child:
                 Usage += child.Usage;
                 CostUsd += child.CostUsd;
+                SubAgentSteps += child.Steps;
+                SubAgentToolCalls += child.ToolCalls;
                 break;
             case SessionEnded end:
                 StopReason = end.Reason;

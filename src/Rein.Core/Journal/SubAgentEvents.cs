@@ -12,7 +12,12 @@ public sealed record SubAgentStarted(string CallId, string ChildSessionId, strin
 /// <param name="CallId">The <c>task</c> call in the parent session.</param>
 /// <param name="ChildSessionId">The child session.</param>
 /// <param name="StopReason">Why the child stopped, a stable snake_case <see cref="Journal.StopReason"/> value.</param>
-/// <param name="Steps">The child's model calls.</param>
+/// <param name="Steps">The child's model calls, its own sub-agents' included; the parent's <see cref="SessionState.SubAgentSteps"/> includes them.</param>
 /// <param name="Usage">The child's token usage; the parent's <see cref="SessionState.Usage"/> includes it.</param>
 /// <param name="CostUsd">The child's priced cost in US dollars; the parent's <see cref="SessionState.CostUsd"/> includes it.</param>
-public sealed record SubAgentFinished(string CallId, string ChildSessionId, string StopReason, int Steps, TokenUsage Usage, decimal CostUsd = 0m) : SessionEvent;
+/// <param name="ToolCalls">The child's completed tool calls, its own sub-agents' included; the parent's <see cref="SessionState.SubAgentToolCalls"/> includes them.</param>
+/// <remarks>
+/// Journaled with the <c>task</c> call's result, or, when the parent's process stopped while the child ran, when the parent is resumed
+/// (from the child's journal), so a session's budgets always count what its sub-agents spent.
+/// </remarks>
+public sealed record SubAgentFinished(string CallId, string ChildSessionId, string StopReason, int Steps, TokenUsage Usage, decimal CostUsd = 0m, int ToolCalls = 0) : SessionEvent;

@@ -27,8 +27,10 @@ namespace Rein.Guard.Budgets;
 /// refuses tool calls from then on. A tool already running is not interrupted (tool timeouts bound it).</description></item>
 /// </list>
 /// <para>
-/// Session budgets count the session's totals (<see cref="SessionState.Usage"/>, <see cref="SessionState.CostUsd"/>,
-/// <see cref="SessionState.Steps"/>, <see cref="SessionState.ToolCalls"/>) over all its runs; the time budget counts from
+/// Session budgets count the session's totals over all its runs, its finished sub-agents' included (<see cref="SessionState.Usage"/>,
+/// <see cref="SessionState.CostUsd"/>, <see cref="SessionState.Steps"/> + <see cref="SessionState.SubAgentSteps"/>,
+/// <see cref="SessionState.ToolCalls"/> + <see cref="SessionState.SubAgentToolCalls"/>); a running sub-agent is held to the share
+/// <see cref="BudgetReservations"/> reserved for it. The time budget counts from
 /// <see cref="StepGuardContext.RunStartedAt"/>, so the guard must share the loop's <see cref="TimeProvider"/>. Daily budgets
 /// read the principal's usage from the <see cref="IUsageLedger"/> once per run, then add what the run uses from the live state.
 /// </para>
@@ -42,6 +44,7 @@ public sealed partial class BudgetGuard : IStepGuard
     private readonly int _defaultOutputTokens;
     private readonly decimal _warnAt;
     private readonly TimeProvider _time;
+    private readonly string? _shareOf;
     private readonly ILogger _logger;
     private readonly ConditionalWeakTable<SessionWriter, Tracker> _sessions = new();
 
@@ -63,6 +66,7 @@ public sealed partial class BudgetGuard : IStepGuard
         _defaultOutputTokens = options.DefaultMaxOutputTokens;
         _warnAt = (decimal)(options.Limits.WarnAt ?? BudgetLimits.DefaultWarnAt);
         _time = timeProvider ?? TimeProvider.System;
+        _shareOf = options.ShareOf;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<BudgetGuard>();
     }
 
@@ -98,7 +102,7 @@ public sealed partial class BudgetGuard : IStepGuard
         {
             if (measure.Used >= measure.Limit || measure.Used + measure.Next > measure.Limit)
             {
-                var detail = Describe(measure, daily?.Principal);
+                var detail = Describe(measure, daily?.Principal, _shareOf);
                 var used = measure.Used >= measure.Limit ? measure.Used : measure.Used + measure.Next;
                 events.Add(new BudgetExceeded(measure.Budget, measure.Scope, (double)used, (double)measure.Limit, detail));
                 verdict = StepVerdict.Stop(StopReason.BudgetExceeded, detail);
@@ -149,16 +153,20 @@ public sealed partial class BudgetGuard : IStepGuard
                 return false;
             }
 
-            var used = tracker.ToolCallBaseline + tracker.Admitted;
+            // Finished sub-agents' calls are read live: a call after a task call in the same step must see them.
+            var children = call.Session.State.SubAgentToolCalls;
+            var used = tracker.ToolCallBaseline + tracker.Admitted + children;
             if (_limits.MaxToolCalls is { } max && used >= max)
             {
-                refusal = $"Refused: this session's tool-call budget is used up ({used} of {max} calls). The run stops before the next model call; to allow more, raise budgets.session.max_tool_calls in settings.";
+                refusal = _shareOf is null
+                    ? $"Refused: this session's tool-call budget is used up ({used} of {max} calls). The run stops before the next model call; to allow more, raise budgets.session.max_tool_calls in settings."
+                    : $"Refused: this sub-agent's share of the tool-call budget of session {_shareOf} is used up ({used} of {max} calls). The run stops before the next model call.";
                 return false;
             }
 
             if (_limits.DailyMaxToolCalls is { } dailyMax && tracker.Daily is { } daily)
             {
-                var dailyUsed = daily.Today.ToolCalls + (tracker.ToolCallBaseline - daily.ToolCalls) + tracker.Admitted;
+                var dailyUsed = daily.Today.ToolCalls + (tracker.ToolCallBaseline + children - daily.ToolCalls) + tracker.Admitted;
                 if (dailyUsed >= dailyMax)
                 {
                     refusal = $"Refused: the daily tool-call budget of '{daily.Principal}' is used up ({dailyUsed} of {dailyMax} calls today, UTC). The run stops before the next model call; to allow more, raise budgets.daily.max_tool_calls in settings.";
@@ -208,7 +216,7 @@ public sealed partial class BudgetGuard : IStepGuard
 
         // The ledger counts this session as journaled so far; what the run adds is taken from the live state.
         var today = await _ledger.GetTodayAsync(principal, cancellationToken).ConfigureAwait(false);
-        return new DailySnapshot(principal, today, state.Usage, state.CostUsd, state.Steps, state.ToolCalls);
+        return new DailySnapshot(principal, today, state.Usage, state.CostUsd, state.Steps + state.SubAgentSteps, state.ToolCalls + state.SubAgentToolCalls);
     }
 
     private (long Tokens, decimal Cost) Estimate(StepGuardContext context, Tracker tracker)
@@ -243,6 +251,8 @@ public sealed partial class BudgetGuard : IStepGuard
     private IEnumerable<Measure> Measures(SessionState state, DailySnapshot? daily, TimeSpan elapsed, long tokens, decimal cost)
     {
         const string S = BudgetScopes.Session;
+        var steps = state.Steps + state.SubAgentSteps;
+        var toolCalls = state.ToolCalls + state.SubAgentToolCalls;
         if (_limits.MaxTokens is { } maxTokens)
         {
             yield return new(BudgetNames.Tokens, S, state.Usage.InputTokens + state.Usage.OutputTokens, tokens, maxTokens);
@@ -255,12 +265,12 @@ public sealed partial class BudgetGuard : IStepGuard
 
         if (_limits.MaxSteps is { } maxSteps)
         {
-            yield return new(BudgetNames.Steps, S, state.Steps, 1, maxSteps);
+            yield return new(BudgetNames.Steps, S, steps, 1, maxSteps);
         }
 
         if (_limits.MaxToolCalls is { } maxToolCalls)
         {
-            yield return new(BudgetNames.ToolCalls, S, state.ToolCalls, 0, maxToolCalls);
+            yield return new(BudgetNames.ToolCalls, S, toolCalls, 0, maxToolCalls);
         }
 
         if (_limits.MaxTime is { } maxTime)
@@ -287,26 +297,29 @@ public sealed partial class BudgetGuard : IStepGuard
 
         if (_limits.DailyMaxSteps is { } dailySteps)
         {
-            yield return new(BudgetNames.Steps, D, daily.Today.Steps + (state.Steps - daily.Steps), 1, dailySteps);
+            yield return new(BudgetNames.Steps, D, daily.Today.Steps + (steps - daily.Steps), 1, dailySteps);
         }
 
         if (_limits.DailyMaxToolCalls is { } dailyToolCalls)
         {
-            yield return new(BudgetNames.ToolCalls, D, daily.Today.ToolCalls + (state.ToolCalls - daily.ToolCalls), 0, dailyToolCalls);
+            yield return new(BudgetNames.ToolCalls, D, daily.Today.ToolCalls + (toolCalls - daily.ToolCalls), 0, dailyToolCalls);
         }
     }
 
-    private static string Describe(Measure m, string? principal)
+    private static string Describe(Measure m, string? principal, string? shareOf)
     {
         var daily = m.Scope == BudgetScopes.PrincipalDay;
         var what = daily
             ? $"the daily {Noun(m.Budget)} budget of '{principal}'"
-            : m.Budget == BudgetNames.Time ? "this run's time budget" : $"this session's {Noun(m.Budget)} budget";
+            : m.Budget == BudgetNames.Time ? "this run's time budget"
+            : shareOf is not null ? $"this sub-agent's share of the {Noun(m.Budget)} budget of session {shareOf}"
+            : $"this session's {Noun(m.Budget)} budget";
         var state = m.Used >= m.Limit
             ? $"{Capitalize(what)} is used up: {Format(m.Budget, m.Used)} of {Format(m.Budget, m.Limit)}{(daily ? " today (UTC)" : "")}."
             : $"The next model call would exceed {what}: {Format(m.Budget, m.Used)} used + about {Format(m.Budget, m.Next)} for the call (estimated) > {Format(m.Budget, m.Limit)}. The call was not made.";
         var raise = (m.Budget, daily) switch
         {
+            (_, false) when shareOf is not null => $"raise the parent's budgets.session.{SettingsKey(m.Budget)} (each sub-agent gets a share of what its parent has not used or reserved)",
             (_, true) => $"raise budgets.daily.{SettingsKey(m.Budget)} in settings, or wait for the next day (00:00 UTC)",
             (BudgetNames.Tokens, false) => "use --max-tokens or raise budgets.session.max_tokens in settings",
             (BudgetNames.Cost, false) => "use --max-cost or raise budgets.session.max_cost_usd in settings",

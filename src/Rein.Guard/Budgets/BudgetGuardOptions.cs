@@ -23,6 +23,12 @@ public sealed class BudgetGuardOptions
     /// Default: <see cref="DefaultOutputTokenEstimate"/> (4,096).
     /// </summary>
     public int DefaultMaxOutputTokens { get; set; } = DefaultOutputTokenEstimate;
+
+    /// <summary>
+    /// Gets or sets the parent session when the session limits are a sub-agent's share of that session's budgets
+    /// (see <see cref="BudgetReservations"/>), so stop messages say so; <see langword="null"/> for a session's own budgets. Default: <see langword="null"/>.
+    /// </summary>
+    public string? ShareOf { get; set; }
 }
 
 /// <summary>The budgets' names, as journaled in <c>budget_warning</c> and <c>budget_exceeded</c>.</summary>

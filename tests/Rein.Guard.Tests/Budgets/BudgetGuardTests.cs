@@ -3,6 +3,7 @@ using Microsoft.Extensions.AI;
 using Rein.Engine;
 using Rein.Guard.Budgets;
 using Rein.Journal;
+using Rein.Models;
 using Rein.Testing;
 using Rein.Tools;
 
@@ -286,5 +287,68 @@ public sealed class BudgetGuardTests
         Assert.Equal(4, model.Calls);
         var journal = await _store.JournalAsync("s1", _ct);
         Assert.DoesNotContain(journal, e => e is BudgetWarning or BudgetExceeded);
+    }
+
+    [Fact]
+    public async Task RunAsync_FinishedSubAgentsSteps_CountTowardTheSessionStepBudget()
+    {
+        var guard = Guard(new BudgetLimits { MaxSteps = 10 });
+        using var model = new CountingChatClient(Turns.Client(Turns.Calling("echo", 20)));
+        using var session = await StartAsync();
+        await session.AppendAsync(new SubAgentFinished("task-1", "child", StopReason.Completed, 7, TokenUsage.Zero, 0m, 7), _ct);
+
+        await Loop(model, guard, null, new TestTool("echo")).RunAsync(session, "go", _ct).DrainAsync();
+
+        Assert.Equal(3, model.Calls);
+        var exceeded = Assert.Single((await _store.JournalAsync("s1", _ct)).OfType<BudgetExceeded>());
+        Assert.Equal((BudgetNames.Steps, 10d, 10d), (exceeded.Budget, exceeded.Used, exceeded.Limit));
+    }
+
+    [Fact]
+    public async Task RunAsync_FinishedSubAgentsCost_CountsTowardTheSessionCostBudget()
+    {
+        var guard = Guard(new BudgetLimits { MaxCostUsd = 1m });
+        using var model = new CountingChatClient(Turns.Client(Turns.Calling("echo", 3, TenCents)));
+        using var session = await StartAsync();
+        await session.AppendAsync(new SubAgentFinished("task-1", "child", StopReason.BudgetExceeded, 4, new TokenUsage(100_000, 0), 1m, 2), _ct);
+
+        await Loop(model, guard, null, new TestTool("echo")).RunAsync(session, "go", _ct).DrainAsync();
+
+        Assert.Equal(0, model.Calls);
+        var exceeded = Assert.Single((await _store.JournalAsync("s1", _ct)).OfType<BudgetExceeded>());
+        Assert.Equal((BudgetNames.Cost, 1d), (exceeded.Budget, exceeded.Used));
+    }
+
+    [Fact]
+    public async Task RunAsync_SubAgentFinishedEarlierInTheStep_ItsToolCallsCountBeforeTheNextCallIsAdmitted()
+    {
+        var guard = Guard(new BudgetLimits { MaxToolCalls = 4 });
+        var arguments = JsonDocument.Parse("""{"text":"x"}""").RootElement.Clone();
+        // A stand-in for the task tool: its result carries the child's spending (three tool calls).
+        var task = new TestTool("delegate", i => new ToolResult("report") { Facts = [new SubAgentFinished(i.CallId, "child", StopReason.Completed, 3, TokenUsage.Zero, 0m, 3)] });
+        var echo = new TestTool("echo");
+        using var model = new CountingChatClient(Turns.Client([new ScriptedTurn(null, [new ModelToolCall("a", "delegate", arguments), new ModelToolCall("b", "echo", arguments)]), new ScriptedTurn("done", [])]));
+        using var session = await StartAsync();
+
+        await Loop(model, guard, null, task, echo).RunAsync(session, "go", _ct).DrainAsync();
+
+        Assert.Equal(0, echo.Calls);
+        var refused = Assert.Single((await _store.JournalAsync("s1", _ct)).OfType<ToolCompleted>(), c => c.CallId == "b");
+        Assert.Contains("tool-call budget is used up (4 of 4 calls)", refused.Result, StringComparison.Ordinal);
+        Assert.Equal(1, model.Calls);
+    }
+
+    [Fact]
+    public async Task RunAsync_SubAgentsShareUsedUp_StopSaysItIsTheShareOfTheParent()
+    {
+        var guard = new BudgetGuard(new BudgetGuardOptions { Limits = new BudgetLimits { MaxSteps = 1 }, Prices = _prices, ShareOf = "parent-1" }, _time);
+        using var model = new CountingChatClient(Turns.Client(Turns.Calling("echo", 3)));
+        using var session = await StartAsync();
+
+        var updates = await Loop(model, guard, null, new TestTool("echo")).RunAsync(session, "go", _ct).DrainAsync();
+
+        var stopped = Assert.IsType<RunStopped>(updates[^1]);
+        Assert.Equal(StopReason.BudgetExceeded, stopped.Reason);
+        Assert.Contains("sub-agent's share of the step budget of session parent-1", stopped.Detail, StringComparison.Ordinal);
     }
 }
