@@ -213,6 +213,9 @@ public sealed class PolicyEngine
             units.Add(new ShellUnit(new SimpleCommand { Cwd = cwd }, [], []));
         }
 
+        // Deny rules name programs: a program only known when it runs could be any of them, so it is asked about
+        // unless an allow rule names it (as a session approval does).
+        var denyRules = rules.Any(r => r.Rule.Decision == PolicyDecisions.Deny && r.CoversTool(ToolNames.Shell));
         Judgement? worst = null;
         ShellUnit? worstUnit = null;
         foreach (var unit in units)
@@ -221,6 +224,11 @@ public sealed class PolicyEngine
             var writes = ResolveWrites(unit).ToList();
             var danger = Mode == PermissionModes.WorkspaceWrite ? ShellAnalysis.Danger(unit, commands, _paths) : null;
             var judged = Judge(ToolNames.Shell, false, rules, r => texts.Any(r.MatchesCommand), unit.Text, writes, danger, unit.RestrictOnly);
+            if (unit.Unknown is not null && denyRules && judged is null or { Decision: PolicyDecisions.Allow }
+                && !rules.Any(r => r.Rule.Decision == PolicyDecisions.Allow && r.HasPattern && r.CoversTool(ToolNames.Shell) && texts.Any(r.MatchesCommand)))
+            {
+                judged = new Judgement(PolicyDecisions.Ask, $"asks because '{unit.Text}' {unit.Unknown}, and shell deny rules are in force", null, null);
+            }
             if (judged is not null && (worst is null || judged.Severity > worst.Severity))
             {
                 worst = judged;

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Rein.Guard.Policy;
@@ -7,8 +8,10 @@ namespace Rein.Guard.Policy;
 /// <param name="Words">The words to judge.</param>
 /// <param name="Redirects">The redirections that apply.</param>
 /// <param name="RestrictOnly">Whether this is a wrapper whose inner command is judged separately: only deny and ask rules apply to it.</param>
-/// <param name="Opaque">Whether it runs a command only known at run time (<c>eval "$x"</c>).</param>
-internal sealed record ShellUnit(SimpleCommand Command, IReadOnlyList<ShellWord> Words, IReadOnlyList<ShellRedirect> Redirects, bool RestrictOnly = false, bool Opaque = false)
+/// <param name="Opaque">Whether it runs a shell script only known at run time (<c>eval "$x"</c>, <c>bash -c "$x"</c>).</param>
+/// <param name="Unknown">Why the program or code it runs is only known at run time (a variable as the command word,
+/// a script read from a file or a pipe, another interpreter's code), or null when it is known.</param>
+internal sealed record ShellUnit(SimpleCommand Command, IReadOnlyList<ShellWord> Words, IReadOnlyList<ShellRedirect> Redirects, bool RestrictOnly = false, bool Opaque = false, string? Unknown = null)
 {
     public string Text => string.Join(' ', Words.Select(w => w.Text));
 
@@ -26,12 +29,21 @@ internal static class ShellAnalysis
 {
     private const int MaxDepth = 8;
 
-    private static readonly HashSet<string> Shells = new(StringComparer.Ordinal) { "sh", "bash", "zsh", "dash", "ksh", "fish", "busybox" };
+    private const string UnknownProgram = "runs a program that is only known when it runs";
+
+    private const string UnknownInput = "runs a script it reads from its input, which is only known when it runs";
+
+    // The arguments xargs, parallel and find -exec add, named as find names them.
+    private static readonly ShellWord Placeholder = new("{}", Expands: true);
+
+    private static readonly HashSet<string> Shells = new(StringComparer.Ordinal) { "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "fish" };
 
     private static readonly HashSet<string> Interpreters = new(StringComparer.Ordinal)
     {
         "sh", "bash", "zsh", "dash", "ksh", "fish", "python", "python3", "perl", "ruby", "node",
     };
+
+    private static readonly string[] StandardInputFiles = ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
 
     public static string BaseName(string word)
     {
@@ -40,165 +52,131 @@ internal static class ShellAnalysis
     }
 
     /// <summary>Lists the units to judge, unwrapping wrappers whose inner command is literal.</summary>
-    /// <exception cref="ShellParseException">A literal inner script (<c>bash -c '…'</c>) does not parse.</exception>
+    /// <exception cref="ShellParseException">A literal inner script (<c>bash -c '…'</c>, <c>echo '…' | sh</c>) does not parse.</exception>
     public static List<ShellUnit> Units(IReadOnlyList<SimpleCommand> commands, string home)
     {
-        var units = new List<ShellUnit>();
+        var walk = new Walk(home);
         foreach (var command in commands)
         {
-            if (command.Words.Count == 0 && command.Redirects.Count == 0)
+            walk.Visit(command, 0);
+        }
+
+        return walk.Units;
+    }
+
+    // The text a command writes to its output, as far as it is literal (echo, printf, cat of its input), or null.
+    private static string? Output(SimpleCommand command, int depth)
+    {
+        var words = command.Words;
+        if (depth > MaxDepth || words.Count == 0 || words.Any(w => w.Expands || w.Globs || w.Braces))
+        {
+            return null;
+        }
+
+        var args = words.Skip(1).Select(w => w.Text).ToList();
+        switch (BaseName(words[0].Text))
+        {
+            case "echo":
+                var options = args.TakeWhile(a => a.Length > 1 && a.StartsWith('-') && a[1..].All(c => c is 'n' or 'e' or 'E')).Count();
+                var echoed = string.Join(' ', args.Skip(options));
+
+                // Whether echo decodes escapes depends on the shell and its options: judge the decoded text, which is
+                // the one that can hold more commands.
+                return Unescape(echoed) + "\n";
+            case "printf":
+                if (args.Count > 0 && args[0] == "--")
+                {
+                    args.RemoveAt(0);
+                }
+
+                return args.Count == 0 || args[0].StartsWith('-') ? null : Printf(args[0], args.Skip(1).ToList());
+            case "cat":
+                var files = args.Where(a => !(a.StartsWith('-') && a.Length > 1)).ToList();
+                return files.All(f => f == "-") ? Input(command, depth + 1) : null;
+            default:
+                return null;
+        }
+    }
+
+    // The text fed to a command's standard input: "" when nothing is, null when it is only known at run time.
+    private static string? Input(SimpleCommand command, int depth)
+    {
+        if (command.Redirects.LastOrDefault(r => r.IsStandardInput) is { } redirect)
+        {
+            return redirect.Body is { Expands: false } body ? body.Text : null;
+        }
+
+        return command.PipedFrom is { } from ? Output(from, depth + 1) : "";
+    }
+
+    private static string Unescape(string text)
+    {
+        if (!text.Contains('\\', StringComparison.Ordinal))
+        {
+            return text;
+        }
+
+        var decoded = new StringBuilder();
+        var i = 0;
+        while (i < text.Length)
+        {
+            if (text[i] == '\\' && i + 1 < text.Length)
             {
-                // Only assignments: nothing runs (substitutions in them are separate commands).
+                i = ShellParser.DecodeEscape(text, i, decoded);
                 continue;
             }
 
-            Expand(command, command.Words, command.Redirects, units, 0, home);
+            decoded.Append(text[i++]);
         }
 
-        return units;
+        return decoded.ToString();
     }
 
-    private static void Expand(SimpleCommand command, List<ShellWord> words, IReadOnlyList<ShellRedirect> redirects, List<ShellUnit> units, int depth, string home)
+    // What printf prints for a format using only %s, %b and %%, or null for other formats.
+    private static string? Printf(string format, List<string> args)
     {
-        if (words.Count == 0 || depth > MaxDepth)
+        var output = new StringBuilder();
+        var next = 0;
+        do
         {
-            units.Add(new ShellUnit(command, words, redirects));
-            return;
-        }
-
-        var name = BaseName(words[0].Text);
-        List<ShellWord>? inner = null;
-        string? script = null;
-        var opaque = false;
-        switch (name)
-        {
-            case "sudo" or "doas":
-                inner = AfterOptions(words, ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group", "--chdir", "--prompt"], skipAssignments: true);
-                break;
-            case "env":
-                var split = words.Skip(1).TakeWhile(w => w.Text.StartsWith('-') || ShellParser.IsAssignment(w.Text)).ToList();
-                var splitIndex = split.FindIndex(w => w.Text is "-S" or "--split-string" || w.Text.StartsWith("--split-string=", StringComparison.Ordinal));
-                if (splitIndex >= 0 && splitIndex + 1 < words.Count - 1)
-                {
-                    var value = words[splitIndex + 2];
-                    (script, opaque) = value.Expands ? (null, true) : (string.Join(' ', words.Skip(splitIndex + 2).Select(w => w.Text)), false);
-                }
-                else
-                {
-                    inner = AfterOptions(words, ["-u", "-C", "--unset", "--chdir"], skipAssignments: true);
-                }
-
-                break;
-            case "nohup" or "builtin" or "exec" or "stdbuf" or "ionice" or "chrt" or "setsid" or "unbuffer":
-                inner = AfterOptions(words, ["-a", "-i", "-o", "-e", "-c", "-n", "-p"], skipAssignments: false);
-                break;
-            case "command":
-                if (!words.Skip(1).Any(w => w.Text is "-v" or "-V"))
-                {
-                    inner = AfterOptions(words, [], skipAssignments: false);
-                }
-
-                break;
-            case "nice":
-                inner = AfterOptions(words, ["-n", "--adjustment"], skipAssignments: false);
-                break;
-            case "time":
-                inner = AfterOptions(words, ["-f", "-o", "--format", "--output"], skipAssignments: false);
-                break;
-            case "timeout":
-                var afterOptions = AfterOptions(words, ["-s", "-k", "--signal", "--kill-after"], skipAssignments: false);
-                inner = afterOptions.Count > 0 ? afterOptions.Skip(1).ToList() : afterOptions;
-                break;
-            case "xargs":
-                inner = AfterOptions(words, ["-I", "-L", "-n", "-P", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--max-lines", "--replace", "--eof"], skipAssignments: false);
-                if (inner.Count == 0)
-                {
-                    inner = [new ShellWord("echo")];
-                }
-
-                break;
-            case "eval":
-                if (words.Count > 1)
-                {
-                    (script, opaque) = words.Skip(1).Any(w => w.Expands) ? (null, true) : (string.Join(' ', words.Skip(1).Select(w => w.Text)), false);
-                }
-
-                break;
-            case "find":
-                units.Add(new ShellUnit(command, words, redirects));
-                for (var i = 1; i < words.Count; i++)
-                {
-                    if (words[i].Text is "-exec" or "-execdir" or "-ok" or "-okdir")
-                    {
-                        var end = i + 1;
-                        while (end < words.Count && words[end].Text is not (";" or "+"))
-                        {
-                            end++;
-                        }
-
-                        Expand(command, [.. words.Skip(i + 1).Take(end - i - 1)], [], units, depth + 1, home);
-                        i = end;
-                    }
-                }
-
-                return;
-            default:
-                if (Shells.Contains(name))
-                {
-                    var c = ShellScriptIndex(words);
-                    if (c > 0)
-                    {
-                        (script, opaque) = words[c].Expands ? (null, true) : (words[c].Text, false);
-                    }
-                }
-
-                break;
-        }
-
-        if (script is not null)
-        {
-            units.Add(new ShellUnit(command, words, redirects, RestrictOnly: true));
-            foreach (var nested in ShellParser.Parse(script, command.Cwd, home))
+            var used = 0;
+            for (var i = 0; i < format.Length; i++)
             {
-                nested.Pipeline = command.Pipeline;
-                nested.PipelineIndex = command.PipelineIndex;
-                if (nested.Words.Count > 0 || nested.Redirects.Count > 0)
+                if (format[i] != '%')
                 {
-                    Expand(nested, nested.Words, nested.Redirects, units, depth + 1, home);
+                    output.Append(format[i]);
+                    continue;
+                }
+
+                if (i + 1 >= format.Length)
+                {
+                    return null;
+                }
+
+                switch (format[++i])
+                {
+                    case '%':
+                        output.Append("%%");
+                        break;
+                    case 's' or 'b':
+                        // The format's escapes are decoded below, so an argument's backslashes are kept for %s by doubling them.
+                        var arg = next < args.Count ? args[next++] : "";
+                        output.Append(format[i] == 's' ? arg.Replace("\\", "\\\\", StringComparison.Ordinal) : arg);
+                        used++;
+                        break;
+                    default:
+                        return null;
                 }
             }
 
-            return;
-        }
-
-        if (inner is { Count: > 0 })
-        {
-            units.Add(new ShellUnit(command, words, redirects, RestrictOnly: true));
-            Expand(command, inner, [], units, depth + 1, home);
-            return;
-        }
-
-        units.Add(new ShellUnit(command, words, redirects, Opaque: opaque));
-    }
-
-    // The index of the script after -c (or a combined flag such as -lc), or -1.
-    private static int ShellScriptIndex(List<ShellWord> words)
-    {
-        for (var i = 1; i < words.Count - 1; i++)
-        {
-            var text = words[i].Text;
-            if (!text.StartsWith('-') || text.StartsWith("--", StringComparison.Ordinal))
+            if (used == 0)
             {
-                return -1;
-            }
-
-            if (text.Length > 1 && text[1..].All(char.IsAsciiLetter) && text.Contains('c', StringComparison.Ordinal))
-            {
-                return i + 1;
+                break;
             }
         }
+        while (next < args.Count);
 
-        return -1;
+        return Unescape(output.ToString()).Replace("%%", "%", StringComparison.Ordinal);
     }
 
     // The words after the command's options (and, for sudo and env, its NAME=value words).
@@ -230,6 +208,494 @@ internal static class ShellAnalysis
         }
 
         return [.. words.Skip(i)];
+    }
+
+    // The value of an option such as -c SCRIPT, -cSCRIPT or --command=SCRIPT, or null.
+    private static ShellWord? OptionValue(List<ShellWord> words, string[] names)
+    {
+        for (var i = 1; i < words.Count; i++)
+        {
+            var text = words[i].Text;
+            if (text == "--")
+            {
+                return null;
+            }
+
+            foreach (var name in names)
+            {
+                if (text == name && i + 1 < words.Count)
+                {
+                    return words[i + 1];
+                }
+
+                if (name.StartsWith("--", StringComparison.Ordinal) && text.StartsWith(name + "=", StringComparison.Ordinal))
+                {
+                    return words[i] with { Text = text[(name.Length + 1)..] };
+                }
+            }
+        }
+
+        return null;
+    }
+
+    // How a shell is asked to run: the word holding a -c script, or whether it reads its script from its input,
+    // or the word naming its script file (-1 when none).
+    private static (int Script, bool ReadsInput, int File) ShellInvocation(List<ShellWord> words)
+    {
+        var command = false;
+        var readsInput = false;
+        var i = 1;
+        while (i < words.Count)
+        {
+            var text = words[i].Text;
+            if (text is "--" or "-")
+            {
+                i++;
+                break;
+            }
+
+            if (text is "-o" or "+o" or "-O" or "+O" or "--rcfile" or "--init-file")
+            {
+                i += 2;
+                continue;
+            }
+
+            if (text.StartsWith("--", StringComparison.Ordinal))
+            {
+                i++;
+                continue;
+            }
+
+            if (text.Length > 1 && text[0] is '-' or '+' && text[1..].All(char.IsAsciiLetter))
+            {
+                command |= text[0] == '-' && text.Contains('c', StringComparison.Ordinal);
+                readsInput |= text[0] == '-' && text.Contains('s', StringComparison.Ordinal);
+                i++;
+                continue;
+            }
+
+            break;
+        }
+
+        if (command)
+        {
+            return (i < words.Count ? i : -1, false, -1);
+        }
+
+        if (readsInput || i >= words.Count || StandardInputFiles.Contains(words[i].Text))
+        {
+            return (-1, true, -1);
+        }
+
+        return (-1, false, i);
+    }
+
+    // Whether another interpreter is given code to run inline or on its input, which is not analysed.
+    private static bool RunsInlineCode(string name, List<ShellWord> words, SimpleCommand command)
+    {
+        string codeFlags;
+        if (name.StartsWith("python", StringComparison.Ordinal) || name.StartsWith("pypy", StringComparison.Ordinal))
+        {
+            codeFlags = "c";
+        }
+        else
+        {
+            switch (name)
+            {
+                case "perl":
+                    codeFlags = "eE";
+                    break;
+                case "ruby" or "lua" or "luajit" or "Rscript" or "tclsh" or "osascript":
+                    codeFlags = "e";
+                    break;
+                case "node" or "nodejs" or "bun" or "deno":
+                    codeFlags = "ep";
+                    break;
+                case "php":
+                    codeFlags = "rRBE";
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        for (var i = 1; i < words.Count; i++)
+        {
+            var text = words[i].Text;
+            if (text is "--eval" or "--print" or "--command" || text.StartsWith("--eval=", StringComparison.Ordinal) || (name == "deno" && text == "eval"))
+            {
+                return true;
+            }
+
+            switch (text)
+            {
+                case "-m":
+                    // python -m runs a named module.
+                    return false;
+                case "-":
+                    return Input(command, 0) != "";
+                case "--":
+                    return i + 1 >= words.Count && Input(command, 0) != "";
+                default:
+                    break;
+            }
+
+            if (text is "-W" or "-X" or "-I" or "-r" or "--require")
+            {
+                i++;
+                continue;
+            }
+
+            if (text.Length > 1 && text[0] == '-' && !text.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (text[1..].TakeWhile(char.IsAsciiLetter).Any(codeFlags.Contains))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (!text.StartsWith('-'))
+            {
+                // A script file.
+                return false;
+            }
+        }
+
+        return Input(command, 0) != "";
+    }
+
+    // Whether an awk program can start commands (system(), pipes to or from commands).
+    private static bool AwkRunsCommands(List<ShellWord> words)
+    {
+        for (var i = 1; i < words.Count; i++)
+        {
+            var text = words[i].Text;
+            if (text is "-F" or "-v" or "--assign" or "--field-separator")
+            {
+                i++;
+                continue;
+            }
+
+            if (text is "-f" or "--file" || text.StartsWith("-f", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            if (text is "-e" or "--source" && i + 1 < words.Count)
+            {
+                return words[i + 1].Expands || words[i + 1].Text.Contains("system", StringComparison.Ordinal) || words[i + 1].Text.Contains('|', StringComparison.Ordinal);
+            }
+
+            if (text.StartsWith('-') && text.Length > 1)
+            {
+                continue;
+            }
+
+            return words[i].Expands || text.Contains("system", StringComparison.Ordinal) || text.Contains('|', StringComparison.Ordinal);
+        }
+
+        return false;
+    }
+
+    /// <summary>Follows a command line's commands into the commands they run.</summary>
+    private sealed class Walk(string home)
+    {
+        // Literal values of shell variables assigned so far, to decode "a=rm; $a x".
+        private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
+
+        public List<ShellUnit> Units { get; } = [];
+
+        public void Visit(SimpleCommand command, int depth)
+        {
+            if (command.Words.Count == 0)
+            {
+                Remember(command.Assignments);
+                if (command.Redirects.Count > 0)
+                {
+                    Units.Add(new ShellUnit(command, [], command.Redirects));
+                }
+
+                // Otherwise only assignments: nothing runs (substitutions in them are separate commands).
+                return;
+            }
+
+            if (command.Words[0].Text is "export" or "declare" or "typeset" or "local" or "readonly")
+            {
+                Remember(command.Words.Skip(1).Where(w => ShellParser.IsAssignment(w.Text)));
+            }
+
+            Expand(command, command.Words, command.Redirects, depth);
+        }
+
+        private void Remember(IEnumerable<ShellWord> assignments)
+        {
+            foreach (var assignment in assignments)
+            {
+                var eq = assignment.Text.IndexOf('=', StringComparison.Ordinal);
+                var append = assignment.Text[eq - 1] == '+';
+                var name = assignment.Text[..(append ? eq - 1 : eq)];
+                var value = assignment.Text[(eq + 1)..];
+                if (assignment.Expands || (append && !_variables.ContainsKey(name)))
+                {
+                    _variables.Remove(name);
+                }
+                else
+                {
+                    _variables[name] = append ? _variables[name] + value : value;
+                }
+            }
+        }
+
+        private void Add(SimpleCommand command, List<ShellWord> words, IReadOnlyList<ShellRedirect> redirects, string? unknown = null) =>
+            Units.Add(new ShellUnit(command, words, redirects, Unknown: unknown));
+
+        private void Expand(SimpleCommand command, List<ShellWord> words, IReadOnlyList<ShellRedirect> redirects, int depth)
+        {
+            if (words.Count == 0 || depth > MaxDepth)
+            {
+                Add(command, words, redirects);
+                return;
+            }
+
+            var first = words[0];
+            if (first.Expands || first.Globs || first.Braces)
+            {
+                var variable = Regex.Match(first.Text, @"^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})$", RegexOptions.None, TimeSpan.FromSeconds(1));
+                if (first.Expands && variable.Success && _variables.TryGetValue(variable.Groups[1].Success ? variable.Groups[1].Value : variable.Groups[2].Value, out var value))
+                {
+                    // Judge what it most likely runs; the value may also have been changed in ways not followed
+                    // (read, a loop, a function), so the command stays unknown as well.
+                    var decoded = value.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(v => new ShellWord(v)).ToList();
+                    Expand(command, [.. decoded, .. words.Skip(1)], redirects, depth + 1);
+                }
+
+                Add(command, words, redirects, UnknownProgram);
+                return;
+            }
+
+            var name = BaseName(first.Text);
+            List<ShellWord>? inner = null;
+            ShellWord? script = null;
+            string? unknown = null;
+            switch (name)
+            {
+                case "sudo" or "doas":
+                    inner = AfterOptions(words, ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group", "--chdir", "--prompt"], skipAssignments: true);
+                    break;
+                case "env":
+                    var split = words.Skip(1).TakeWhile(w => w.Text.StartsWith('-') || ShellParser.IsAssignment(w.Text)).ToList();
+                    var splitIndex = split.FindIndex(w => w.Text is "-S" or "--split-string" || w.Text.StartsWith("--split-string=", StringComparison.Ordinal));
+                    if (splitIndex >= 0 && splitIndex + 1 < words.Count - 1)
+                    {
+                        var rest = words.Skip(splitIndex + 2).ToList();
+                        script = new ShellWord(string.Join(' ', rest.Select(w => w.Text)), rest.Any(w => w.Expands));
+                    }
+                    else
+                    {
+                        inner = AfterOptions(words, ["-u", "-C", "--unset", "--chdir"], skipAssignments: true);
+                    }
+
+                    break;
+                case "nohup" or "builtin" or "setsid" or "unbuffer" or "pkexec" or "catchsegv":
+                    inner = AfterOptions(words, [], skipAssignments: false);
+                    break;
+                case "exec":
+                    inner = AfterOptions(words, ["-a"], skipAssignments: false);
+                    break;
+                case "stdbuf":
+                    inner = AfterOptions(words, ["-i", "-o", "-e"], skipAssignments: false);
+                    break;
+                case "ionice":
+                    inner = AfterOptions(words, ["-c", "-n", "-p"], skipAssignments: false);
+                    break;
+                case "strace" or "ltrace":
+                    inner = AfterOptions(words, ["-o", "-e", "-p", "-s", "-u", "-E", "-a", "-P", "-I", "-X"], skipAssignments: false);
+                    break;
+                case "unshare" or "nsenter" or "firejail":
+                    inner = AfterOptions(words, ["-t", "--target", "-S", "--setuid", "-G", "--setgid", "-w", "--wd", "-R", "--root"], skipAssignments: false);
+                    break;
+                case "chrt" or "taskset" or "chroot" or "flock" or "timeout":
+                    // The first operand is a priority, CPU mask, root folder, lock file or duration; the command follows it.
+                    script = OptionValue(words, name == "flock" ? ["-c", "--command"] : []);
+                    if (script is null)
+                    {
+                        var afterOptions = AfterOptions(words, ["-s", "-k", "--signal", "--kill-after", "-w", "--timeout", "-E", "--conflict-exit-code", "--userspec", "--groups"], skipAssignments: false);
+                        inner = afterOptions.Count > 0 ? afterOptions.Skip(1).ToList() : afterOptions;
+                    }
+
+                    break;
+                case "command":
+                    if (!words.Skip(1).Any(w => w.Text is "-v" or "-V"))
+                    {
+                        inner = AfterOptions(words, [], skipAssignments: false);
+                    }
+
+                    break;
+                case "nice":
+                    inner = AfterOptions(words, ["-n", "--adjustment"], skipAssignments: false);
+                    break;
+                case "time":
+                    inner = AfterOptions(words, ["-f", "-o", "--format", "--output"], skipAssignments: false);
+                    break;
+                case "busybox" when words.Count > 1 && !words[1].Text.StartsWith('-'):
+                    // busybox APPLET args: the applet is the command.
+                    inner = [.. words.Skip(1)];
+                    break;
+                case "xargs":
+                    var replaces = words.Skip(1).Any(w => w.Text is "-i" or "-I" or "--replace" || w.Text.StartsWith("-I", StringComparison.Ordinal) || w.Text.StartsWith("--replace=", StringComparison.Ordinal));
+                    inner = AfterOptions(words, ["-I", "-L", "-n", "-P", "-d", "-E", "-s", "-a", "--max-args", "--max-procs", "--delimiter", "--arg-file", "--max-lines", "--replace", "--eof"], skipAssignments: false);
+                    inner = inner.Count == 0 ? [new ShellWord("echo"), Placeholder] : replaces ? inner : [.. inner, Placeholder];
+                    break;
+                case "parallel":
+                    // GNU parallel runs its command through a shell, with the arguments appended unless {} places them.
+                    var parallelCommand = AfterOptions(words, ["-j", "--jobs", "-S", "--sshlogin", "-N", "-n", "--max-args", "-d", "--delimiter", "-a", "--arg-file", "-I", "--colsep", "-C", "--joblog", "--results", "--tmpdir", "-E", "--timeout", "--delay", "--retries"], skipAssignments: false)
+                        .TakeWhile(w => !w.Text.StartsWith(":::", StringComparison.Ordinal)).ToList();
+                    if (parallelCommand.Count > 0)
+                    {
+                        var text = string.Join(' ', parallelCommand.Select(w => w.Text));
+                        script = new ShellWord(text.Contains("{}", StringComparison.Ordinal) ? text : text + " {}", parallelCommand.Any(w => w.Expands));
+                    }
+
+                    break;
+                case "watch":
+                    var watched = AfterOptions(words, ["-n", "--interval", "-q", "--equexit"], skipAssignments: false);
+                    if (words.Skip(1).Any(w => w.Text is "-x" or "--exec"))
+                    {
+                        inner = watched;
+                    }
+                    else if (watched.Count > 0)
+                    {
+                        script = new ShellWord(string.Join(' ', watched.Select(w => w.Text)), watched.Any(w => w.Expands));
+                    }
+
+                    break;
+                case "su" or "runuser":
+                    script = OptionValue(words, ["-c", "--command", "--session-command"]);
+                    if (script is null && name == "runuser" && words.Any(w => w.Text == "--"))
+                    {
+                        inner = [.. words.SkipWhile(w => w.Text != "--").Skip(1)];
+                    }
+
+                    break;
+                case "script":
+                    script = OptionValue(words, ["-c", "--command"]);
+                    break;
+                case "trap":
+                    // trap 'commands' SIGNAL…: the commands run later in the same shell.
+                    var trapped = words.Skip(1).SkipWhile(w => w.Text == "--").ToList();
+                    if (trapped.Count > 1 && !trapped[0].Text.StartsWith('-'))
+                    {
+                        script = trapped[0];
+                    }
+
+                    break;
+                case "eval":
+                    if (words.Count > 1)
+                    {
+                        var rest = words.Skip(1).ToList();
+                        script = new ShellWord(string.Join(' ', rest.Select(w => w.Text)), rest.Any(w => w.Expands));
+                    }
+
+                    break;
+                case "source" or ".":
+                    if (words.Count > 1 && words[1].Expands)
+                    {
+                        unknown = "runs a script named only when it runs";
+                    }
+                    else if (words.Count > 1 && StandardInputFiles.Contains(words[1].Text))
+                    {
+                        (script, unknown) = Input(command, 0) is { } fed ? (new ShellWord(fed), (string?)null) : ((ShellWord?)null, UnknownInput);
+                    }
+
+                    break;
+                case "alias" when words.Skip(1).Any(w => w.Text.Contains('=', StringComparison.Ordinal)):
+                    unknown = "defines an alias, which can give any command another name";
+                    break;
+                case "awk" or "gawk" or "mawk" or "nawk":
+                    unknown = AwkRunsCommands(words) ? "runs an awk program that can start commands, which is not analysed" : null;
+                    break;
+                case "find":
+                    FindCommands(command, words, redirects, depth);
+                    return;
+                default:
+                    if (Shells.Contains(name))
+                    {
+                        var (scriptIndex, readsInput, file) = ShellInvocation(words);
+                        if (scriptIndex > 0)
+                        {
+                            script = words[scriptIndex];
+                        }
+                        else if (readsInput)
+                        {
+                            (script, unknown) = Input(command, 0) is { } fed ? (new ShellWord(fed), (string?)null) : ((ShellWord?)null, UnknownInput);
+                        }
+                        else if (file > 0 && words[file].Expands)
+                        {
+                            unknown = "runs a script named only when it runs";
+                        }
+                    }
+                    else if (RunsInlineCode(name, words, command))
+                    {
+                        unknown = $"runs {name} code, which is not analysed";
+                    }
+
+                    break;
+            }
+
+            if (script is { Expands: true })
+            {
+                Units.Add(new ShellUnit(command, words, redirects, Opaque: true, Unknown: "runs a script that is only known when it runs"));
+                return;
+            }
+
+            if (script is not null && script.Text.Trim().Length > 0)
+            {
+                Units.Add(new ShellUnit(command, words, redirects, RestrictOnly: true));
+                foreach (var nested in ShellParser.Parse(script.Text, command.Cwd, home))
+                {
+                    nested.Pipeline = command.Pipeline;
+                    nested.PipelineIndex = command.PipelineIndex;
+                    Visit(nested, depth + 1);
+                }
+
+                return;
+            }
+
+            if (inner is { Count: > 0 })
+            {
+                Units.Add(new ShellUnit(command, words, redirects, RestrictOnly: true));
+                Expand(command, inner, [], depth + 1);
+                return;
+            }
+
+            Add(command, words, redirects, unknown);
+        }
+
+        private void FindCommands(SimpleCommand command, List<ShellWord> words, IReadOnlyList<ShellRedirect> redirects, int depth)
+        {
+            Add(command, words, redirects);
+            for (var i = 1; i < words.Count; i++)
+            {
+                if (words[i].Text == "-delete")
+                {
+                    // Judged as the rm it amounts to, for deny and ask rules only.
+                    Units.Add(new ShellUnit(command, [new ShellWord("rm"), Placeholder], [], RestrictOnly: true));
+                }
+                else if (words[i].Text is "-exec" or "-execdir" or "-ok" or "-okdir")
+                {
+                    var end = i + 1;
+                    while (end < words.Count && words[end].Text is not (";" or "+"))
+                    {
+                        end++;
+                    }
+
+                    Expand(command, [.. words.Skip(i + 1).Take(end - i - 1)], [], depth + 1);
+                    i = end;
+                }
+            }
+        }
     }
 
     /// <summary>Lists the words naming files the unit writes: write redirections and the path arguments of mutating commands.</summary>

@@ -7,7 +7,8 @@ namespace Rein.Guard.Policy;
 /// <param name="Expands">Whether the word holds a parameter, arithmetic or command expansion, so its value is only known when it runs.</param>
 /// <param name="Globs">Whether the word holds an unquoted <c>*</c>, <c>?</c> or <c>[</c>.</param>
 /// <param name="Tilde">Whether the word starts with an unquoted <c>~</c>.</param>
-internal sealed record ShellWord(string Text, bool Expands = false, bool Globs = false, bool Tilde = false);
+/// <param name="Braces">Whether the word holds an unquoted brace expansion (<c>{a,b}</c>, <c>{1..3}</c>), which can turn it into several words.</param>
+internal sealed record ShellWord(string Text, bool Expands = false, bool Globs = false, bool Tilde = false, bool Braces = false);
 
 /// <summary>What a redirection does.</summary>
 internal enum RedirectKind
@@ -26,7 +27,14 @@ internal enum RedirectKind
 }
 
 /// <summary>A redirection of a simple command.</summary>
-internal sealed record ShellRedirect(string Operator, ShellWord Target, RedirectKind Kind);
+internal sealed record ShellRedirect(string Operator, ShellWord Target, RedirectKind Kind)
+{
+    /// <summary>Gets the text a here-document or here-string feeds (it expands when the delimiter is unquoted), or null for other redirections.</summary>
+    public ShellWord? Body { get; set; }
+
+    /// <summary>Gets whether it redirects standard input.</summary>
+    public bool IsStandardInput => Operator.TrimStart('0').StartsWith('<');
+}
 
 /// <summary>A simple command: assignments, words and redirections.</summary>
 internal sealed class SimpleCommand
@@ -45,6 +53,9 @@ internal sealed class SimpleCommand
 
     /// <summary>Gets the command's position in its pipeline.</summary>
     public int PipelineIndex { get; set; }
+
+    /// <summary>Gets the command whose output is piped into this one; it has no words when that is a subshell or group.</summary>
+    public SimpleCommand? PipedFrom { get; set; }
 
     public bool IsEmpty => Words.Count == 0 && Assignments.Count == 0 && Redirects.Count == 0;
 }
@@ -76,7 +87,7 @@ internal sealed class ShellParser
     private readonly List<SimpleCommand> _commands;
     private readonly string _home;
     private readonly int _depth;
-    private readonly List<(string Delimiter, bool StripTabs, bool Quoted)> _pendingHereDocs = [];
+    private readonly List<(string Delimiter, bool StripTabs, bool Quoted, ShellRedirect Redirect)> _pendingHereDocs = [];
     private readonly int[] _pipelineCounter;
     private int _pos;
     private string? _cwd;
@@ -193,7 +204,9 @@ internal sealed class ShellParser
                 if (pipe)
                 {
                     pipelineIndex++;
+                    var from = current;
                     current = NewCommand(pipelineIndex);
+                    current.PipedFrom = from;
                 }
                 else
                 {
@@ -458,10 +471,11 @@ internal sealed class ShellParser
             case "<<" or "<<-":
                 var raw = _s[targetStart.._pos];
                 var quoted = raw.Contains('\'', StringComparison.Ordinal) || raw.Contains('"', StringComparison.Ordinal) || raw.Contains('\\', StringComparison.Ordinal);
-                _pendingHereDocs.Add((target.Text, op == "<<-", quoted));
-                return new ShellRedirect(fullOp, target, RedirectKind.Text);
+                var hereDoc = new ShellRedirect(fullOp, target, RedirectKind.Text);
+                _pendingHereDocs.Add((target.Text, op == "<<-", quoted, hereDoc));
+                return hereDoc;
             case "<<<":
-                return new ShellRedirect(fullOp, target, RedirectKind.Text);
+                return new ShellRedirect(fullOp, target, RedirectKind.Text) { Body = target };
             case "<&" or ">&" when IsDescriptor(target.Text):
                 return new ShellRedirect(fullOp, target, RedirectKind.Duplicate);
             case "<" or "<&":
@@ -479,7 +493,7 @@ internal sealed class ShellParser
 
     private void ReadHereDocBodies()
     {
-        foreach (var (delimiter, stripTabs, quoted) in _pendingHereDocs)
+        foreach (var (delimiter, stripTabs, quoted, redirect) in _pendingHereDocs)
         {
             var bodyStart = _pos;
             var bodyEnd = _s.Length;
@@ -497,10 +511,22 @@ internal sealed class ShellParser
                 _pos = lineEnd < 0 ? _s.Length : lineEnd + 1;
             }
 
-            if (!quoted)
+            var body = _s[bodyStart..Math.Max(bodyStart, bodyEnd)];
+            if (stripTabs)
+            {
+                body = string.Join('\n', body.Split('\n').Select(line => line.TrimStart('\t')));
+            }
+
+            if (quoted)
+            {
+                redirect.Body = new ShellWord(body);
+            }
+            else
             {
                 // An unquoted here-document expands $(…) and `…`: those commands run too.
-                Nested(_s[bodyStart..Math.Max(bodyStart, bodyEnd)]).ReadDoubleQuoted(new StringBuilder(), untilEnd: true);
+                var text = new StringBuilder();
+                var expands = Nested(body).ReadDoubleQuoted(text, untilEnd: true);
+                redirect.Body = new ShellWord(text.ToString(), expands);
             }
         }
 
@@ -513,6 +539,9 @@ internal sealed class ShellParser
         var expands = false;
         var globs = false;
         var tilde = _pos < _s.Length && _s[_pos] == '~';
+        var braceOpen = false;
+        var braceList = false;
+        var braces = false;
         while (_pos < _s.Length)
         {
             var c = _s[_pos];
@@ -578,6 +607,11 @@ internal sealed class ShellParser
                     _pos += 2;
                     ReadAnsiC(text);
                     break;
+                case '$' when _pos + 1 < _s.Length && _s[_pos + 1] == '"':
+                    // $"…" is a translatable string: outside a message catalogue it is "…".
+                    _pos += 2;
+                    expands |= ReadDoubleQuoted(text, untilEnd: false);
+                    break;
                 case '$' or '`':
                     expands |= ReadExpansion(text);
                     break;
@@ -587,13 +621,16 @@ internal sealed class ShellParser
                     _pos++;
                     break;
                 default:
+                    braceOpen |= c == '{';
+                    braceList |= braceOpen && (c == ',' || (c == '.' && At("..")));
+                    braces |= braceList && c == '}';
                     text.Append(c);
                     _pos++;
                     break;
             }
         }
 
-        return new ShellWord(text.ToString(), expands, globs, tilde);
+        return new ShellWord(text.ToString(), expands, globs, tilde, braces);
     }
 
     // Reads the inside of "…" (after the opening quote) into text; returns whether it expands anything.
@@ -754,26 +791,101 @@ internal sealed class ShellParser
 
             if (c == '\\' && _pos + 1 < _s.Length)
             {
-                var next = _s[_pos + 1];
-                text.Append(next switch
-                {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    'a' => '\a',
-                    'b' => '\b',
-                    'e' or 'E' => '\u001b',
-                    'f' => '\f',
-                    'v' => '\v',
-                    _ => next,
-                });
-                _pos += 2;
+                _pos = DecodeEscape(_s, _pos, text);
                 continue;
             }
 
             text.Append(c);
             _pos++;
         }
+    }
+
+    /// <summary>Decodes the backslash escape at <paramref name="at"/> as bash does inside <c>$'…'</c> (also what <c>echo -e</c> and <c>printf</c> do).</summary>
+    /// <returns>The position just after the escape.</returns>
+    internal static int DecodeEscape(string s, int at, StringBuilder text)
+    {
+        var next = s[at + 1];
+        var simple = next switch
+        {
+            'n' => "\n",
+            't' => "\t",
+            'r' => "\r",
+            'a' => "\a",
+            'b' => "\b",
+            'e' or 'E' => "\u001b",
+            'f' => "\f",
+            'v' => "\v",
+            '\\' or '\'' or '"' or '?' => next.ToString(),
+            _ => null,
+        };
+        if (simple is not null)
+        {
+            text.Append(simple);
+            return at + 2;
+        }
+
+        switch (next)
+        {
+            case >= '0' and <= '7':
+                return Number(s, at + 1, 3, 8, text);
+            case 'x':
+                return Number(s, at + 2, 2, 16, text, at);
+            case 'u':
+                return Number(s, at + 2, 4, 16, text, at);
+            case 'U':
+                return Number(s, at + 2, 8, 16, text, at);
+            case 'c' when at + 2 < s.Length:
+                // \cX is control-X; \c? is DEL.
+                var control = s[at + 2];
+                text.Append(control == '?' ? '\u007f' : (char)(char.ToUpperInvariant(control) & 0x1f));
+                return at + 3;
+            default:
+                // Unknown escapes keep their backslash.
+                text.Append('\\').Append(next);
+                return at + 2;
+        }
+    }
+
+    // Reads up to maxDigits digits from start and appends the character they name; with no digit, appends the escape as written.
+    private static int Number(string s, int start, int maxDigits, int radix, StringBuilder text, int escapeStart = -1)
+    {
+        var end = start;
+        var value = 0L;
+        while (end < s.Length && end - start < maxDigits)
+        {
+            var digit = radix == 8
+                ? (s[end] is >= '0' and <= '7' ? s[end] - '0' : -1)
+                : char.IsAsciiDigit(s[end]) ? s[end] - '0' : char.IsAsciiHexDigit(s[end]) ? char.ToLowerInvariant(s[end]) - 'a' + 10 : -1;
+            if (digit < 0)
+            {
+                break;
+            }
+
+            value = (value * radix) + digit;
+            end++;
+        }
+
+        if (end == start)
+        {
+            text.Append(s, escapeStart, start - escapeStart);
+            return start;
+        }
+
+        if (radix == 8 || maxDigits == 2)
+        {
+            // \nnn and \xHH name a byte; bytes above 127 are taken as Latin-1, which is enough to judge a command.
+            text.Append((char)(value & 0xff));
+        }
+        else if (value <= 0x10FFFF && value is not (>= 0xD800 and <= 0xDFFF))
+        {
+            text.Append(char.ConvertFromUtf32((int)value));
+        }
+        else
+        {
+            text.Append('\uFFFD');
+        }
+
+        return end;
     }
 
     // At the opening bracket: skips to just after its match, stepping over quotes.

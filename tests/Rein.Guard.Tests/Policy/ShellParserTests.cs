@@ -44,6 +44,53 @@ public sealed class ShellParserTests
     }
 
     [Theory]
+    [InlineData("$'\\x72\\x6d'", "rm")]
+    [InlineData("$'\\x72m'", "rm")]
+    [InlineData("$'\\162\\155'", "rm")]
+    [InlineData("$'\\0162'", "\u000e2")]
+    [InlineData("$'\\u0072m'", "rm")]
+    [InlineData("$'\\U0001F600'", "\U0001F600")]
+    [InlineData("$'\\cA\\c?'", "\u0001\u007f")]
+    [InlineData("$'it\\'s'", "it's")]
+    [InlineData("$'a\\qb'", "a\\qb")]
+    [InlineData("$'\\\\'", "\\")]
+    [InlineData("$'\\xZ'", "\\xZ")]
+    [InlineData("$\"rm\"", "rm")]
+    public void Parse_AnsiCQuoting_IsDecoded(string source, string expected)
+    {
+        var word = Assert.Single(Assert.Single(ShellParser.Parse(source, Workspace, Home)).Words);
+        Assert.Equal(expected, word.Text);
+        Assert.False(word.Expands);
+    }
+
+    [Fact]
+    public void Parse_HereDocumentAndHereString_KeepTheirText()
+    {
+        var commands = ShellParser.Parse("bash <<'EOF'\nrm $x\nEOF\nsh <<EOF\nls $HOME\nEOF\nsh <<< 'ls'", Workspace, Home);
+        Assert.Equal(("rm $x\n", false), (commands[0].Redirects[0].Body!.Text, commands[0].Redirects[0].Body!.Expands));
+        Assert.Equal(("ls $HOME\n", true), (commands[1].Redirects[0].Body!.Text, commands[1].Redirects[0].Body!.Expands));
+        Assert.Equal("ls", commands[2].Redirects[0].Body!.Text);
+    }
+
+    [Fact]
+    public void Parse_Pipe_RecordsTheCommandThatFeedsIt()
+    {
+        var commands = ShellParser.Parse("echo a | bash; (echo b) | sh", Workspace, Home);
+        Assert.Same(commands[0], commands[1].PipedFrom);
+        Assert.Null(commands[0].PipedFrom);
+        var sh = commands.Single(c => c.Words[0].Text == "sh");
+        Assert.NotNull(sh.PipedFrom);
+        Assert.Empty(sh.PipedFrom!.Words);
+    }
+
+    [Fact]
+    public void Parse_BraceExpansion_IsFlagged()
+    {
+        var words = Assert.Single(ShellParser.Parse("{rm,x} a{b,c} {x..y} {} '{a,b}'", Workspace, Home)).Words;
+        Assert.Equal([true, true, true, false, false], words.Select(w => w.Braces));
+    }
+
+    [Theory]
     [InlineData("echo 'unbalanced", "unbalanced single quote")]
     [InlineData("echo \"unbalanced", "unbalanced double quote")]
     [InlineData("echo $(date", "missing ')'")]
@@ -127,9 +174,17 @@ public sealed class ShellParserTests
     [InlineData("timeout 30 npm test", "timeout 30 npm test|npm test")]
     [InlineData("nice -n 5 make", "nice -n 5 make|make")]
     [InlineData("nohup ./server &", "nohup ./server|./server")]
-    [InlineData("find . -name '*.o' | xargs rm -f", "find . -name *.o|xargs rm -f|rm -f")]
+    [InlineData("find . -name '*.o' | xargs rm -f", "find . -name *.o|xargs rm -f|rm -f {}")]
     [InlineData("find . -name x -exec rm {} \\;", "find . -name x -exec rm {} ;|rm {}")]
     [InlineData("bash -c \"$CMD\"", "bash -c $CMD")]
+    [InlineData("echo 'ls -la' | bash", "echo ls -la|bash|ls -la")]
+    [InlineData("bash <<'EOF'\nls\nEOF", "bash|ls")]
+    [InlineData("a=rm; $a x", "rm x|$a x")]
+    [InlineData("find . -delete", "find . -delete|rm {}")]
+    [InlineData("parallel gzip ::: a b", "parallel gzip ::: a b|gzip {}")]
+    [InlineData("busybox rm x", "busybox rm x|rm x")]
+    [InlineData("trap 'rm x' EXIT", "trap rm x EXIT|rm x")]
+    [InlineData("chrt -f 10 make", "chrt -f 10 make|make")]
     public void Units_Wrappers_AreUnwrapped(string source, string expected)
     {
         var units = ShellAnalysis.Units(ShellParser.Parse(source, Workspace, Home), Home);
