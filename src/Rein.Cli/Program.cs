@@ -29,6 +29,7 @@ var root = new RootCommand($"""
     SessionsCommand.Create(interrupts),
     DemoCommand.Create(interrupts),
     ApprovalsCommand.Create(interrupts),
+    PrincipalsCommand.Create(),
     AgentsCommand.Create(),
     SecretsCommand.Create(),
     MemoryCommand.Create(),

@@ -91,7 +91,8 @@ public sealed class GuardEndToEndTests : IDisposable
         Assert.Single(OfType(events, "approval_requested"));
         var decided = Assert.Single(OfType(events, "approval_decided"));
         Assert.Equal("approve_once", decided.GetProperty("decision").GetString());
-        Assert.Equal("alice", decided.GetProperty("by").GetString());
+        // REIN_PRINCIPAL labels the session; the approval is made by the operating-system user.
+        Assert.Equal(Rein.Identity.LocalUser.Name, decided.GetProperty("by").GetString());
         Assert.Equal("success", Assert.Single(OfType(events, "tool_completed")).GetProperty("outcome").GetString());
         Assert.Equal("completed", OfType(events, "session_ended").Last().GetProperty("reason").GetString());
     }
@@ -127,7 +128,7 @@ public sealed class GuardEndToEndTests : IDisposable
         var approve = await _rein.RunAsync("approvals", "approve", callId, "--resume");
 
         Assert.NotEqual(0, approve.ExitCode);
-        Assert.Contains("mallory may not", approve.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"{Rein.Identity.LocalUser.Name} may not answer", approve.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_rein.Workspace, "x.txt")));
         Assert.Single((await _rein.RunAsync("approvals", "list", "--json")).JsonLines());
         Assert.Empty(OfType(await JournalAsync(SessionIdOf(run)), "approval_decided"));

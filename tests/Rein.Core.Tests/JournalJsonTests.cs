@@ -34,6 +34,7 @@ public sealed class JournalJsonTests
         new ObservationsMasked(8, 6, 4100, "pays off"),
         new SessionStarted("s2", "/ws", "scripted:x.json", null, "alice", "s1", "c1"),
         new SessionStarted("s3", "/ws", "scripted:x.json", "coder", "alice", Origin: "eval:20261126-120000-abcd/fix-test#1"),
+        new SessionStarted("s4", "/ws", "scripted:x.json", "coder", "alice", Approvals: new SessionApprovals(["alice", "bob"], 7200)),
         new SubAgentStarted("c1", "s2", "explorer", "find the parser"),
         new SubAgentFinished("c1", "s2", "completed", 3, new TokenUsage(100, 20), 0.01m),
         new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "c1"),
@@ -58,6 +59,23 @@ public sealed class JournalJsonTests
         Assert.Equal(sessionEvent.GetType(), back.GetType());
         Assert.Equal(json, JournalJson.Serialize(back));
         Assert.StartsWith($$"""{"type":"{{sessionEvent.TypeName}}""", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_SessionStartedWithApprovals_JournalsApproversAndTimeout()
+    {
+        var json = JournalJson.Serialize(new SessionStarted("s1", "/ws", "m", Principal: "root", Approvals: new SessionApprovals(["alice"], 3600)));
+
+        Assert.Contains(""""approvals":{"approvers":["alice"],"timeout_seconds":3600}"""", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_SessionStartedWrittenBeforeApprovalsWereJournaled_HasNone()
+    {
+        var started = JournalJson.Deserialize("""{"type":"session_started","session_id":"s1","workspace":"/ws","model":"m","principal":"alice"}""");
+
+        Assert.Null(Assert.IsType<SessionStarted>(started).Approvals);
+        Assert.Null(SessionState.Fold([new RecordedEvent(1, DateTimeOffset.UnixEpoch, started)]).Approvals);
     }
 
     [Fact]

@@ -2,9 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
+using Rein.Cli.Configuration;
 using Rein.Engine;
 using Rein.Guard.Approvals;
+using Rein.Identity;
 using Rein.Journal;
+using Rein.Storage.Sqlite;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;
@@ -17,8 +20,10 @@ internal static class ApprovalsCommand
         var command = new Command("approvals", """
             List and answer tool calls waiting for approval. A session that needs an approval nobody can give at the
             moment (e.g. `rein run` without a terminal) is suspended as awaiting_approval; answer here, then resume it
-            with `rein sessions resume SESSION` or pass --resume. Only approvers named in the "approvals" settings
-            (default: the user who runs the session; REIN_PRINCIPAL names you) may answer.
+            with `rein sessions resume SESSION` or pass --resume. Only the approvers the session was started with may
+            answer ("approvals" settings of its workspace; default: the user who started it), from any folder. You are
+            your operating-system user; to answer as another principal, pass --as NAME with its token in REIN_TOKEN or
+            on standard input (rein principals).
             """);
         command.Add(CreateList());
         command.Add(CreateAnswer("approve", "Run the waiting call.", interrupts));
@@ -85,7 +90,12 @@ internal static class ApprovalsCommand
         var id = new Argument<string>("call-id") { Description = "The waiting call's id (see rein approvals list), or a unique prefix." };
         var reason = new Option<string?>("--reason") { Description = verb == "deny" ? "Why not; the model is told." : "A note kept in the journal." };
         var resume = new Option<bool>("--resume") { Description = "Continue the session right away, in this terminal." };
-        var command = new Command(verb, description) { id, reason, resume, CommonOptions.Store, CommonOptions.Json };
+        var asPrincipal = new Option<string?>("--as")
+        {
+            Description = "Answer as this principal instead of your OS user. Its token is read from REIN_TOKEN, else from standard input " +
+                "(never from the command line, where other users could see it).",
+        };
+        var command = new Command(verb, description) { id, reason, resume, asPrincipal, CommonOptions.Store, CommonOptions.Json };
         Option<bool>? forSession = null;
         if (verb == "approve")
         {
@@ -100,8 +110,9 @@ internal static class ApprovalsCommand
             var decision = verb == "deny" ? ApprovalDecisions.Deny
                 : forSession is not null && parse.GetValue(forSession) ? ApprovalDecisions.ApproveSession
                 : ApprovalDecisions.ApproveOnce;
+            var by = parse.GetValue(asPrincipal) is { } name ? await SignInAsync(settings, name, ct) : host.Approver;
             var (request, decided) = await new ApprovalInbox(host.Store).AnswerAsync(
-                parse.GetValue(id)!, new ApprovalAnswer(decision, host.Principal, parse.GetValue(reason)), host.ApprovalOptions, ct);
+                parse.GetValue(id)!, new ApprovalAnswer(decision, by, parse.GetValue(reason)), host.ApprovalOptions, ct);
             if (parse.GetValue(CommonOptions.Json))
             {
                 await Console.Out.WriteLineAsync(new JsonObject
@@ -140,4 +151,33 @@ internal static class ApprovalsCommand
         }));
         return command;
     }
+
+    /// <summary>Checks that the one answering holds a token of <paramref name="name"/> that may answer approvals.</summary>
+    /// <returns>The principal's name.</returns>
+    /// <exception cref="ApprovalException">No token, a token that is not <paramref name="name"/>'s (unknown, revoked, mistyped), or a viewer's.</exception>
+    private static async Task<string> SignInAsync(ResolvedSettings settings, string name, CancellationToken cancellationToken)
+    {
+        var token = Environment.GetEnvironmentVariable("REIN_TOKEN") is { Length: > 0 } fromEnv ? fromEnv : await ReadTokenAsync(name, cancellationToken);
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            throw new ApprovalException($"--as {name} needs {name}'s token: set REIN_TOKEN or type it on standard input. Nothing was answered.");
+        }
+
+        using var store = new SqlitePrincipalStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
+        var principal = await new PrincipalDirectory(store).AuthenticateAsync(token, cancellationToken);
+        if (principal is null || !string.Equals(principal.Name, name, StringComparison.Ordinal))
+        {
+            throw new ApprovalException($"That is not a valid token of {name} (unknown, revoked or mistyped). Nothing was answered.");
+        }
+
+        if (principal.Role == PrincipalRole.Viewer)
+        {
+            throw new ApprovalException($"{name} is a viewer: viewers may not answer approvals. Nothing was answered.");
+        }
+
+        return principal.Name;
+    }
+
+    private static async Task<string?> ReadTokenAsync(string name, CancellationToken cancellationToken) =>
+        Console.IsInputRedirected ? await Console.In.ReadLineAsync(cancellationToken) : SecretsCommand.PromptHidden($"Token of {name}: ");
 }

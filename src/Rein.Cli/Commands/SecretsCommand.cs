@@ -193,7 +193,8 @@ internal static class SecretsCommand
             : value;
     }
 
-    private static string PromptHidden(string prompt)
+    /// <summary>Asks for a value at the terminal without echoing it.</summary>
+    internal static string PromptHidden(string prompt)
     {
         Console.Error.Write(prompt);
         var value = new StringBuilder();

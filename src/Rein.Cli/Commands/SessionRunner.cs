@@ -129,7 +129,7 @@ internal static class SessionRunner
     public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool inputIsConversation = false) =>
         Console.IsInputRedirected && !inputIsConversation
             ? null
-            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Principal);
+            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver);
 
     public static IRunRenderer CreateRenderer(bool json) =>
         json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
@@ -138,7 +138,7 @@ internal static class SessionRunner
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)
     {
         var store = host.Store;
-        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, host.Settings.Profile?.Name, host.Principal), cancellationToken);
+        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, host.Settings.Profile?.Name, host.Principal, Approvals: host.ApprovalOptions.ToJournal()), cancellationToken);
         var first = await store.ReadAsync(session.SessionId, 0, cancellationToken);
         renderer.Render(new EventAppended(first[0]));
         return session;

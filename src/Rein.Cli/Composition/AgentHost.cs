@@ -38,15 +38,21 @@ internal sealed class AgentHost : IDisposable
 
     public ISessionStore Store { get; }
 
-    /// <summary>Who is using Rein (<c>REIN_PRINCIPAL</c>, else the OS user).</summary>
+    /// <summary>Who is using Rein, the label of sessions, budgets and memory (<c>REIN_PRINCIPAL</c>, else the OS user).</summary>
     public string Principal { get; } = Configuration.Principal.Current(Environment.GetEnvironmentVariable);
 
-    /// <summary>Who may approve tool calls and how long requests wait, from the settings files.</summary>
+    /// <summary>Who answers approvals here: the OS user (<c>REIN_PRINCIPAL</c> only when managed settings allow it).</summary>
+    public string Approver => Configuration.Principal.Approver(Settings, Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// Who may approve tool calls and how long requests wait, from the settings files; with no approvers named, the
+    /// <see cref="Approver"/> who starts the session. Journaled when a session starts (<see cref="SessionStarted.Approvals"/>), which then decides.
+    /// </summary>
     public ApprovalOptions ApprovalOptions
     {
         get
         {
-            var options = new ApprovalOptions { Principal = Principal };
+            var options = new ApprovalOptions { Principal = Approver };
             foreach (var document in Settings.Documents)
             {
                 options.Read(document.Root, document.Path);

@@ -43,7 +43,7 @@ internal sealed class EvalAgent(SettingsValues flags, bool suiteTrusted) : IEval
         var loop = host.CreateLoop(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode);
         // The trial spends as the person running the eval (their daily budgets apply); the origin tags the run.
         var started = new SessionStarted(
-            SessionRunner.NewSessionId(), request.Workspace, request.Model, settings.Profile?.Name, host.Principal, Origin: $"eval:{request.RunId}/{request.Task.Name}#{request.Trial}");
+            SessionRunner.NewSessionId(), request.Workspace, request.Model, settings.Profile?.Name, host.Principal, Origin: $"eval:{request.RunId}/{request.Task.Name}#{request.Trial}", Approvals: host.ApprovalOptions.ToJournal());
         using var session = await SessionWriter.StartAsync(host.Store, started, cancellationToken);
         await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, cancellationToken);
         using var interrupts = new Interrupts();

@@ -126,7 +126,7 @@ internal sealed class SubAgentRunner : ISubAgentRunner
             var parentMaxSteps = _host.Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps;
             var scope = new SubAgentScope(profile, budget, Math.Max(1, (int)(parentMaxSteps * _share)), Nested: true);
             var loop = _host.CreateLoop(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope);
-            var started = new SessionStarted(Commands.SessionRunner.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId);
+            var started = new SessionStarted(Commands.SessionRunner.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId, Approvals: parent.Approvals ?? _host.ApprovalOptions.ToJournal());
             using var session = await SessionWriter.StartAsync(_host.Store, started, cancellationToken).ConfigureAwait(false);
             await using var lease = (await _host.Store.AcquireWriterAsync(session.SessionId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             if (_host.Guards?.SandboxDisabled is { } why)

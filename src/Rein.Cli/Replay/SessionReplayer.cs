@@ -61,7 +61,7 @@ internal static class SessionReplayer
             var replayId = SessionRunner.NewSessionId();
             using var session = await SessionWriter.StartAsync(
                 host.Store,
-                new SessionStarted(replayId, settings.Workspace, $"replay:{sessionId}", settings.Profile?.Name, host.Principal),
+                new SessionStarted(replayId, settings.Workspace, $"replay:{sessionId}", settings.Profile?.Name, host.Principal, Approvals: plan.Started.Approvals ?? host.ApprovalOptions.ToJournal()),
                 cancellationToken);
             await using (await host.Store.AcquireWriterAsync(replayId, cancellationToken))
             {

@@ -55,7 +55,16 @@ public abstract record SessionEvent
 /// <param name="ParentSessionId">The session whose <c>task</c> call started this one as a sub-agent, if any.</param>
 /// <param name="ParentCallId">That <c>task</c> call in the parent session, if any.</param>
 /// <param name="Origin">What started the session when it was not a person at a surface, e.g. <c>eval:RUN_ID/TASK#1</c> for an eval trial.</param>
-public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null, string? Origin = null) : SessionEvent;
+/// <param name="Approvals">
+/// Who may answer the session's approval requests and how long they wait, as the settings said when it started; absent in
+/// journals written before Rein recorded it (such sessions are judged by the settings where the answer is given).
+/// </param>
+public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null, string? Origin = null, SessionApprovals? Approvals = null) : SessionEvent;
+
+/// <summary>The approval settings a session started with (<see cref="SessionStarted.Approvals"/>); they hold for its whole life.</summary>
+/// <param name="Approvers">The principals who may answer its approval requests (never empty: with no approvers configured, the one who started it).</param>
+/// <param name="TimeoutSeconds">How long a request waits before it counts as denied, in seconds.</param>
+public sealed record SessionApprovals(IReadOnlyList<string> Approvers, long TimeoutSeconds);
 
 /// <summary>A message from the user.</summary>
 /// <param name="Text">The message text.</param>

@@ -34,6 +34,9 @@ public sealed class SessionState
     /// <summary>Gets who started the session, if recorded.</summary>
     public string? Principal { get; private set; }
 
+    /// <summary>Gets who may answer this session's approval requests, as journaled at its start; <see langword="null"/> in older journals.</summary>
+    public SessionApprovals? Approvals { get; private set; }
+
     /// <summary>Gets the session that started this one as a sub-agent, if any.</summary>
     public string? ParentSessionId { get; private set; }
 
@@ -145,6 +148,7 @@ public sealed class SessionState
                 Model = s.Model;
                 Agent = s.Agent;
                 Principal = s.Principal;
+                Approvals = s.Approvals;
                 ParentSessionId = s.ParentSessionId;
                 ParentCallId = s.ParentCallId;
                 break;

@@ -49,7 +49,10 @@ public sealed class ApprovalInbox(ISessionStore store, TimeProvider? timeProvide
     /// <summary>Answers one request: journals <see cref="ApprovalDecided"/> in its session (taking the session's writer lease).</summary>
     /// <param name="callId">The request's call identifier, or a unique prefix of it.</param>
     /// <param name="answer">The answer.</param>
-    /// <param name="options">Who may approve.</param>
+    /// <param name="options">
+    /// Who may approve a session that did not journal its approvers at start (older journals); a session that did is judged by
+    /// its own (<see cref="ApprovalOptions.For"/>).
+    /// </param>
     /// <param name="cancellationToken">A token to cancel.</param>
     /// <returns>The request answered and the decision journaled (a timeout when it had expired).</returns>
     /// <exception cref="ApprovalException">No such request, more than one match, or the principal may not approve.</exception>
@@ -74,22 +77,27 @@ public sealed class ApprovalInbox(ISessionStore store, TimeProvider? timeProvide
             throw new ApprovalException($"'{callId}' matches several waiting requests ({string.Join(", ", matches.Select(m => $"{m.Request.CallId} in {m.SessionId}"))}); give the whole call id.");
         }
 
-        if (!options.MayApprove(answer.By))
-        {
-            throw new ApprovalException($"{answer.By} may not answer approval requests here (approvers: {(options.Approvers.Count == 0 ? options.Principal : string.Join(", ", options.Approvers))}).");
-        }
-
         var target = matches[0];
         var lease = await store.AcquireWriterAsync(target.SessionId, cancellationToken).ConfigureAwait(false);
         await using (lease.ConfigureAwait(false))
         {
-            return await AnswerAsync(target, answer, cancellationToken).ConfigureAwait(false);
+            return await AnswerAsync(target, answer, options, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<(PendingApproval Request, ApprovalDecided Decided)> AnswerAsync(PendingApproval target, ApprovalAnswer answer, CancellationToken cancellationToken)
+    private async ValueTask<(PendingApproval Request, ApprovalDecided Decided)> AnswerAsync(
+        PendingApproval target, ApprovalAnswer answer, ApprovalOptions options, CancellationToken cancellationToken)
     {
         using var session = await SessionWriter.OpenAsync(store, target.SessionId, cancellationToken).ConfigureAwait(false);
+        // The approvers the session was started with decide, not the settings of the folder the answer comes from.
+        var approvers = options.For(session.State);
+        if (!approvers.MayApprove(answer.By))
+        {
+            throw new ApprovalException(
+                $"{answer.By} may not answer approval requests of session {target.SessionId} (its approvers: {approvers.DescribeApprovers()}). " +
+                $"To answer as one of them, add --as NAME and give that principal's token in REIN_TOKEN or on standard input.");
+        }
+
         if (session.State.ApprovalAnswers.ContainsKey(target.Request.CallId) || !session.State.ApprovalRequests.ContainsKey(target.Request.CallId))
         {
             throw new ApprovalException($"Approval request '{target.Request.CallId}' was answered meanwhile.");

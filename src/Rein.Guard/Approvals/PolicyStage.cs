@@ -23,7 +23,7 @@ public static class PolicyStage
     /// <param name="builder">The pipeline builder.</param>
     /// <param name="policy">The policy engine.</param>
     /// <param name="channel">Asks a person, or <see langword="null"/> when nobody can be asked (headless).</param>
-    /// <param name="options">Approvers and the timeout.</param>
+    /// <param name="options">Approvers and the timeout for sessions that did not journal their own (see <see cref="ApprovalOptions.For"/>).</param>
     /// <param name="onRequested">Called after a request is journaled (e.g. ApprovalRequested hooks), if given.</param>
     /// <returns>The builder.</returns>
     public static ToolCallPipelineBuilder UsePolicy(
@@ -39,11 +39,13 @@ public static class PolicyStage
         return builder.Use(next => async (call, cancellationToken) =>
         {
             var state = call.Session.State;
+            // The session's own approvers and timeout (journaled at its start), not those of the settings it resumes under.
+            var approvals = options.For(state);
             var time = call.Context.TimeProvider;
             if (state.ApprovalRequests.TryGetValue(call.Request.Id, out var earlier))
             {
                 // The call waited for an approval and is being picked up again: act on the answer, if any.
-                return await AwaitAnswerAsync(WithFileAccess(call, policy), earlier, next, channel, options, cancellationToken).ConfigureAwait(false);
+                return await AwaitAnswerAsync(WithFileAccess(call, policy), earlier, next, channel, approvals, cancellationToken).ConfigureAwait(false);
             }
 
             var verdict = policy.Evaluate(new PolicyRequest(call.Request.Name, call.Arguments, call.Tool!.Definition.ReadOnly, state.SessionRules));
@@ -76,7 +78,7 @@ public static class PolicyStage
                         call.Request.Name,
                         call.Request.Arguments,
                         reason,
-                        time.GetUtcNow() + options.Timeout,
+                        time.GetUtcNow() + approvals.Timeout,
                         verdict.SuggestedSessionRule);
                     await call.Session.AppendAsync(request, AppendDurability.Flushed, CancellationToken.None).ConfigureAwait(false);
                     if (onRequested is not null)
@@ -84,7 +86,7 @@ public static class PolicyStage
                         await onRequested(call, request, cancellationToken).ConfigureAwait(false);
                     }
 
-                    return await AwaitAnswerAsync(WithFileAccess(call, policy), request, next, channel, options, cancellationToken).ConfigureAwait(false);
+                    return await AwaitAnswerAsync(WithFileAccess(call, policy), request, next, channel, approvals, cancellationToken).ConfigureAwait(false);
             }
         });
     }

@@ -40,7 +40,8 @@ public sealed class PolicyStageTests : IDisposable
     }
 
     private async Task<(RunStopped Stopped, List<SessionEvent> Events)> RunAsync(
-        string script, IApprovalChannel? channel, ApprovalOptions? options = null, string mode = PermissionModes.Ask, Action<ToolCallPipelineBuilder>? before = null)
+        string script, IApprovalChannel? channel, ApprovalOptions? options = null, string mode = PermissionModes.Ask, Action<ToolCallPipelineBuilder>? before = null,
+        SessionApprovals? journaled = null)
     {
         var policy = new PolicyEngine(new PolicyOptions { Workspace = _workspace.Path, Mode = mode });
         var loop = new AgentLoop(
@@ -52,7 +53,7 @@ public sealed class PolicyStageTests : IDisposable
                 before?.Invoke(pipeline);
                 pipeline.UsePolicy(policy, channel, options ?? new ApprovalOptions { Principal = "alice" });
             });
-        using var session = await SessionWriter.StartAsync(_store, new SessionStarted("s1", _workspace.Path, "scripted:test", Principal: "alice"), _ct);
+        using var session = await SessionWriter.StartAsync(_store, new SessionStarted("s1", _workspace.Path, "scripted:test", Principal: "alice", Approvals: journaled), _ct);
         RunStopped? stopped = null;
         await foreach (var update in loop.RunAsync(session, "go", _ct))
         {
@@ -192,6 +193,38 @@ public sealed class PolicyStageTests : IDisposable
     public void TerminalParse_NotAnAnswer_IsNull(string line) => Assert.Null(TerminalApprovalChannel.Parse(line, "alice"));
 
     [Fact]
+    public async Task UsePolicy_SessionJournaledItsApprovers_TheyWinOverTheSettingsItResumesUnder()
+    {
+        // The settings where the session is picked up name nobody: on their own they would let "mallory" (the one answering) approve.
+        var here = new ApprovalOptions { Principal = "mallory", Timeout = TimeSpan.FromDays(7) };
+        var channel = new ScriptedChannel(new ApprovalAnswer(ApprovalDecisions.ApproveOnce, "mallory"));
+
+        var (_, events) = await RunAsync(
+            """{"turns":[{"tool_calls":[{"name":"write_file","arguments":{"path":"a.txt","content":"a"}}]},{"text":"ok"}]}""",
+            channel,
+            here,
+            journaled: new SessionApprovals(["alice"], 3600));
+
+        var decided = Assert.Single(events.OfType<ApprovalDecided>());
+        Assert.Equal(ApprovalDecisions.Deny, decided.Decision);
+        Assert.Contains("mallory may not approve", decided.Reason, StringComparison.Ordinal);
+        Assert.False(File.Exists(_workspace.Combine("a.txt")));
+        var requested = Assert.Single(events.OfType<ApprovalRequested>());
+        Assert.True(requested.ExpiresAt - DateTimeOffset.UtcNow <= TimeSpan.FromHours(1), "the journaled timeout, not the resuming settings', sets the expiry");
+    }
+
+    [Fact]
+    public void ApprovalOptions_ToJournal_NoApproversNamed_RecordsTheStartingPrincipal()
+    {
+        var options = new ApprovalOptions { Principal = "alice", Timeout = TimeSpan.FromMinutes(90) };
+
+        var journaled = options.ToJournal();
+
+        Assert.Equal(["alice"], journaled.Approvers);
+        Assert.Equal(5400, journaled.TimeoutSeconds);
+    }
+
+    [Fact]
     public async Task TerminalChannel_EndOfInput_NobodyCanAnswer()
     {
         using var channel = new TerminalApprovalChannel(_ => ValueTask.FromResult<string?>(null), TextWriter.Null, "alice");
@@ -217,5 +250,26 @@ public sealed class PolicyStageTests : IDisposable
 
         Assert.Equal(ApprovalDecisions.ApproveOnce, decided.Decision);
         Assert.Empty(await inbox.ListAsync(_ct));
+    }
+
+    [Fact]
+    public async Task Inbox_SessionJournaledItsApprovers_AnswerJudgedByThemNotByTheAnsweringFolder()
+    {
+        await RunAsync(TwoWrites, channel: null, journaled: new SessionApprovals(["alice"], 3600));
+        var inbox = new ApprovalInbox(_store);
+        var callId = Assert.Single(await inbox.ListAsync(_ct)).Request.CallId;
+        // Another folder's settings name no approvers, so on their own they would let the one answering approve.
+        var elsewhere = new ApprovalOptions { Principal = "root" };
+
+        var refused = await Assert.ThrowsAsync<ApprovalException>(async () =>
+            await inbox.AnswerAsync(callId, new ApprovalAnswer(ApprovalDecisions.ApproveOnce, "root"), elsewhere, _ct));
+
+        Assert.Contains("approvers: alice", refused.Message, StringComparison.Ordinal);
+        Assert.Single(await inbox.ListAsync(_ct));
+        Assert.Empty((await _store.ReadAsync("s1", 0, _ct)).Select(e => e.Event).OfType<ApprovalDecided>());
+
+        var (_, decided) = await inbox.AnswerAsync(callId, new ApprovalAnswer(ApprovalDecisions.ApproveOnce, "alice"), elsewhere, _ct);
+
+        Assert.Equal("alice", decided.By);
     }
 }
