@@ -197,6 +197,7 @@ internal static class SessionsCommand
         EgressRefused n => $"{n.Host}:{n.Port}",
         SandboxDisabled sd => sd.Detail,
         ProjectSettingsIgnored i => $"{i.File}: {string.Join(", ", i.Keys)}",
+        ProtectedPathsRestored pr => string.Join("; ", pr.Restored.Concat(pr.NotRestored.Select(n => "not undone: " + n))),
         SubAgentStarted a => $"{a.Description} → session {a.ChildSessionId}{(a.Agent is null ? "" : $" ({a.Agent})")}",
         SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {f.Steps} steps, {f.Usage.InputTokens + f.Usage.OutputTokens} tokens",
         HookRan h => $"{h.HookEvent} {h.Outcome}: {h.Command}{(h.Reason is null ? "" : " — " + h.Reason)}",

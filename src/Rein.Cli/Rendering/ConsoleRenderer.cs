@@ -144,6 +144,9 @@ internal sealed class ConsoleRenderer : IRunRenderer
             case SandboxDisabled disabled:
                 _err.MarkupLine($"[yellow]warning: {Markup.Escape(disabled.Detail)}[/]");
                 break;
+            case ProtectedPathsRestored undone:
+                _err.MarkupLine($"[red]▲ protected paths changed and undone: {Markup.Escape(string.Join("; ", undone.Restored.Concat(undone.NotRestored)))}[/]");
+                break;
             case HookRan { Outcome: not "ok" and not "allow" } hook:
                 _err.MarkupLine($"  [grey]hook {Markup.Escape(hook.HookEvent)} ({Markup.Escape(hook.Command)}): {Markup.Escape(hook.Outcome)}{(hook.Reason is null ? "" : " — " + Markup.Escape(hook.Reason))}[/]");
                 break;

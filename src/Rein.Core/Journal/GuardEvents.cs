@@ -81,6 +81,15 @@ public sealed record BudgetExceeded(string Budget, string Scope, double Used, do
 /// <param name="SkippedFiles">Files left out of the snapshot (too large), relative to the workspace.</param>
 public sealed record CheckpointTaken(string Commit, string Phase, string? CallId = null, int Step = 0, IReadOnlyList<string>? SkippedFiles = null) : SessionEvent;
 
+/// <summary>
+/// A tool call changed workspace entries the host trusts later (<c>.git</c>'s configuration and hooks, <c>.rein</c>, the
+/// configured git hooks folder), and Rein put them back as they were before the call.
+/// </summary>
+/// <param name="CallId">The tool call that changed them.</param>
+/// <param name="Restored">What was put back, removed or moved back, relative to the workspace (e.g. <c>removed .git/hooks/pre-commit</c>).</param>
+/// <param name="NotRestored">Changes that could not be undone (no copy was kept, or the write failed), relative to the workspace.</param>
+public sealed record ProtectedPathsRestored(string? CallId, IReadOnlyList<string> Restored, IReadOnlyList<string> NotRestored) : SessionEvent;
+
 /// <summary>The workspace was restored to a snapshot.</summary>
 /// <param name="Commit">The snapshot restored.</param>
 /// <param name="Step">The step whose starting state was restored.</param>

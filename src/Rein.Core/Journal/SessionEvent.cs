@@ -29,6 +29,7 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(BudgetExceeded), "budget_exceeded")]
 [JsonDerivedType(typeof(CheckpointTaken), "checkpoint_taken")]
 [JsonDerivedType(typeof(WorkspaceRewound), "workspace_rewound")]
+[JsonDerivedType(typeof(ProtectedPathsRestored), "protected_paths_restored")]
 [JsonDerivedType(typeof(EgressRefused), "egress_refused")]
 [JsonDerivedType(typeof(SandboxDisabled), "sandbox_disabled")]
 [JsonDerivedType(typeof(ProjectSettingsIgnored), "project_settings_ignored")]

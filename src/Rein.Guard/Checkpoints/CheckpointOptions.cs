@@ -24,6 +24,13 @@ public sealed class CheckpointOptions
     /// </summary>
     public IReadOnlyList<string> ExcludedPaths { get; set; } = [];
 
+    /// <summary>
+    /// Gets or sets the workspace entries, relative to its root, verified unchanged after each call that may change files
+    /// (see <see cref="CheckpointStages.UseCheckpoints"/>). Default: <c>.rein</c> and <c>.git</c>, plus what a <c>.git</c> file
+    /// and <c>core.hooksPath</c> name inside the workspace.
+    /// </summary>
+    public IReadOnlyList<string> ProtectedPaths { get; set; } = [GuardInfo.ProjectFolder, ".git"];
+
     /// <summary>Gets or sets how long one git command may run before it is killed. Default: 5 minutes.</summary>
     public TimeSpan GitTimeout { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rein.Engine;
 using Rein.Journal;
+using Rein.Tools;
 
 namespace Rein.Guard.Checkpoints;
 
@@ -27,6 +29,10 @@ public static partial class CheckpointStages
     /// stage stops trying for the rest of the process.
     /// </para>
     /// <para>Parallel calls in one step are serialized while snapshotting (per workspace), not while running.</para>
+    /// <para>Around each such call the protected set (<c>.git</c>'s configuration and hooks, <c>.rein</c>, the git hooks folder)
+    /// is fingerprinted; whatever the call changed there is put back, journaled as <see cref="ProtectedPathsRestored"/> and
+    /// told to the model in the call's result. A <c>write_file</c>/<c>edit_file</c> the policy allowed keeps the file it wrote.
+    /// This runs even when git is missing.</para>
     /// </remarks>
     public static ToolCallPipelineBuilder UseCheckpoints(this ToolCallPipelineBuilder builder, CheckpointOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
@@ -36,16 +42,30 @@ public static partial class CheckpointStages
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(typeof(CheckpointStages));
         var repositories = new ConcurrentDictionary<string, ShadowRepository>(StringComparer.Ordinal);
         var gitMissing = 0;
+        var excluded = options.ExcludedPaths.Append(options.Folder).ToList();
         return builder.Use(next => async (call, cancellationToken) =>
         {
-            if (call.Tool is null || call.Tool.Definition.ReadOnly || Volatile.Read(ref gitMissing) != 0)
+            if (call.Tool is null || call.Tool.Definition.ReadOnly)
             {
                 return await next(call, cancellationToken).ConfigureAwait(false);
             }
 
-            var repository = repositories.GetOrAdd(call.Context.WorkspaceRoot, workspace => new ShadowRepository(workspace, options, timeProvider));
-            await TakeAsync(call, repository, "before", cancellationToken).ConfigureAwait(false);
-            var result = await next(call, cancellationToken).ConfigureAwait(false);
+            var repository = Volatile.Read(ref gitMissing) != 0 ? null : repositories.GetOrAdd(call.Context.WorkspaceRoot, workspace => new ShadowRepository(workspace, options, timeProvider));
+            if (repository is not null)
+            {
+                await TakeAsync(call, repository, "before", cancellationToken).ConfigureAwait(false);
+            }
+
+            // Taken after the snapshot, which may create Rein's own folders.
+            var guarded = new ProtectedPaths(call.Context.WorkspaceRoot, excluded, options.ProtectedPaths);
+            var before = guarded.Capture();
+            var result = await VerifyAsync(call, guarded, before, await next(call, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+
+            if (repository is null)
+            {
+                return result;
+            }
+
             try
             {
                 await TakeAsync(call, repository, "after", cancellationToken).ConfigureAwait(false);
@@ -57,6 +77,30 @@ public static partial class CheckpointStages
 
             return result;
         });
+
+        static async Task<ToolResult> VerifyAsync(ToolCall call, ProtectedPaths guarded, ProtectedPaths.Fingerprint before, ToolResult result)
+        {
+            // A write the policy let through (an allow rule names the protected file) is the call's own work, not tampering.
+            var exempt = new List<string>();
+            if (!result.IsError && call.Request.Name is "write_file" or "edit_file"
+                && call.Arguments.ValueKind == JsonValueKind.Object && call.Arguments.TryGetProperty("path", out var path) && path.ValueKind == JsonValueKind.String
+                && RealPath.Resolve(path.GetString()!, call.Context.WorkspaceRoot) is { } written)
+            {
+                exempt.Add(written);
+            }
+
+            var (restored, notRestored) = guarded.Restore(before, exempt);
+            if (restored.Count == 0 && notRestored.Count == 0)
+            {
+                return result;
+            }
+
+            await call.Session.AppendAsync(new ProtectedPathsRestored(call.Request.Id, restored, notRestored), AppendDurability.Written, CancellationToken.None).ConfigureAwait(false);
+            var note = $"\n[Rein undid changes to protected paths (.git configuration and hooks, .rein, the git hooks folder), which tools and commands may not change: {string.Join("; ", restored)}"
+                + (notRestored.Count > 0 ? $". Not undone: {string.Join("; ", notRestored)}" : "")
+                + ". Do not retry; ask the user to make such changes.]";
+            return result with { Content = result.Content + note };
+        }
 
         async Task TakeAsync(ToolCall call, ShadowRepository repository, string phase, CancellationToken cancellationToken)
         {
