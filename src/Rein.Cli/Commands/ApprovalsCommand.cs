@@ -54,6 +54,7 @@ internal static class ApprovalsCommand
                         ["requested_at"] = p.RequestedAt.ToString("O", CultureInfo.InvariantCulture),
                         ["expires_at"] = p.Request.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture),
                         ["expired"] = p.Expired,
+                        ["approvers"] = p.Approvers is { } approvers ? new JsonArray([.. approvers.Select(a => (JsonNode?)a)]) : null,
                     };
                     await Console.Out.WriteLineAsync(line.ToJsonString(JournalJson.Options));
                 }

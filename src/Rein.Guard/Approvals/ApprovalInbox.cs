@@ -9,7 +9,8 @@ namespace Rein.Guard.Approvals;
 /// <param name="Request">The request.</param>
 /// <param name="RequestedAt">When it was journaled.</param>
 /// <param name="Expired">Whether it has passed its expiry (answering it counts as a timeout).</param>
-public sealed record PendingApproval(string SessionId, string Workspace, ApprovalRequested Request, DateTimeOffset RequestedAt, bool Expired);
+/// <param name="Approvers">Who may answer it, as journaled at the session's start; <see langword="null"/> for sessions journaled before that was recorded.</param>
+public sealed record PendingApproval(string SessionId, string Workspace, ApprovalRequested Request, DateTimeOffset RequestedAt, bool Expired, IReadOnlyList<string>? Approvers = null);
 
 /// <summary>Thrown when an approval cannot be answered: not found, ambiguous, expired, or the principal may not approve.</summary>
 /// <param name="message">What went wrong and what to do.</param>
@@ -40,7 +41,7 @@ public sealed class ApprovalInbox(ISessionStore store, TimeProvider? timeProvide
             var times = events.Where(e => e.Event is ApprovalRequested).ToDictionary(e => ((ApprovalRequested)e.Event).CallId, e => e.Timestamp, StringComparer.Ordinal);
             var now = _time.GetUtcNow();
             result.AddRange(state.OpenApprovals.Select(r => new PendingApproval(
-                summary.Id, summary.Workspace, r, times.GetValueOrDefault(r.CallId), r.ExpiresAt is { } at && now >= at)));
+                summary.Id, summary.Workspace, r, times.GetValueOrDefault(r.CallId), r.ExpiresAt is { } at && now >= at, state.Approvals?.Approvers)));
         }
 
         return [.. result.OrderBy(p => p.RequestedAt)];

@@ -85,6 +85,7 @@ public sealed partial class TrustBoundaryTests
         var started = run.JsonLines().First(l => l.GetProperty("type").GetString() == "session_started");
         Assert.Equal(["alice"], started.GetProperty("approvals").GetProperty("approvers").EnumerateArray().Select(a => a.GetString()));
         var pending = Assert.Single((await rein.RunAsync("approvals", "list", "--json")).JsonLines());
+        Assert.Equal(["alice"], pending.GetProperty("approvers").EnumerateArray().Select(a => a.GetString()));
         return (started.GetProperty("session_id").GetString()!, pending.GetProperty("call_id").GetString()!);
     }
 
