@@ -10,14 +10,11 @@ public static class BuiltInTools
     public const int JournaledOutputChars = 1_000_000;
 
     /// <summary>Creates the eight built-in tools with their defaults, in a stable order: read_file, write_file, edit_file, list_files, grep, shell, fetch_url, todo_write.</summary>
-    /// <param name="httpClient">The client <c>fetch_url</c> uses; not disposed by the tools.</param>
     /// <param name="commandRunner">Runs <c>shell</c> commands, e.g. inside a sandbox. Defaults to a <see cref="ProcessCommandRunner"/> that runs them directly.</param>
     /// <param name="secrets">Stored secrets <c>shell</c> commands may ask for by name. Defaults to none (no <c>secrets</c> argument).</param>
     /// <returns>The tools, ready for <c>new ToolSet(...)</c>.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="httpClient"/> is null.</exception>
-    public static IReadOnlyList<ITool> CreateAll(HttpClient httpClient, ICommandRunner? commandRunner = null, ISecretResolver? secrets = null)
+    public static IReadOnlyList<ITool> CreateAll(ICommandRunner? commandRunner = null, ISecretResolver? secrets = null)
     {
-        ArgumentNullException.ThrowIfNull(httpClient);
         return
         [
             new ReadFileTool(),
@@ -26,7 +23,7 @@ public static class BuiltInTools
             new ListFilesTool(),
             new GrepTool(),
             new ShellTool(commandRunner, JournaledOutputChars, secrets),
-            new FetchUrlTool(httpClient),
+            new FetchUrlTool(),
             new TodoWriteTool(),
         ];
     }

@@ -1,14 +1,23 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Rein.Tools;
 
 /// <summary>The <c>fetch_url</c> tool: HTTP(S) GET of a URL, returned as text (readable text for HTML).</summary>
 /// <remarks>
-/// Thread-safe. Only <c>http</c> and <c>https</c> are fetched; redirects are followed as the supplied
-/// <see cref="HttpClient"/> is configured to. Non-text content is refused. The tool does not decide which hosts
-/// are allowed; that is a policy concern.
+/// <para>
+/// Only <c>http</c> and <c>https</c> are fetched. Redirects (up to <see cref="MaxRedirects"/>) are followed by the tool
+/// itself, and each new URL is judged by <see cref="ToolContext.RequestPolicy"/> before it is requested: a hop the
+/// policy would deny or ask about is refused with an error, never followed. Every host is resolved here and the
+/// connection goes to the address that was checked (no second lookup): an address that is not public
+/// (<see cref="NetworkAddresses"/>: loopback, private, link-local, cloud metadata, …) is refused unless a rule names
+/// the host or the address (<see cref="IRequestPolicy.NamesDestination"/>); without a policy it is always refused.
+/// Proxy variables are ignored, since a proxy would make the address check meaningless. Non-text content is refused.
+/// </para>
+/// <para>Thread-safe; each call uses its own connections.</para>
 /// </remarks>
 public sealed class FetchUrlTool : ITool
 {
@@ -18,17 +27,15 @@ public sealed class FetchUrlTool : ITool
     /// <summary>The largest <c>max_bytes</c> the model may ask for.</summary>
     public const int MaxMaxBytes = 10_000_000;
 
-    private readonly HttpClient _http;
+    /// <summary>The most redirects followed for one call.</summary>
+    public const int MaxRedirects = 10;
+
     private readonly TimeSpan _timeout;
 
     /// <summary>Creates the tool.</summary>
-    /// <param name="httpClient">The client that sends requests; it is not disposed by the tool.</param>
-    /// <param name="timeout">How long one fetch may take, headers and body. Defaults to 30 seconds.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="httpClient"/> is null.</exception>
-    public FetchUrlTool(HttpClient httpClient, TimeSpan? timeout = null)
+    /// <param name="timeout">How long one fetch may take, redirects, headers and body included. Defaults to 30 seconds.</param>
+    public FetchUrlTool(TimeSpan? timeout = null)
     {
-        ArgumentNullException.ThrowIfNull(httpClient);
-        _http = httpClient;
         _timeout = timeout ?? TimeSpan.FromSeconds(30);
         Definition = new ToolDefinition(
             "fetch_url",
@@ -52,70 +59,170 @@ public sealed class FetchUrlTool : ITool
         return ToolGuard.RunAsync(() => FetchAsync(invocation, cancellationToken));
     }
 
+    private static bool IsHttp(Uri uri) => uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps;
+
     private async ValueTask<ToolResult> FetchAsync(ToolInvocation invocation, CancellationToken cancellationToken)
     {
         var url = ToolArguments.RequiredString(invocation.Arguments, "url").Trim();
         var maxBytes = (int)(ToolArguments.OptionalInteger(invocation.Arguments, "max_bytes", 1, MaxMaxBytes) ?? DefaultMaxBytes);
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !IsHttp(uri))
         {
             return ToolResult.Error($"'{url}' is not an http or https URL; fetch_url only fetches http(s).");
         }
 
+        var policy = invocation.Context.RequestPolicy;
+        using var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.All,
+            ConnectCallback = (context, token) => ConnectCheckedAsync(context, policy, token),
+        };
+        using var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
         using var timeout = new CancellationTokenSource(_timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        HttpResponseMessage? response = null;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Rein", "0.1"));
-            request.Headers.Accept.ParseAdd("text/html, text/*;q=0.9, application/json;q=0.9, */*;q=0.5");
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
-            var finalUri = response.RequestMessage?.RequestUri ?? uri;
-            var contentType = response.Content.Headers.ContentType;
-            var mediaType = contentType?.MediaType?.ToLowerInvariant() ?? "";
-            var header = new StringBuilder()
-                .Append(CultureInfo.InvariantCulture, $"URL: {finalUri}\n")
-                .Append(CultureInfo.InvariantCulture, $"Status: {(int)response.StatusCode} {response.ReasonPhrase}\n")
-                .Append(CultureInfo.InvariantCulture, $"Content-Type: {(contentType?.ToString() is { Length: > 0 } type ? type : "(none)")}\n");
-            if (mediaType.Length > 0 && !IsTextual(mediaType))
+            for (var hops = 0; ; hops++)
             {
-                header.Append("[the body is not text and was not read]");
-                return ToolResult.Error(header.ToString());
-            }
-
-            var (body, truncated) = await ReadBodyAsync(response.Content, maxBytes, linked.Token).ConfigureAwait(false);
-            if (mediaType.Length == 0 && TextFiles.LooksBinary(body.AsSpan(0, Math.Min(body.Length, TextFiles.SniffBytes))))
-            {
-                header.Append("[the body is not text]");
-                return ToolResult.Error(header.ToString());
-            }
-
-            var text = Decode(body, contentType?.CharSet);
-            if (mediaType is "text/html" or "application/xhtml+xml" || (mediaType.Length == 0 && LooksLikeHtml(text)))
-            {
-                var (title, readable) = HtmlText.Extract(text, finalUri);
-                if (title.Length > 0)
+                using (var request = new HttpRequestMessage(HttpMethod.Get, uri))
                 {
-                    header.Append(CultureInfo.InvariantCulture, $"Title: {title}\n");
+                    request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Rein", "0.1"));
+                    request.Headers.Accept.ParseAdd("text/html, text/*;q=0.9, application/json;q=0.9, */*;q=0.5");
+                    response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
                 }
 
-                text = readable;
+                if ((int)response.StatusCode is < 300 or > 399 || response.Headers.Location is not { } location)
+                {
+                    break;
+                }
+
+                var next = location.IsAbsoluteUri ? location : new Uri(uri, location);
+                response.Dispose();
+                response = null;
+                if (!IsHttp(next))
+                {
+                    return ToolResult.Error($"'{uri}' redirected to '{next}', which is not http(s); the redirect was not followed.");
+                }
+
+                if (hops + 1 > MaxRedirects)
+                {
+                    return ToolResult.Error($"Fetching '{url}' was redirected more than {MaxRedirects} times; stopped at '{next}'.");
+                }
+
+                if (policy?.CheckRedirect(next) is { } refused)
+                {
+                    return ToolResult.Error($"'{uri}' redirected to '{next}', which the policy does not allow ({refused}); the redirect was not followed. Fetch that URL directly only if it is really needed.");
+                }
+
+                uri = next;
             }
 
-            if (truncated)
-            {
-                header.Append(CultureInfo.InvariantCulture, $"[body cut at {maxBytes} bytes; raise max_bytes to read more]\n");
-            }
-
-            return new ToolResult(header.Append('\n').Append(text).ToString(), IsError: (int)response.StatusCode >= 400);
+            return await ReadResultAsync(response, uri, maxBytes, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return ToolResult.Error($"Fetching '{url}' timed out after {_timeout.TotalSeconds:0} s.");
         }
+        catch (HttpRequestException ex) when (ex.InnerException is DestinationRefusedException refused)
+        {
+            return ToolResult.Error($"Fetching '{uri}' was refused: {refused.Message}");
+        }
         catch (HttpRequestException ex)
         {
-            return ToolResult.Error($"Fetching '{url}' failed: {ex.Message}");
+            return ToolResult.Error($"Fetching '{uri}' failed: {ex.Message}");
         }
+        finally
+        {
+            response?.Dispose();
+        }
+    }
+
+    /// <summary>Resolves the host, keeps the addresses it may reach, and connects to one of them: the connection is pinned to a checked address.</summary>
+    private static async ValueTask<Stream> ConnectCheckedAsync(SocketsHttpConnectionContext context, IRequestPolicy? policy, CancellationToken cancellationToken)
+    {
+        var host = context.DnsEndPoint.Host;
+        var url = context.InitialRequestMessage.RequestUri!;
+        var addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+        string? refusal = null;
+        SocketException? lastError = null;
+        foreach (var address in addresses)
+        {
+            if (NetworkAddresses.Classify(address) is { } kind && !(policy?.NamesDestination(url, address) ?? false))
+            {
+                refusal ??= $"{url.IdnHost} is {address} ({kind}); fetch_url reaches loopback, private, link-local and metadata addresses only when an allow rule names the host or the address, e.g. fetch_url(domain:{url.IdnHost.Trim('[', ']')})";
+                continue;
+            }
+
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken).ConfigureAwait(false);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                lastError = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+
+        if (lastError is not null)
+        {
+            throw lastError;
+        }
+
+        throw new DestinationRefusedException(refusal ?? $"{host} has no address");
+    }
+
+    private static async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, Uri finalUri, int maxBytes, CancellationToken cancellationToken)
+    {
+        var contentType = response.Content.Headers.ContentType;
+        var mediaType = contentType?.MediaType?.ToLowerInvariant() ?? "";
+        var header = new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"URL: {finalUri}\n")
+            .Append(CultureInfo.InvariantCulture, $"Status: {(int)response.StatusCode} {response.ReasonPhrase}\n")
+            .Append(CultureInfo.InvariantCulture, $"Content-Type: {(contentType?.ToString() is { Length: > 0 } type ? type : "(none)")}\n");
+        if (mediaType.Length > 0 && !IsTextual(mediaType))
+        {
+            header.Append("[the body is not text and was not read]");
+            return ToolResult.Error(header.ToString());
+        }
+
+        var (body, truncated) = await ReadBodyAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (mediaType.Length == 0 && TextFiles.LooksBinary(body.AsSpan(0, Math.Min(body.Length, TextFiles.SniffBytes))))
+        {
+            header.Append("[the body is not text]");
+            return ToolResult.Error(header.ToString());
+        }
+
+        var text = Decode(body, contentType?.CharSet);
+        if (mediaType is "text/html" or "application/xhtml+xml" || (mediaType.Length == 0 && LooksLikeHtml(text)))
+        {
+            var (title, readable) = HtmlText.Extract(text, finalUri);
+            if (title.Length > 0)
+            {
+                header.Append(CultureInfo.InvariantCulture, $"Title: {title}\n");
+            }
+
+            text = readable;
+        }
+
+        if (truncated)
+        {
+            header.Append(CultureInfo.InvariantCulture, $"[body cut at {maxBytes} bytes; raise max_bytes to read more]\n");
+        }
+
+        return new ToolResult(header.Append('\n').Append(text).ToString(), IsError: (int)response.StatusCode >= 400);
     }
 
     private static bool IsTextual(string mediaType) =>
@@ -160,3 +267,6 @@ public sealed class FetchUrlTool : ITool
         return encoding.GetString(body);
     }
 }
+
+/// <summary>A destination the tool may not contact; its message says why and how to allow it.</summary>
+internal sealed class DestinationRefusedException(string message) : IOException(message);

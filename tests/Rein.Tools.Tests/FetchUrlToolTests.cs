@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Rein.Testing;
 
@@ -20,29 +22,31 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
         </body></html>
         """;
 
-    private readonly HttpClient _http = new();
     private readonly TempDirectory _root = new();
     private LoopbackHttpServer _server = null!;
+    private int _requests;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await LoopbackHttpServer.StartAsync(HandleAsync, TestContext.Current.CancellationToken);
+        _server = await LoopbackHttpServer.StartAsync(
+            context =>
+            {
+                Interlocked.Increment(ref _requests);
+                return HandleAsync(context);
+            },
+            TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _root.Dispose();
-    }
+    public void Dispose() => _root.Dispose();
 
     [Fact]
     public async Task InvokeAsync_Html_ExtractsReadableTextAndLinks()
     {
         var url = _server.Url("page");
 
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = url.ToString() });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = url.ToString() });
 
         Assert.False(result.IsError);
         var expected = $"""
@@ -68,7 +72,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task InvokeAsync_PlainText_ReturnsBodyAsIs()
     {
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = _server.Url("json").ToString() });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("json").ToString() });
 
         Assert.False(result.IsError);
         Assert.Contains("Content-Type: application/json", result.Content, StringComparison.Ordinal);
@@ -78,7 +82,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task InvokeAsync_LargeBody_CutsAtMaxBytes()
     {
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = _server.Url("big").ToString(), max_bytes = 1000 });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("big").ToString(), max_bytes = 1000 });
 
         Assert.False(result.IsError);
         Assert.Contains("[body cut at 1000 bytes; raise max_bytes to read more]", result.Content, StringComparison.Ordinal);
@@ -88,7 +92,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task InvokeAsync_NotFound_IsErrorWithStatus()
     {
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = _server.Url("missing").ToString() });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("missing").ToString() });
 
         Assert.True(result.IsError);
         Assert.Contains("Status: 404 Not Found", result.Content, StringComparison.Ordinal);
@@ -98,7 +102,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task InvokeAsync_BinaryContent_IsRefused()
     {
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = _server.Url("image").ToString() });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("image").ToString() });
 
         Assert.True(result.IsError);
         Assert.Contains("Content-Type: image/png", result.Content, StringComparison.Ordinal);
@@ -108,7 +112,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task InvokeAsync_Redirect_ReportsFinalUrl()
     {
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = _server.Url("moved").ToString() });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("moved").ToString() });
 
         Assert.StartsWith($"URL: {_server.Url("json")}\n", result.Content, StringComparison.Ordinal);
     }
@@ -116,7 +120,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task InvokeAsync_SlowServer_TimesOut()
     {
-        var result = await new FetchUrlTool(_http, TimeSpan.FromMilliseconds(300)).InvokeAsync(_root, new { url = _server.Url("slow").ToString() });
+        var result = await FetchAsync(new FetchUrlTool(TimeSpan.FromMilliseconds(300)), new { url = _server.Url("slow").ToString() });
 
         Assert.True(result.IsError);
         Assert.Contains("timed out", result.Content, StringComparison.Ordinal);
@@ -128,7 +132,7 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
     [InlineData("not a url")]
     public async Task InvokeAsync_NonHttpUrl_IsRefused(string url)
     {
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url });
+        var result = await FetchAsync(new FetchUrlTool(), new { url });
 
         Assert.True(result.IsError);
         Assert.Contains("only fetches http(s)", result.Content, StringComparison.Ordinal);
@@ -141,10 +145,91 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
         await _server.DisposeAsync();
         _server = await LoopbackHttpServer.StartAsync(HandleAsync, TestContext.Current.CancellationToken);
 
-        var result = await new FetchUrlTool(_http).InvokeAsync(_root, new { url = $"http://127.0.0.1:{port}/page" });
+        var result = await FetchAsync(new FetchUrlTool(), new { url = $"http://127.0.0.1:{port}/page" });
 
         Assert.True(result.IsError);
         Assert.Contains("failed", result.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_RedirectThePolicyRefuses_NotFollowed()
+    {
+        var judged = new List<Uri>();
+        var policy = new FakeRequestPolicy
+        {
+            OnCheckRedirect = url =>
+            {
+                judged.Add(url);
+                return "asks in workspace-write mode: fetch_url sends a request to 127.0.0.2";
+            },
+        };
+
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("elsewhere").ToString() }, policy);
+
+        Assert.True(result.IsError);
+        Assert.Contains("redirected to 'http://127.0.0.2:", result.Content, StringComparison.Ordinal);
+        Assert.Contains("the redirect was not followed", result.Content, StringComparison.Ordinal);
+        Assert.Equal([new Uri($"http://127.0.0.2:{_server.BaseAddress.Port}/secret")], judged);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_RedirectAllowed_EveryHopJudged()
+    {
+        var judged = new List<Uri>();
+        var policy = new FakeRequestPolicy { OnCheckRedirect = url => { judged.Add(url); return null; } };
+
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("moved").ToString() }, policy);
+
+        Assert.False(result.IsError);
+        Assert.Equal([_server.Url("json")], judged);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_RedirectToLoopbackAddressNoRuleNames_Refused()
+    {
+        // Full-auto: the policy allows every hop, but only localhost is named by a rule.
+        var policy = new FakeRequestPolicy { OnNamesDestination = (url, _) => url.Host == "localhost" };
+
+        var result = await FetchAsync(new FetchUrlTool(), new { url = $"http://localhost:{_server.BaseAddress.Port}/elsewhere" }, policy);
+
+        Assert.True(result.IsError);
+        Assert.Contains("127.0.0.2 (loopback)", result.Content, StringComparison.Ordinal);
+        Assert.Contains("fetch_url(domain:127.0.0.2)", result.Content, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task InvokeAsync_LoopbackAddressNotNamed_RefusedBeforeConnecting(bool withPolicy)
+    {
+        var checkedAddresses = new List<IPAddress>();
+        var policy = withPolicy ? new FakeRequestPolicy { OnNamesDestination = (_, address) => { checkedAddresses.Add(address); return false; } } : null;
+
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("json").ToString() }, policy, permissive: false);
+
+        Assert.True(result.IsError);
+        Assert.Contains("was refused", result.Content, StringComparison.Ordinal);
+        Assert.DoesNotContain("{\"a\": 1}", result.Content, StringComparison.Ordinal);
+        Assert.Equal(0, Volatile.Read(ref _requests));
+        Assert.Equal(withPolicy ? [IPAddress.Loopback] : [], checkedAddresses);
+    }
+
+    private ValueTask<ToolResult> FetchAsync(FetchUrlTool tool, object arguments, IRequestPolicy? policy = null, bool permissive = true)
+    {
+        var context = ToolHarness.Context(_root) with { RequestPolicy = policy ?? (permissive ? new FakeRequestPolicy() : null) };
+        return tool.InvokeAsync(new ToolInvocation("call-1", JsonSerializer.SerializeToElement(arguments), context), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>A policy that allows every redirect and names every address unless told otherwise.</summary>
+    private sealed class FakeRequestPolicy : IRequestPolicy
+    {
+        public Func<Uri, string?> OnCheckRedirect { get; init; } = _ => null;
+
+        public Func<Uri, IPAddress, bool> OnNamesDestination { get; init; } = (_, _) => true;
+
+        public string? CheckRedirect(Uri url) => OnCheckRedirect(url);
+
+        public bool NamesDestination(Uri url, IPAddress address) => OnNamesDestination(url, address);
     }
 
     private static async Task HandleAsync(HttpContext context)
@@ -170,6 +255,9 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
                 break;
             case "/moved":
                 response.Redirect("/json");
+                break;
+            case "/elsewhere":
+                response.Redirect($"http://127.0.0.2:{context.Connection.LocalPort}/secret");
                 break;
             case "/slow":
                 await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);

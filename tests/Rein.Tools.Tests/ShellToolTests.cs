@@ -20,22 +20,30 @@ public sealed class ShellToolTests
     }
 
     [Fact]
-    public async Task InvokeAsync_CredentialVariablesInReinsEnvironment_AreNotInherited()
+    public async Task InvokeAsync_VariablesNotOnAllowList_AreNotInherited()
     {
         using var root = new TempDirectory();
+        var listing = new ShellTool(new ProcessCommandRunner(environment: new CommandEnvironment(["REIN_TEST_*"])));
         Environment.SetEnvironmentVariable("REIN_TEST_API_KEY", "sk-should-not-leak");
         Environment.SetEnvironmentVariable("REIN_TEST_PLAIN", "visible");
+        Environment.SetEnvironmentVariable("REIN_UNLISTED_DATABASE_URL", "postgres://u:pw@db/x");
         try
         {
-            var result = await _tool.InvokeAsync(root, new { command = "echo \"key=$REIN_TEST_API_KEY plain=$REIN_TEST_PLAIN\"; env" });
+            const string Command = "echo \"key=$REIN_TEST_API_KEY plain=$REIN_TEST_PLAIN db=$REIN_UNLISTED_DATABASE_URL\"; env";
+            var byDefault = await _tool.InvokeAsync(root, new { command = Command });
+            var listed = await listing.InvokeAsync(root, new { command = Command });
 
-            Assert.StartsWith("key= plain=visible\n", result.Content, StringComparison.Ordinal);
-            Assert.DoesNotContain("sk-should-not-leak", result.Content, StringComparison.Ordinal);
+            Assert.StartsWith("key= plain= db=\n", byDefault.Content, StringComparison.Ordinal);
+            Assert.StartsWith("key= plain=visible db=\n", listed.Content, StringComparison.Ordinal);
+            Assert.DoesNotContain("sk-should-not-leak", byDefault.Content + listed.Content, StringComparison.Ordinal);
+            Assert.DoesNotContain("pw@db", byDefault.Content + listed.Content, StringComparison.Ordinal);
+            Assert.Contains("PATH=", byDefault.Content, StringComparison.Ordinal);
         }
         finally
         {
             Environment.SetEnvironmentVariable("REIN_TEST_API_KEY", null);
             Environment.SetEnvironmentVariable("REIN_TEST_PLAIN", null);
+            Environment.SetEnvironmentVariable("REIN_UNLISTED_DATABASE_URL", null);
         }
     }
 
@@ -468,9 +476,8 @@ public sealed class ShellToolSecretsTests
     [Fact]
     public void CreateAll_WithResolver_GivesItToShell()
     {
-        using var http = new HttpClient();
 
-        var shell = BuiltInTools.CreateAll(http, secrets: new Secrets([])).Single(t => t.Definition.Name == "shell");
+        var shell = BuiltInTools.CreateAll(secrets: new Secrets([])).Single(t => t.Definition.Name == "shell");
 
         Assert.Contains("none are stored yet", shell.Definition.Description, StringComparison.Ordinal);
     }

@@ -65,9 +65,8 @@ public sealed class BuiltInToolsTests
     [Fact]
     public void CreateAll_ReturnsEightToolsInStableOrder()
     {
-        using var http = new HttpClient();
 
-        var tools = BuiltInTools.CreateAll(http);
+        var tools = BuiltInTools.CreateAll();
 
         Assert.Equal(
             ["read_file", "write_file", "edit_file", "list_files", "grep", "shell", "fetch_url", "todo_write"],
@@ -78,9 +77,8 @@ public sealed class BuiltInToolsTests
     [Fact]
     public void CreateAll_Schemas_AreStrictObjectSchemas()
     {
-        using var http = new HttpClient();
 
-        foreach (var tool in BuiltInTools.CreateAll(http))
+        foreach (var tool in BuiltInTools.CreateAll())
         {
             var schema = tool.Definition.ParametersSchema;
             Assert.Equal("object", schema.GetProperty("type").GetString());
@@ -93,9 +91,8 @@ public sealed class BuiltInToolsTests
     [Fact]
     public void CreateAll_ReadOnlyFlags_MatchSideEffects()
     {
-        using var http = new HttpClient();
 
-        var readOnly = BuiltInTools.CreateAll(http).Where(t => t.Definition.ReadOnly).Select(t => t.Definition.Name);
+        var readOnly = BuiltInTools.CreateAll().Where(t => t.Definition.ReadOnly).Select(t => t.Definition.Name);
 
         Assert.Equal(["read_file", "list_files", "grep", "fetch_url", "todo_write"], readOnly);
     }

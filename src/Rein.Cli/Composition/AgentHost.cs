@@ -20,7 +20,6 @@ namespace Rein.Cli.Composition;
 /// <summary>Composes the store, model, tools and loop for one command from its resolved settings.</summary>
 internal sealed class AgentHost : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     private AgentHost(ResolvedSettings settings, ISessionStore store)
     {
@@ -185,7 +184,7 @@ internal sealed class AgentHost : IDisposable
         var approvalOptions = ApprovalOptions;
         return new(
             chatClient,
-            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(_http, guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
             context,
             options,
             pipeline =>
@@ -213,7 +212,6 @@ internal sealed class AgentHost : IDisposable
 
     public void Dispose()
     {
-        _http.Dispose();
         (Store as IDisposable)?.Dispose();
         Database?.Dispose();
     }

@@ -55,13 +55,12 @@ internal static class SystemPrompt
     public static (ChatMessage System, IReadOnlyList<AITool> Tools) Prefix(string workspace, Rein.Profiles.AgentProfile? profile = null)
     {
         // Declarations are data: they do not depend on the clients, stores or runners the tools would use.
-        using var http = new HttpClient();
         var memory = Rein.Memory.MemoryTools.Create(
             new Rein.Memory.MemoryStore(new Rein.Memory.MemoryStoreOptions { Path = Path.Combine(Path.GetTempPath(), "rein-declarations-only.db") }),
             new Rein.Memory.MemoryVisibility("user", profile?.Name, workspace));
         ITool[] tools =
         [
-            .. BuiltInTools.CreateAll(http),
+            .. BuiltInTools.CreateAll(),
             new Rein.Context.ReadOutputTool(new Rein.Context.ContextEngine("", TokenCounters.ForModel("estimate"))),
             .. memory,
             new TaskTool(new DeclarationsOnly()),

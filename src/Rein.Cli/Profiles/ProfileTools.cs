@@ -10,11 +10,7 @@ internal static class ProfileTools
     /// <summary>Tools the host adds beside the built-ins: the context engine's, long-term memory's and sub-agents'.</summary>
     private static readonly string[] ComposedTools = ["read_output", "remember", "recall", "forget", "task"];
 
-    private static readonly Lazy<IReadOnlyList<string>> Names = new(() =>
-    {
-        using var http = new HttpClient();
-        return [.. BuiltInTools.CreateAll(http).Select(tool => tool.Definition.Name), .. ComposedTools];
-    });
+    private static readonly Lazy<IReadOnlyList<string>> Names = new(() => [.. BuiltInTools.CreateAll().Select(tool => tool.Definition.Name), .. ComposedTools]);
 
     /// <summary>The names of the tools Rein offers, which a profile's <c>tools</c> may list.</summary>
     public static IReadOnlyList<string> KnownNames => Names.Value;

@@ -48,6 +48,29 @@ public sealed record ToolContext(string SessionId, string WorkspaceRoot)
     /// <see langword="null"/> when no policy is in force (then only the workspace boundary applies). Set by the policy stage.
     /// </summary>
     public IFileAccess? FileAccess { get; init; }
+
+    /// <summary>
+    /// Gets the policy a tool that makes network requests consults for each destination beyond the one the call
+    /// named (redirects) and for non-public addresses, or null when no policy is in force (then only public
+    /// addresses are reached and redirects are judged by address alone).
+    /// </summary>
+    public IRequestPolicy? RequestPolicy { get; init; }
+}
+
+/// <summary>What a tool that makes network requests must ask before contacting a destination.</summary>
+/// <remarks>Implementations must be thread-safe.</remarks>
+public interface IRequestPolicy
+{
+    /// <summary>Judges a URL the tool was redirected to, as if the model had asked for it.</summary>
+    /// <param name="url">The absolute URL of the next hop.</param>
+    /// <returns>Null when the policy allows it; otherwise why not (a hop the policy would ask about is refused too).</returns>
+    string? CheckRedirect(Uri url);
+
+    /// <summary>Whether a rule names the URL's host or the address, so that a non-public address may be reached.</summary>
+    /// <param name="url">The URL being fetched.</param>
+    /// <param name="address">The address the host resolved to, judged not public by <see cref="NetworkAddresses"/>.</param>
+    /// <returns><see langword="true"/> when an allow rule names the host (e.g. <c>fetch_url(domain:localhost)</c>) or the address.</returns>
+    bool NamesDestination(Uri url, System.Net.IPAddress address);
 }
 
 /// <summary>A tool's observation.</summary>

@@ -38,6 +38,8 @@ public static class PolicyStage
         ArgumentNullException.ThrowIfNull(options);
         return builder.Use(next => async (call, cancellationToken) =>
         {
+            // Tools that make requests (fetch_url) judge their redirects and non-public addresses by the same policy.
+            call = call.WithContext(call.Context with { RequestPolicy = new PolicyRequestPolicy(policy, call) });
             var state = call.Session.State;
             // The session's own approvers and timeout (journaled at its start), not those of the settings it resumes under.
             var approvals = options.For(state);

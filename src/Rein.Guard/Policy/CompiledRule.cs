@@ -236,6 +236,37 @@ internal sealed class CompiledRule
     /// <summary>Tests an absolute path.</summary>
     public bool MatchesPath(string fullPath, PolicyPaths paths) => Path is null || Path.IsMatch(fullPath, paths);
 
+    /// <summary>
+    /// Whether the rule's pattern spells out one of <paramref name="hosts"/>: a <c>domain:</c> pattern equal to it (not
+    /// a <c>*.</c> wildcard), or a URL pattern whose host part is written without wildcards. A bare rule or <c>fetch_url(*)</c> names nothing.
+    /// </summary>
+    public bool NamesHost(IReadOnlyCollection<string> hosts)
+    {
+        if (_domain is not null)
+        {
+            // A wildcard covers names nobody has seen yet; only a name written out unlocks a non-public address.
+            return hosts.Contains(_domain);
+        }
+
+        if (_url is null)
+        {
+            return false;
+        }
+
+        var text = Rule.Text[(Rule.Text.IndexOf('(', StringComparison.Ordinal) + 1)..^1].Trim();
+        var start = text.IndexOf("://", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return false;
+        }
+
+        var authority = text[(start + 3)..];
+        authority = authority[..(authority.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? slash : authority.Length)];
+        var host = authority.StartsWith('[') ? authority[..(authority.IndexOf(']', StringComparison.Ordinal) + 1)] : authority.Split(':')[0];
+        host = host.TrimEnd('.').ToLowerInvariant();
+        return !host.Contains('*', StringComparison.Ordinal) && hosts.Contains(host);
+    }
+
     /// <summary>Tests a URL; a URL that cannot be parsed matches only bare rules.</summary>
     public bool MatchesUrl(string url)
     {

@@ -151,6 +151,31 @@ public sealed class PolicyEngine
         return Verdict(judged, () => SuggestForPath(tool, decided));
     }
 
+    /// <summary>
+    /// Whether an allow rule for <paramref name="tool"/> names the host of <paramref name="url"/> or
+    /// <paramref name="address"/>, so that the tool may reach it although it is not a public address.
+    /// </summary>
+    /// <param name="tool">The tool, e.g. <c>fetch_url</c>.</param>
+    /// <param name="url">The URL being fetched.</param>
+    /// <param name="address">The address its host resolved to.</param>
+    /// <param name="sessionRules">Rules approved for the session, if any.</param>
+    /// <returns>
+    /// <see langword="true"/> when a <c>domain:</c> rule is the host or the address (e.g. <c>fetch_url(domain:localhost)</c>,
+    /// <c>fetch_url(domain:127.0.0.1)</c>; a <c>*.</c> wildcard is not enough) or a URL rule spells the host without
+    /// wildcards; a bare <c>fetch_url</c> or the mode never does.
+    /// </returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public bool NamesDestination(string tool, Uri url, System.Net.IPAddress address, IReadOnlyList<string>? sessionRules = null)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(address);
+        var text = address.ToString();
+        string[] hosts = [url.IdnHost.TrimEnd('.').ToLowerInvariant(), text, "[" + text + "]"];
+        var rules = RulesFor(new PolicyRequest(tool, default, true, sessionRules));
+        return rules.Any(r => r.Rule.Decision == PolicyDecisions.Allow && r.CoversTool(ToolNames.Canonical(tool)) && r.NamesHost(hosts));
+    }
+
     private List<CompiledRule> RulesFor(PolicyRequest request)
     {
         if (request.SessionRules is not { Count: > 0 } session)

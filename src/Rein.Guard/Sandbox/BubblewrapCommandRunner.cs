@@ -103,7 +103,7 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
             EgressProxy proxy;
             try
             {
-                proxy = EgressProxy.Start(Path.Join(folder.FullName, Bubblewrap.EgressSocketName), Options.AllowedDomains, Options.EgressResolver);
+                proxy = EgressProxy.Start(Path.Join(folder.FullName, Bubblewrap.EgressSocketName), Options.AllowedDomains, Options.EgressResolver, Options.AllowedPorts);
             }
             catch (System.Net.Sockets.SocketException ex)
             {

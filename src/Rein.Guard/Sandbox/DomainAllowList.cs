@@ -52,6 +52,9 @@ internal sealed class DomainAllowList
 
     public static string Normalize(string host) => host.Trim().TrimEnd('.').ToLowerInvariant();
 
+    /// <summary>Whether an entry is exactly this name or address (a <c>*.</c> wildcard does not count).</summary>
+    public bool NamesExactly(string host) => _exact.Contains(Normalize(host));
+
     public bool IsAllowed(string host)
     {
         var name = Normalize(host);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Rein.Tools;
 
 namespace Rein.Guard.Sandbox;
 
@@ -13,9 +14,13 @@ namespace Rein.Guard.Sandbox;
 /// <para>
 /// It runs outside the sandbox; the socket's folder is bound into it, and a bridge inside turns a loopback TCP port
 /// into that socket. A refused host gets <c>403 Forbidden</c> with a body saying it is not on the allow-list, and is
-/// recorded in <see cref="Refused"/> as <c>host:port</c>. Names are resolved here, never inside the sandbox; an allowed
-/// name that resolves only to loopback, link-local, unspecified or multicast addresses is refused too, so DNS cannot
-/// point a tunnel at the host's own services. A plain http request is sent upstream with <c>Connection: close</c>.
+/// recorded in <see cref="Refused"/> as <c>host:port</c>. Only the allowed ports are reached (80 and 443 unless
+/// configured). For <c>CONNECT</c> the target is what is judged; for plain http the target of the absolute URI, and a
+/// <c>Host</c> header that names another host or port is refused. Names are resolved here, never inside the sandbox,
+/// and the connection goes to a checked address: an address that is not public (<see cref="NetworkAddresses"/>:
+/// loopback, private, CGNAT, link-local, cloud metadata, unique local, …) is skipped unless the allow-list names that
+/// address itself (e.g. <c>10.0.0.5</c>), so DNS cannot point an allowed name at the host's or the network's own
+/// services. A plain http request is sent upstream with <c>Connection: close</c>.
 /// </para>
 /// <para>Thread-safe. Dispose to stop listening and close every connection.</para>
 /// </remarks>
@@ -25,6 +30,7 @@ public sealed class EgressProxy : IAsyncDisposable
     private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
     private readonly DomainAllowList _allowList;
+    private readonly HashSet<int> _ports;
     private readonly Func<string, int, (string Host, int Port)?>? _resolve;
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
@@ -33,10 +39,11 @@ public sealed class EgressProxy : IAsyncDisposable
     private readonly HashSet<Task> _connections = [];
     private readonly Task _acceptLoop;
 
-    private EgressProxy(string socketPath, DomainAllowList allowList, Func<string, int, (string Host, int Port)?>? resolve)
+    private EgressProxy(string socketPath, DomainAllowList allowList, IEnumerable<int> ports, Func<string, int, (string Host, int Port)?>? resolve)
     {
         SocketPath = socketPath;
         _allowList = allowList;
+        _ports = [.. ports];
         _resolve = resolve;
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -72,15 +79,17 @@ public sealed class EgressProxy : IAsyncDisposable
     /// <param name="socketPath">Where to create the socket; its folder should be private to this process.</param>
     /// <param name="allowedDomains">Domains that may be reached, e.g. <c>pypi.org</c> or <c>*.github.com</c>.</param>
     /// <param name="resolve">Where to connect for an allowed host and port, or null (or a null result) for DNS. For tests.</param>
+    /// <param name="allowedPorts">The ports that may be reached. Defaults to 80 and 443.</param>
     /// <returns>The running proxy.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="socketPath"/> or <paramref name="allowedDomains"/> is null.</exception>
     /// <exception cref="ArgumentException">A domain pattern is invalid.</exception>
     /// <exception cref="SocketException">The socket could not be created.</exception>
-    public static EgressProxy Start(string socketPath, IEnumerable<string> allowedDomains, Func<string, int, (string Host, int Port)?>? resolve = null)
+    public static EgressProxy Start(
+        string socketPath, IEnumerable<string> allowedDomains, Func<string, int, (string Host, int Port)?>? resolve = null, IEnumerable<int>? allowedPorts = null)
     {
         ArgumentNullException.ThrowIfNull(socketPath);
         ArgumentNullException.ThrowIfNull(allowedDomains);
-        return new EgressProxy(socketPath, new DomainAllowList(allowedDomains), resolve);
+        return new EgressProxy(socketPath, new DomainAllowList(allowedDomains), allowedPorts ?? [80, 443], resolve);
     }
 
     /// <inheritdoc />
@@ -169,6 +178,13 @@ public sealed class EgressProxy : IAsyncDisposable
                 return;
             }
 
+            if (parts[0] != "CONNECT" && HostHeaderMismatch(lines.Skip(1), host, port) is { } mismatch)
+            {
+                Refuse(host, port);
+                await RespondAsync(clientStream, 403, "Forbidden", $"Rein sandbox: {mismatch}, so the request to {host}:{port} was refused.").ConfigureAwait(false);
+                return;
+            }
+
             if (!_allowList.IsAllowed(host))
             {
                 Refuse(host, port);
@@ -176,11 +192,18 @@ public sealed class EgressProxy : IAsyncDisposable
                 return;
             }
 
+            if (!_ports.Contains(port))
+            {
+                Refuse(host, port);
+                await RespondAsync(clientStream, 403, "Forbidden", $"Rein sandbox: port {port} is not allowed (sandbox.network.ports; 80 and 443 unless configured), so the connection to {host}:{port} was refused.").ConfigureAwait(false);
+                return;
+            }
+
             var (upstream, local) = await ConnectAsync(host, port).ConfigureAwait(false);
             if (local)
             {
                 Refuse(host, port);
-                await RespondAsync(clientStream, 403, "Forbidden", $"Rein sandbox: {host} resolves only to local addresses, so the connection to {host}:{port} was refused.").ConfigureAwait(false);
+                await RespondAsync(clientStream, 403, "Forbidden", $"Rein sandbox: {host} resolves only to local or private addresses (loopback, private, link-local, metadata), which are reached only when sandbox.network.allow names the address itself, so the connection to {host}:{port} was refused.").ConfigureAwait(false);
                 return;
             }
 
@@ -242,7 +265,7 @@ public sealed class EgressProxy : IAsyncDisposable
             else
             {
                 addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, _stop.Token).ConfigureAwait(false);
-                addresses = [.. addresses.Where(IsPublicEnough)];
+                addresses = [.. addresses.Where(a => NetworkAddresses.Classify(a) is null || _allowList.NamesExactly(a.ToString()))];
                 if (addresses.Length == 0)
                 {
                     return (null, true);
@@ -277,26 +300,31 @@ public sealed class EgressProxy : IAsyncDisposable
         return (null, false);
     }
 
-    private static bool IsPublicEnough(IPAddress address)
+    /// <summary>Why the request's <c>Host</c> headers do not name the target, or null when they do (or there is none).</summary>
+    private static string? HostHeaderMismatch(IEnumerable<string> headers, string host, int port)
     {
-        if (address.IsIPv4MappedToIPv6)
+        var values = headers
+            .Select(line => (Line: line, Colon: line.IndexOf(':', StringComparison.Ordinal)))
+            .Where(h => h.Colon > 0 && h.Line[..h.Colon].Trim().Equals("Host", StringComparison.OrdinalIgnoreCase))
+            .Select(h => h.Line[(h.Colon + 1)..].Trim())
+            .ToList();
+        if (values.Count == 0)
         {
-            address = address.MapToIPv4();
+            return null;
         }
 
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.IsIPv6LinkLocal || address.IsIPv6Multicast)
+        if (values.Count > 1)
         {
-            return false;
+            return "the request has more than one Host header";
         }
 
-        if (address.AddressFamily == AddressFamily.InterNetwork)
+        if (!Uri.TryCreate("http://" + values[0] + "/", UriKind.Absolute, out var named) || named.UserInfo.Length > 0)
         {
-            var bytes = address.GetAddressBytes();
-            // 0.0.0.0/8, 169.254.0.0/16 (link-local, cloud metadata) and 224.0.0.0/3 (multicast, reserved).
-            return bytes[0] != 0 && !(bytes[0] == 169 && bytes[1] == 254) && bytes[0] < 224;
+            return $"the Host header '{values[0]}' is not a host name";
         }
 
-        return true;
+        var namedHost = DomainAllowList.Normalize(named.IdnHost.Trim('[', ']'));
+        return namedHost == host && named.Port == port ? null : $"the Host header '{values[0]}' does not match the request's target {host}:{port}";
     }
 
     private static bool TryParseTarget(string method, string target, out string host, out int port, out string pathAndQuery)

@@ -60,6 +60,9 @@ public sealed class SandboxOptions
     /// </summary>
     public IList<string> AllowedDomains { get; } = [];
 
+    /// <summary>Gets the ports the egress proxy lets commands reach on allowed domains (settings <c>sandbox.network.ports</c>). Defaults to 80 and 443.</summary>
+    public IList<int> AllowedPorts { get; } = [80, 443];
+
     /// <summary>
     /// Gets the names of Rein's environment variables that commands inherit besides
     /// <see cref="Rein.Tools.CommandEnvironment.DefaultNames"/> (settings <c>sandbox.env</c>), e.g. <c>NODE_ENV</c> or
@@ -89,7 +92,7 @@ public sealed class SandboxOptions
     public Func<string, int, (string Host, int Port)?>? EgressResolver { get; set; }
 
     /// <summary>Reads the <c>"sandbox"</c> section of a settings file.</summary>
-    /// <param name="sandboxSection">The section: <c>{"network": {"allow": [...]}, "limits": {...}, "read_only_paths": [...], "writable_paths": [...], "env": [...]}</c>.</param>
+    /// <param name="sandboxSection">The section: <c>{"network": {"allow": [...], "ports": [...]}, "limits": {...}, "read_only_paths": [...], "writable_paths": [...], "env": [...]}</c>.</param>
     /// <param name="path">The settings file, named in errors.</param>
     /// <returns>Options with defaults for everything the section leaves out.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
@@ -117,9 +120,20 @@ public sealed class SandboxOptions
                     RequireObject(property.Value, path, key);
                     foreach (var network in property.Value.EnumerateObject())
                     {
+                        if (network.Name == "ports")
+                        {
+                            options.AllowedPorts.Clear();
+                            foreach (var port in ReadPorts(network.Value, path, key + ".ports"))
+                            {
+                                options.AllowedPorts.Add(port);
+                            }
+
+                            continue;
+                        }
+
                         if (network.Name != "allow")
                         {
-                            throw new FormatException($"{path}: unknown key \"{key}.{network.Name}\" (expected \"allow\").");
+                            throw new FormatException($"{path}: unknown key \"{key}.{network.Name}\" (expected \"allow\" or \"ports\").");
                         }
 
                         foreach (var domain in ReadStrings(network.Value, path, key + ".allow"))
@@ -227,6 +241,27 @@ public sealed class SandboxOptions
         }
 
         return result;
+    }
+
+    private static List<int> ReadPorts(JsonElement value, string path, string key)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new FormatException($"{path}: \"{key}\" must be an array of port numbers, e.g. [80, 443, 8443], not {Kind(value)}.");
+        }
+
+        var ports = new List<int>();
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var port) || port is < 1 or > 65535)
+            {
+                throw new FormatException($"{path}: \"{key}\" must contain only port numbers from 1 to 65535.");
+            }
+
+            ports.Add(port);
+        }
+
+        return ports;
     }
 
     private static int? ReadLimit(JsonElement value, string path, string key) => value.ValueKind switch

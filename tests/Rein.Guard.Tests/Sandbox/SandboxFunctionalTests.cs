@@ -106,6 +106,7 @@ public sealed class SandboxFunctionalTests : IDisposable
         _sandbox.Options.AllowedDomains.Add("allowed.test");
         _sandbox.Options.EgressResolver = (host, _) => host == "allowed.test" ? ("127.0.0.1", server.BaseAddress.Port) : null;
         var port = server.BaseAddress.Port;
+        _sandbox.Options.AllowedPorts.Add(port);
 
         var result = await _sandbox.RunAsync($"curl -sS -m 10 http://allowed.test:{port}/page; echo; curl -sS -m 10 http://blocked.test:{port}/x; echo; echo done");
 

@@ -19,12 +19,13 @@ public sealed class SandboxOptionsTests
     public void FromJson_FullSection_ReadsEverything()
     {
         var options = Parse("""
-            {"network": {"allow": ["pypi.org", "*.github.com"]},
+            {"network": {"allow": ["pypi.org", "*.github.com"], "ports": [80, 443, 8443]},
              "limits": {"cpu_seconds": 30, "memory_mb": 512, "processes": 64, "file_size_mb": 10, "open_files": null},
              "read_only_paths": ["/opt/sdk"], "writable_paths": ["~/.cache/pip"], "env": ["NODE_ENV", "CI", "MY_*"]}
             """);
 
         Assert.Equal(["pypi.org", "*.github.com"], options.AllowedDomains);
+        Assert.Equal([80, 443, 8443], options.AllowedPorts);
         Assert.Equal(30, options.CpuSeconds);
         Assert.Equal(512, options.MemoryMb);
         Assert.Equal(64, options.Processes);
@@ -55,6 +56,8 @@ public sealed class SandboxOptionsTests
     [InlineData("""{"read_only_paths": ["relative/path"]}""", "\"sandbox.read_only_paths\"")]
     [InlineData("""{"netwrok": {}}""", "\"sandbox.netwrok\"")]
     [InlineData("""{"env": "CI"}""", "\"sandbox.env\"")]
+    [InlineData("""{"network": {"ports": [0]}}""", "\"sandbox.network.ports\"")]
+    [InlineData("""{"network": {"ports": "443"}}""", "\"sandbox.network.ports\"")]
     [InlineData("""{"env": ["NODE ENV"]}""", "\"sandbox.env\"")]
     [InlineData("""{"env": ["*"]}""", "\"sandbox.env\"")]
     [InlineData("""{"env": ["NPM_TOKEN"]}""", "\"sandbox.env\"")]
@@ -149,11 +152,55 @@ public sealed class SandboxOptionsTests
         using var folder = new TempDirectory();
         await using var proxy = EgressProxy.Start(folder.Combine("p.sock"), ["localhost"]);
 
-        var response = await SendAsync(proxy.SocketPath, "GET http://localhost:9/ HTTP/1.1\r\nHost: localhost:9\r\n\r\n");
+        var response = await SendAsync(proxy.SocketPath, "GET http://localhost/ HTTP/1.1\r\nHost: localhost\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 403 Forbidden", response, StringComparison.Ordinal);
-        Assert.Contains("local addresses", response, StringComparison.Ordinal);
-        Assert.Equal(["localhost:9"], proxy.Refused);
+        Assert.Contains("local or private addresses", response, StringComparison.Ordinal);
+        Assert.Equal(["localhost:80"], proxy.Refused);
+    }
+
+    [Theory]
+    [InlineData("GET http://allowed.test:8080/ HTTP/1.1\r\nHost: allowed.test:8080\r\n\r\n", "port 8080 is not allowed", "allowed.test:8080")]
+    [InlineData("CONNECT allowed.test:22 HTTP/1.1\r\nHost: allowed.test:22\r\n\r\n", "port 22 is not allowed", "allowed.test:22")]
+    [InlineData("GET http://allowed.test/ HTTP/1.1\r\nHost: internal.test\r\n\r\n", "does not match the request's target", "allowed.test:80")]
+    [InlineData("GET http://allowed.test/ HTTP/1.1\r\nHost: allowed.test:8080\r\n\r\n", "does not match the request's target", "allowed.test:80")]
+    [InlineData("GET http://allowed.test/ HTTP/1.1\r\nHost: allowed.test\r\nHost: internal.test\r\n\r\n", "more than one Host header", "allowed.test:80")]
+    public async Task EgressProxy_PortNotAllowedOrHostHeaderMismatch_403BeforeConnecting(string request, string reason, string refused)
+    {
+        using var folder = new TempDirectory();
+        var connects = 0;
+        await using var proxy = EgressProxy.Start(folder.Combine("p.sock"), ["allowed.test"], (_, _) =>
+        {
+            Interlocked.Increment(ref connects);
+            return ("127.0.0.1", 9);
+        });
+
+        var response = await SendAsync(proxy.SocketPath, request);
+
+        Assert.StartsWith("HTTP/1.1 403 Forbidden", response, StringComparison.Ordinal);
+        Assert.Contains(reason, response, StringComparison.Ordinal);
+        Assert.Equal([refused], proxy.Refused);
+        Assert.Equal(0, Volatile.Read(ref connects));
+    }
+
+    [Fact]
+    public async Task EgressProxy_LoopbackAddressNamedInAllowList_Connects()
+    {
+        using var folder = new TempDirectory();
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+        await using var proxy = EgressProxy.Start(folder.Combine("p.sock"), ["127.0.0.1"], allowedPorts: [port]);
+
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(proxy.SocketPath), TestContext.Current.CancellationToken);
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"CONNECT 127.0.0.1:{port} HTTP/1.1\r\n\r\n"), TestContext.Current.CancellationToken);
+        var buffer = new byte[64];
+        var read = await socket.ReceiveAsync(buffer, TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        Assert.Empty(proxy.Refused);
     }
 
     [Fact]
