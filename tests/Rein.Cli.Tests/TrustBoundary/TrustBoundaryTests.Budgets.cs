@@ -22,10 +22,11 @@ public sealed partial class TrustBoundaryTests
         Directory.CreateDirectory(Path.Combine(config, "agents"));
         File.WriteAllText(Path.Combine(config, "settings.json"), settings);
         File.WriteAllText(Path.Combine(rein.Workspace, "notes.txt"), "one line\n");
-        var turn = $$"""{"tool_calls":[{"name":"read_file","arguments":{"path":"notes.txt"}}]{{usage}}}""";
-        var child = rein.WriteFile("child.json", $$"""{"turns":[{{string.Join(",", Enumerable.Repeat(turn, 40))}}]}""");
+        var turn = """{"tool_calls":[{"name":"read_file","arguments":{"path":"notes.txt"}}]""" + usage + "}";
+        var child = rein.WriteFile("child.json", """{"turns":[""" + string.Join(",", Enumerable.Repeat(turn, 40)) + "]}");
         File.WriteAllText(Path.Combine(config, "agents", "spender.md"), $"---\nname: spender\ndescription: Spends.\nmodel: \"scripted:{child}\"\n---\nDo the work.\n");
-        return rein.WriteFile("parent.json", $$"""{"turns":[{"tool_calls":[{{Class6Task}},{{Class6Task}},{{Class6Task}},{{Class6Task}}]{{usage}}},{"text":"done"{{usage}}}]}""");
+        var tasks = string.Join(",", Enumerable.Repeat(Class6Task, 4));
+        return rein.WriteFile("parent.json", """{"turns":[{"tool_calls":[""" + tasks + "]" + usage + "},{\"text\":\"done\"" + usage + "}]}");
     }
 
     /// <summary>Every session's journal, as <c>rein sessions show --json</c> prints it.</summary>
