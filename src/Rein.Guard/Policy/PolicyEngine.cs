@@ -11,8 +11,9 @@ namespace Rein.Guard.Policy;
 /// <para>Order of judgement for each command or path: a deny rule; a write to a protected path without an allow rule
 /// that names it; read-only mode for a tool that is not read-only; an ask rule; an allow rule; the mode's default.
 /// Among matching rules the most specific (longest literal text, then longest rule) is named. A shell call is split
-/// into its simple commands (through pipes, lists, subshells, substitutions and literal <c>bash -c</c>/<c>sudo</c>/<c>xargs</c>
-/// wrappers) and gets the most restrictive decision of them.</para>
+/// into its simple commands (through pipes, lists, subshells, substitutions, literal <c>bash -c</c>/<c>sudo</c>/<c>xargs</c>
+/// wrappers and literal scripts piped to a shell) and gets the most restrictive decision of them. While a shell deny rule
+/// exists, a command whose program is only known when it runs asks unless an allow rule with a pattern names it.</para>
 /// <para>Protected paths (<c>.git/**</c>, <c>.rein/**</c>, <c>**/.env*</c>, keys and credentials, anything outside the
 /// workspace) may only be written with an allow rule for <c>write_file</c>/<c>edit_file</c> whose pattern matches the path
 /// and names it: it must contain the protected name (e.g. <c>.env</c>), or be absolute for paths outside the workspace,

@@ -409,6 +409,17 @@ internal static class ShellAnalysis
 
         public void Visit(SimpleCommand command, int depth)
         {
+            // A literal $(…) stored in a variable runs when bash evaluates the value as arithmetic (a[$(cmd)]) or as a
+            // prompt (${x@P}); neither is followed.
+            var stored = command.Assignments.Concat(command.Words.Skip(1).Where(w => ShellParser.IsAssignment(w.Text)))
+                .Any(w => !w.Expands && (w.Text.Contains("$(", StringComparison.Ordinal) || w.Text.Contains('`', StringComparison.Ordinal)));
+            if (stored || command.Words.Concat(command.Assignments).Any(w => w.Expands && w.Text.Contains("@P}", StringComparison.Ordinal)))
+            {
+                Units.Add(new ShellUnit(command, command.Words, command.Redirects, Unknown: stored
+                    ? "stores a command substitution that a later expansion can run"
+                    : "expands a variable as a prompt, which can run commands"));
+            }
+
             if (command.Words.Count == 0)
             {
                 Remember(command.Assignments);
@@ -460,7 +471,7 @@ internal static class ShellAnalysis
             }
 
             var first = words[0];
-            if (first.Expands || first.Globs || first.Braces)
+            if (first.Expands || (first.Globs && first.Text is not ("[" or "[[")) || first.Braces)
             {
                 var variable = Regex.Match(first.Text, @"^\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)\})$", RegexOptions.None, TimeSpan.FromSeconds(1));
                 if (first.Expands && variable.Success && _variables.TryGetValue(variable.Groups[1].Success ? variable.Groups[1].Value : variable.Groups[2].Value, out var value))
@@ -538,6 +549,19 @@ internal static class ShellAnalysis
                     break;
                 case "time":
                     inner = AfterOptions(words, ["-f", "-o", "--format", "--output"], skipAssignments: false);
+                    break;
+                case "coproc":
+                    // coproc [NAME] { commands; } or coproc command.
+                    var coprocess = words.Skip(1).ToList();
+                    if (coprocess.Count > 1 && coprocess[1].Text == "{" && ShellParser.IsAssignment(coprocess[0].Text + "="))
+                    {
+                        coprocess.RemoveAt(0);
+                    }
+
+                    inner = [.. coprocess.SkipWhile(w => w.Text == "{")];
+                    break;
+                case "hash" when words.Skip(1).Any(w => w.Text.StartsWith("-p", StringComparison.Ordinal)):
+                    unknown = "gives a command name another program";
                     break;
                 case "busybox" when words.Count > 1 && !words[1].Text.StartsWith('-'):
                     // busybox APPLET args: the applet is the command.

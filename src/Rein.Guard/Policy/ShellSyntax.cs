@@ -920,6 +920,13 @@ internal sealed class ShellParser
                 continue;
             }
 
+            if (c is '$' or '`')
+            {
+                // ${x:-$(cmd)} and a=($(cmd)) run cmd.
+                ReadExpansion(new StringBuilder());
+                continue;
+            }
+
             _pos++;
             if (c == open)
             {
@@ -941,6 +948,13 @@ internal sealed class ShellParser
         var depth = 2;
         while (_pos < _s.Length)
         {
+            if (_s[_pos] is '$' or '`')
+            {
+                // $(( $(cmd) + 1 )) runs cmd.
+                ReadExpansion(new StringBuilder());
+                continue;
+            }
+
             var c = _s[_pos++];
             if (c == '(')
             {

@@ -105,6 +105,18 @@ public sealed class ShellDenyRuleBypassTests
         { "bash \"$SCRIPT\"", "ask" },
         { "source \"$SCRIPT\"", "ask" },
 
+        // Commands inside arithmetic and parameter expansions, and code stored for a later expansion.
+        { "echo $(( $(rm x) + 1 ))", "deny" },
+        { "(( $(rm x) ))", "deny" },
+        { "echo ${x:-$(rm x)}", "deny" },
+        { "echo ${x:-`rm x`}", "deny" },
+        { "a=($(rm x))", "deny" },
+        { "x='a[$(rm y)]'; [[ $x -eq 0 ]]", "ask" },
+        { "x='$(rm y)'; echo ${x@P}", "ask" },
+        { "coproc rm x", "deny" },
+        { "coproc { rm x; }", "deny" },
+        { "hash -p /bin/rm ls; ls x", "ask" },
+
         // Other interpreters' code is not analysed.
         { "python3 -c \"import os; os.system('rm x')\"", "ask" },
         { "python -Bc 'import shutil'", "ask" },
@@ -150,6 +162,14 @@ public sealed class ShellDenyRuleBypassTests
         "ls | parallel echo",
         "awk '{ print $1 }' data.txt",
         "sh -c 'echo \"$0\"'",
+        "[ -f x ] && echo yes",
+        "[[ -n \"$a\" ]] && echo yes",
+        "test -f x || echo no",
+        "echo $(( 1 + 2 ))",
+        "echo ${HOME:-/tmp}",
+        "n=$(( n + 1 )); echo $n",
+        "files=(*.txt); echo ${files[0]}",
+        "coproc cat",
     };
 
     [Theory]
@@ -195,9 +215,16 @@ public sealed class ShellDenyRuleBypassTests
         Assert.Equal("asks because '$CMD x' runs a program that is only known when it runs, and shell deny rules are in force", verdict.Reason);
     }
 
-    [Fact]
-    public void Evaluate_UnknownProgramInReadOnlyMode_IsStillDenied() =>
-        Assert.Equal(PolicyDecisions.Deny, NewEngine("read-only", DenyRm).Shell("python3 -c 'print(1)'").Decision);
+    [Theory]
+    [InlineData("python3 -c 'print(1)'")]
+    [InlineData("$CMD x")]
+    [InlineData("x='$(rm y)'")]
+    [InlineData("echo 'ls' | bash")]
+    public void Evaluate_UnknownProgramInReadOnlyMode_IsStillDenied(string command)
+    {
+        Assert.Equal(PolicyDecisions.Deny, NewEngine("read-only", DenyRm).Shell(command).Decision);
+        Assert.Equal(PolicyDecisions.Deny, NewEngine("read-only").Shell(command).Decision);
+    }
 
     [Fact]
     public void Evaluate_UnknownProgramWithMatchingAllowRule_IsAllowed()
