@@ -42,6 +42,12 @@ public sealed record ToolContext(string SessionId, string WorkspaceRoot)
 
     /// <summary>Gets the 1-based step (model call) whose answer asked for this call, or 0 when unknown.</summary>
     public int Step { get; init; }
+
+    /// <summary>
+    /// Gets the values the call's output is redacted for, if any. A tool that shortens its output cuts around them
+    /// (<see cref="IOutputRedactor.SpanAcross"/>), so the redaction applied to the result still finds each one whole.
+    /// </summary>
+    public IOutputRedactor? Redactor { get; init; }
 }
 
 /// <summary>A tool's observation.</summary>
