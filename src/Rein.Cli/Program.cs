@@ -3,6 +3,8 @@ using Rein.Cli;
 using Rein.Cli.Commands;
 
 Console.OutputEncoding = System.Text.Encoding.UTF8;
+// Before anything is printed: model and tool text must never reach the terminal as control sequences.
+Rein.Cli.Rendering.TerminalOutput.Install();
 if (Console.IsOutputRedirected)
 {
     // Pipes and logs get whole rows, not rows wrapped at a guessed 80-column terminal.

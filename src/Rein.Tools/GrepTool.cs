@@ -107,7 +107,7 @@ public sealed class GrepTool : ITool
                 continue;
             }
 
-            var (found, stopNote) = await SearchFileAsync(regex, file, output, _maxMatches - matches, cancellationToken).ConfigureAwait(false);
+            var (found, stopNote) = await SearchFileAsync(regex, file, output, _maxMatches - matches, invocation.Context.Redactor, cancellationToken).ConfigureAwait(false);
             matches += found;
             filesWithMatches += found > 0 ? 1 : 0;
             if (stopNote is not null)
@@ -160,7 +160,7 @@ public sealed class GrepTool : ITool
         }
     }
 
-    private static async ValueTask<(int Found, string? StopNote)> SearchFileAsync(Regex regex, WalkEntry file, StringBuilder output, int budget, CancellationToken cancellationToken)
+    private static async ValueTask<(int Found, string? StopNote)> SearchFileAsync(Regex regex, WalkEntry file, StringBuilder output, int budget, IOutputRedactor? redactor, CancellationToken cancellationToken)
     {
         var found = 0;
         var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -191,7 +191,8 @@ public sealed class GrepTool : ITool
 
             found++;
             output.Append(file.RelativePath).Append(':').Append(lineNumber.ToString(CultureInfo.InvariantCulture)).Append(':');
-            output.Append(line.Length > MaxLineChars ? string.Concat(line.AsSpan(0, MaxLineChars), " [...]") : line).Append('\n');
+            // A long line is cut, never through a secret: its fragment would escape redaction.
+            output.Append(line.Length > MaxLineChars ? string.Concat(line.AsSpan(0, redactor?.SpanAcross(line, MaxLineChars)?.Start.Value ?? MaxLineChars), " [...]") : line).Append('\n');
         }
 
         return (found, null);

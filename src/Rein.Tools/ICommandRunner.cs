@@ -33,6 +33,12 @@ public sealed record CommandRequest(string Command, string WorkingDirectory, Tim
 
     /// <summary>Gets text written to the command's standard input before it is closed. Defaults to none (empty input).</summary>
     public string? StandardInput { get; init; }
+
+    /// <summary>
+    /// Gets the values the output will be redacted for, if any: when the output is cut to head and tail, the cuts move
+    /// off any such value they would split (into the omitted middle), so each one stays whole for the redaction.
+    /// </summary>
+    public IOutputRedactor? Redactor { get; init; }
 }
 
 /// <summary>How a command ended.</summary>

@@ -103,7 +103,7 @@ public sealed class ProcessCommandRunner : ICommandRunner
             return new CommandResult(null, "") { StartError = ex.Message };
         }
 
-        var output = new OutputBuffer(request.MaxOutputChars);
+        var output = new OutputBuffer(request.MaxOutputChars, request.Redactor);
         // Not awaited with the output: a command that never reads its input must not hold up the result.
         _ = WriteInputAsync(process.StandardInput, request.StandardInput);
         var pumps = Task.WhenAll(

@@ -93,7 +93,9 @@ public sealed class ReadFileTool : ITool
                 output.Append(CultureInfo.InvariantCulture, $"{total,6}\t");
                 if (line.Length > MaxLineChars)
                 {
-                    output.Append(line, 0, MaxLineChars).Append(CultureInfo.InvariantCulture, $"... [line cut, {line.Length} characters]");
+                    // Never through a secret: its fragment would escape redaction.
+                    var cut = invocation.Context.Redactor?.SpanAcross(line, MaxLineChars)?.Start.Value ?? MaxLineChars;
+                    output.Append(line, 0, cut).Append(CultureInfo.InvariantCulture, $"... [line cut, {line.Length} characters]");
                 }
                 else
                 {

@@ -87,6 +87,7 @@ public sealed class ShellTool : ITool
             MaxOutputChars = _maxOutputChars,
             Output = invocation.Context.Progress,
             Environment = environment,
+            Redactor = invocation.Context.Redactor,
         };
         var result = await _runner.RunAsync(request, cancellationToken).ConfigureAwait(false);
         if (result.StartError is not null)

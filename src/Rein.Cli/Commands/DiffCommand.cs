@@ -47,6 +47,8 @@ internal static class DiffCommand
 
             var repository = new ShadowRepository(session.Workspace, host.CreateCheckpointOptions());
             var diff = await repository.DiffAsync(r.From, r.To, ct);
+            // Checkpoints hold files as the session left them: a secret written to one is shown only as its marker.
+            var redact = host.Redactor;
             if (json)
             {
                 var line = new JsonObject
@@ -57,13 +59,13 @@ internal static class DiffCommand
                     ["to"] = diff.To,
                     ["files"] = new JsonArray([.. diff.Files.Select(f => (JsonNode)new JsonObject
                     {
-                        ["path"] = f.Path,
+                        ["path"] = redact.Redact(f.Path),
                         ["status"] = f.Status.ToString().ToLowerInvariant(),
                         ["additions"] = f.Additions,
                         ["deletions"] = f.Deletions,
                         ["binary"] = f.Binary,
                     })]),
-                    ["patch"] = diff.Patch,
+                    ["patch"] = redact.Redact(diff.Patch),
                 };
                 Console.Out.WriteLine(line.ToJsonString(JournalJson.Options));
                 return ExitCodes.Success;
@@ -77,7 +79,7 @@ internal static class DiffCommand
                 return ExitCodes.Success;
             }
 
-            var width = diff.Files.Max(f => f.Path.Length);
+            var width = diff.Files.Max(f => redact.Redact(f.Path).Length);
             foreach (var file in diff.Files)
             {
                 var letter = file.Status switch
@@ -88,12 +90,12 @@ internal static class DiffCommand
                     _ => '?',
                 };
                 var counts = file.Binary ? "binary" : $"+{file.Additions} -{file.Deletions}";
-                Console.Out.WriteLine($" {letter} {file.Path.PadRight(width)} | {counts}");
+                Console.Out.WriteLine($" {letter} {redact.Redact(file.Path).PadRight(width)} | {counts}");
             }
 
             Console.Out.WriteLine($" {diff.Files.Count} file(s) changed, {diff.Files.Sum(f => f.Additions)} insertion(s)(+), {diff.Files.Sum(f => f.Deletions)} deletion(s)(-)");
             Console.Out.WriteLine();
-            Console.Out.Write(diff.Patch);
+            Console.Out.Write(redact.Redact(diff.Patch));
             return ExitCodes.Success;
         }));
         return command;

@@ -73,8 +73,8 @@ internal static class RewindCommand
                     ["step"] = step,
                     ["backup"] = result.Backup.Commit,
                     ["files_changed"] = result.Changes.Count,
-                    ["changes"] = new JsonArray([.. result.Changes.Select(c => (JsonNode)new JsonObject { ["path"] = c.Path, ["action"] = Action(c.Status) })]),
-                    ["skipped"] = new JsonArray([.. result.Backup.SkippedFiles.Select(f => (JsonNode)f)]),
+                    ["changes"] = new JsonArray([.. result.Changes.Select(c => (JsonNode)new JsonObject { ["path"] = host.Redactor.Redact(c.Path), ["action"] = Action(c.Status) })]),
+                    ["skipped"] = new JsonArray([.. result.Backup.SkippedFiles.Select(f => (JsonNode)host.Redactor.Redact(f))]),
                     ["undo"] = undo,
                 };
                 Console.Out.WriteLine(line.ToJsonString(JournalJson.Options));
@@ -85,12 +85,13 @@ internal static class RewindCommand
             Console.Out.WriteLine($"Restored {session.Workspace} {what} (checkpoint {Short(result.Commit)}): {result.Changes.Count} file(s) changed.");
             foreach (var change in result.Changes)
             {
-                Console.Out.WriteLine($"  {Action(change.Status),-9} {change.Path}");
+                // File names come from the session's checkpoints, like the contents rein diff redacts.
+                Console.Out.WriteLine($"  {Action(change.Status),-9} {host.Redactor.Redact(change.Path)}");
             }
 
             if (result.Backup.SkippedFiles.Count > 0)
             {
-                Console.Out.WriteLine($"Left alone (too large or nested repositories): {string.Join(", ", result.Backup.SkippedFiles)}");
+                Console.Out.WriteLine($"Left alone (too large or nested repositories): {host.Redactor.Redact(string.Join(", ", result.Backup.SkippedFiles))}");
             }
 
             Console.Out.WriteLine($"The state replaced is saved as checkpoint {Short(result.Backup.Commit)}. Undo with: {undo}");

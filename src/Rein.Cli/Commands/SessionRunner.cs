@@ -132,7 +132,7 @@ internal static class SessionRunner
             : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver);
 
     public static IRunRenderer CreateRenderer(bool json) =>
-        json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
+        json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected);
 
     /// <summary>Starts a new session and shows its first event.</summary>
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)

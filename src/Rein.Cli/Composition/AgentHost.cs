@@ -30,8 +30,8 @@ internal sealed class AgentHost : IDisposable
     /// <summary>The stored secrets shell commands may ask for, or null when there is no secrets file.</summary>
     private SecretStore? Secrets { get; init; }
 
-    /// <summary>Scrubs secret values from observations and journal events; empty without secrets.</summary>
-    private SecretRedactor Redactor { get; init; } = SecretRedactor.Empty;
+    /// <summary>Scrubs secret values from observations, journal events and what commands print from checkpoints; empty without secrets.</summary>
+    public SecretRedactor Redactor { get; private init; } = SecretRedactor.Empty;
 
     public ResolvedSettings Settings { get; }
 

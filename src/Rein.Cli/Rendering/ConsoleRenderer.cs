@@ -10,6 +10,10 @@ namespace Rein.Cli.Rendering;
 /// Human output: the assistant's text streams to standard output; tool activity, the spinner and the
 /// closing summary go to standard error, so <c>rein run … &gt; answer.txt</c> captures just the answer.
 /// </summary>
+/// <remarks>
+/// The output writer should neutralise terminal controls (<see cref="NeutralizingWriter"/>); the error writer
+/// is the real stream, for Rein's own colours and spinner, and every text from the session shown on it is neutralised here.
+/// </remarks>
 internal sealed class ConsoleRenderer : IRunRenderer
 {
     private readonly TextWriter _out;
@@ -27,6 +31,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
+        _err.Pipeline.Attach(TerminalOutput.NeutralizingRenderHook.Instance);
         if (!interactive)
         {
             // Logs and pipes get whole lines, never wrapped at a guessed terminal width.

@@ -34,7 +34,8 @@ internal sealed class Spinner : IDisposable
 
         lock (_gate)
         {
-            _label = label;
+            // The label quotes live tool output: it is written to the real stream, next to the spinner's own escapes.
+            _label = TerminalText.Neutralize(label);
             _startedAt = Stopwatch.GetTimestamp();
             _timer.Change(0, 100);
         }

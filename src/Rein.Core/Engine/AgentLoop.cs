@@ -284,7 +284,7 @@ public sealed partial class AgentLoop
         var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
             .Select((c, i) => ToModelToolCall(c, step, i)).ToList();
         var usage = ModelUsage.From(response.Usage);
-        var responseText = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextContent>().Select(t => t.Text));
+        var responseText = LoneSurrogates.Replace(string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextContent>().Select(t => t.Text)));
         return new ModelCalled(
             step,
             response.ModelId,
@@ -305,10 +305,12 @@ public sealed partial class AgentLoop
             return new ModelToolCall(id, call.Name, null, $"the arguments are not valid JSON ({call.Exception.GetBaseException().Message})");
         }
 
+        // Model output enters the journal here: a lone surrogate in the arguments (which JSON cannot carry) becomes U+FFFD
+        // rather than failing the step, so the call runs, is journaled and the session can always be resumed.
         var arguments = JsonSerializer.SerializeToElement(
-            call.Arguments ?? new Dictionary<string, object?>(),
+            call.Arguments?.ToDictionary(a => a.Key, a => a.Value is JsonElement element ? LoneSurrogates.ReplaceIn(element) : a.Value) ?? new Dictionary<string, object?>(),
             AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
-        return new ModelToolCall(id, call.Name, arguments);
+        return new ModelToolCall(id, LoneSurrogates.Replace(call.Name), arguments);
     }
 
     /// <returns>How many calls wait for an approval.</returns>

@@ -20,10 +20,10 @@ public static class JournalJson
 
     /// <summary>Deserializes an event.</summary>
     /// <param name="json">The JSON text.</param>
-    /// <returns>The event.</returns>
+    /// <returns>The event. Lone UTF-16 surrogates in it (which nothing could read back) are replaced with U+FFFD.</returns>
     /// <exception cref="JsonException">The text is not a known event.</exception>
     public static SessionEvent Deserialize(string json) =>
-        JsonSerializer.Deserialize(json, (JsonTypeInfo<SessionEvent>)Options.GetTypeInfo(typeof(SessionEvent)))
+        JsonSerializer.Deserialize(LoneSurrogates.ReplaceInJson(json), (JsonTypeInfo<SessionEvent>)Options.GetTypeInfo(typeof(SessionEvent)))
         ?? throw new JsonException("A journal event cannot be JSON null.");
 
     private static JsonSerializerOptions CreateOptions()

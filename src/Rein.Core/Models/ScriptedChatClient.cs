@@ -233,7 +233,8 @@ public sealed record ScriptedTurn(string? Text, IReadOnlyList<ModelToolCall> Too
         string? text = null;
         if (turn.TryGetProperty("text", out var t) && t.ValueKind != JsonValueKind.Null)
         {
-            text = t.ValueKind == JsonValueKind.String ? t.GetString() : throw new FormatException($"{where}: \"text\" must be a string.");
+            // A script may hold what a model can send, a lone surrogate included; it reads as U+FFFD, like the loop reads it.
+            text = t.ValueKind == JsonValueKind.String ? LoneSurrogates.ReplaceIn(t).GetString() : throw new FormatException($"{where}: \"text\" must be a string.");
         }
 
         var calls = new List<ModelToolCall>();

@@ -55,6 +55,12 @@ public sealed record ToolContext(string SessionId, string WorkspaceRoot)
     /// addresses are reached and redirects are judged by address alone).
     /// </summary>
     public IRequestPolicy? RequestPolicy { get; init; }
+
+    /// <summary>
+    /// Gets the values the call's output is redacted for, if any. A tool that shortens its output cuts around them
+    /// (<see cref="IOutputRedactor.SpanAcross"/>), so the redaction applied to the result still finds each one whole.
+    /// </summary>
+    public IOutputRedactor? Redactor { get; init; }
 }
 
 /// <summary>What a tool that makes network requests must ask before contacting a destination.</summary>

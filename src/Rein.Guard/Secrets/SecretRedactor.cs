@@ -24,7 +24,7 @@ namespace Rein.Guard.Secrets;
 /// secrets sharing characters), the union of their spans is replaced and the marker names both.
 /// </para>
 /// </remarks>
-public sealed class SecretRedactor
+public sealed class SecretRedactor : IOutputRedactor
 {
     /// <summary>The shortest value that is redacted: 6 characters.</summary>
     public const int MinimumLength = 6;
@@ -70,6 +70,7 @@ public sealed class SecretRedactor
             .GroupBy(p => p.Key[0])
             .ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.Key.Length).Select(p => new Pattern(p.Key, p.Value)).ToArray());
         _search = patterns.Count == 0 ? null : SearchValues.Create([.. patterns.Keys], StringComparison.Ordinal);
+        MaxMatchLength = patterns.Count == 0 ? 0 : patterns.Keys.Max(p => p.Length);
         SecretCount = patterns.Values.Distinct(StringComparer.Ordinal).Count();
     }
 
@@ -81,6 +82,10 @@ public sealed class SecretRedactor
 
     /// <summary>Gets whether this redactor redacts nothing.</summary>
     public bool IsEmpty => _search is null;
+
+    /// <inheritdoc />
+    /// <remarks>The longest form of any secret (percent-encoding can make a form three times as long as the value).</remarks>
+    public int MaxMatchLength { get; }
 
     /// <summary>Creates a redactor for every secret a resolver knows.</summary>
     /// <param name="resolver">The secrets, e.g. a <see cref="SecretStore"/>.</param>
@@ -169,6 +174,50 @@ public sealed class SecretRedactor
             copied = regionEnd;
             names.Clear();
         }
+    }
+
+    /// <inheritdoc />
+    public Range? SpanAcross(string text, int index)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_search is null || index <= 0 || index >= text.Length)
+        {
+            return null;
+        }
+
+        Range? across = null;
+        var cut = index;
+        // A match split by the cut starts less than the longest form's length before it; widening the cut to the start of
+        // what it splits may split an earlier, overlapping match, so look again from there.
+        while (true)
+        {
+            var from = Math.Max(0, cut - MaxMatchLength + 1);
+            var start = -1;
+            var end = across?.End.Value ?? cut;
+            for (var position = FindFrom(text, from); position >= 0 && position < cut; position = FindFrom(text, position + 1))
+            {
+                var matchEnd = position + LongestAt(text, position).Length;
+                if (matchEnd > cut)
+                {
+                    start = start < 0 ? position : start;
+                    end = Math.Max(end, matchEnd);
+                }
+            }
+
+            if (start < 0)
+            {
+                return across;
+            }
+
+            across = start..end;
+            cut = start;
+        }
+    }
+
+    private int FindFrom(string text, int from)
+    {
+        var next = text.AsSpan(from).IndexOfAny(_search!);
+        return next < 0 ? -1 : from + next;
     }
 
     private (int Length, string Name) LongestAt(ReadOnlySpan<char> text, int position)

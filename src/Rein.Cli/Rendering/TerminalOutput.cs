@@ -1,0 +1,55 @@
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Rein.Cli.Rendering;
+
+/// <summary>
+/// Where Rein's output goes: <see cref="Console.Out"/> and <see cref="Console.Error"/> neutralise terminal controls in
+/// everything written to them, and Spectre.Console consoles write Rein's own colours to the real streams while the text
+/// they are given is neutralised segment by segment, before it is styled.
+/// </summary>
+internal static class TerminalOutput
+{
+    /// <summary>
+    /// The process's real standard error, for Rein's own escape sequences (the spinner, a styled console); text written
+    /// here directly is not neutralised. Until <see cref="Install"/> runs, <see cref="Console.Error"/>.
+    /// </summary>
+    public static TextWriter StandardError { get; private set; } = Console.Error;
+
+    /// <summary>Replaces the console's writers with neutralising ones and sets up <see cref="AnsiConsole.Console"/>; call once, first.</summary>
+    public static void Install()
+    {
+        var output = Console.Out;
+        var error = Console.Error;
+        // Created while Console.Out is still the real stream, so colour support is detected from it.
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        console.Pipeline.Attach(NeutralizingRenderHook.Instance);
+        AnsiConsole.Console = console;
+        StandardError = error;
+        Console.SetOut(new NeutralizingWriter(output));
+        Console.SetError(new NeutralizingWriter(error));
+    }
+
+    /// <summary>Neutralises the text of every segment a console renders; Spectre's own control codes pass.</summary>
+    internal sealed class NeutralizingRenderHook : IRenderHook
+    {
+        public static NeutralizingRenderHook Instance { get; } = new();
+
+        public IEnumerable<IRenderable> Process(RenderOptions options, IEnumerable<IRenderable> renderables) =>
+            renderables.Select(r => (IRenderable)new Neutralized(r));
+
+        private sealed class Neutralized(IRenderable inner) : IRenderable
+        {
+            public Measurement Measure(RenderOptions options, int maxWidth) => inner.Measure(options, maxWidth);
+
+            public IEnumerable<Segment> Render(RenderOptions options, int maxWidth)
+            {
+                foreach (var segment in inner.Render(options, maxWidth))
+                {
+                    var text = segment.IsControlCode || segment.IsLineBreak ? segment.Text : TerminalText.Neutralize(segment.Text);
+                    yield return ReferenceEquals(text, segment.Text) ? segment : new Segment(text, segment.Style, segment.Link);
+                }
+            }
+        }
+    }
+}
