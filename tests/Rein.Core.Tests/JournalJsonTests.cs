@@ -25,6 +25,7 @@ public sealed class JournalJsonTests
         new BudgetExceeded("cost", "session", 2.5, 2, "over"),
         new CheckpointTaken("abc", "after", "c1", 1),
         new WorkspaceRewound("abc", 1, "def", 2),
+        new ProtectedPathsRestored("c1", ["removed .git/hooks/pre-commit"], []),
         new EgressRefused("example.org", 80),
         new SandboxDisabled("none"),
         new ProjectSettingsIgnored("/ws/.rein/settings.json", ["base_url", "hooks", "sandbox.type"]),
