@@ -33,7 +33,8 @@ internal static class EvalCommand
             must all exit 0 in the finished workspace, optional limits and tags) and its starting workspace in workspace/;
             Terminal-Bench task folders (task.yaml, tests/, run-tests.sh) run too when they do not need Docker. Each trial
             runs the agent in-process in a fresh copy of the workspace (workspace-write mode; a request for approval fails
-            the trial), then the graders in the sandbox. --model scripted plays each task's solution.json.
+            the trial), then the graders in the sandbox. --model scripted plays each task's solution.json. A task workspace's
+            own .rein/settings.json and .rein/agents/ apply in full only when the suite folder is trusted (rein trust).
             Writes results.json, report.md and report.html; exit code 0 when every trial passed, 7 when some failed.
             """)
         {
