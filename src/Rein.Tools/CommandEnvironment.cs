@@ -39,9 +39,14 @@ public sealed class CommandEnvironment
         _prefixes = [.. names.Where(n => n.EndsWith('*')).Select(n => n[..^1])];
     }
 
-    /// <summary>Gets the names that always pass: <c>PATH</c>, <c>LANG</c>, <c>LC_*</c>, <c>TERM</c>, <c>TZ</c>, <c>HOME</c>, <c>USER</c> and <c>SHELL</c>.</summary>
+    /// <summary>
+    /// Gets the names that always pass: <c>PATH</c>, <c>LANG</c>, <c>LC_*</c>, <c>TERM</c>, <c>TZ</c>, <c>HOME</c>,
+    /// <c>USER</c>, <c>SHELL</c>, and the variables that say where toolchains live (<c>CARGO_HOME</c>,
+    /// <c>RUSTUP_HOME</c>, <c>GOROOT</c>, <c>GOPATH</c>, <c>JAVA_HOME</c>, <c>DOTNET_ROOT</c>, <c>PYENV_ROOT</c>, <c>NVM_DIR</c>).
+    /// </summary>
     /// <remarks>A sandbox replaces <c>HOME</c> with its own. On Windows the variables the system needs to start programs pass too.</remarks>
-    public static IReadOnlyList<string> DefaultNames { get; } = ["PATH", "LANG", "LC_*", "TERM", "TZ", "HOME", "USER", "SHELL"];
+    public static IReadOnlyList<string> DefaultNames { get; } =
+        ["PATH", "LANG", "LC_*", "TERM", "TZ", "HOME", "USER", "SHELL", "CARGO_HOME", "RUSTUP_HOME", "GOROOT", "GOPATH", "JAVA_HOME", "DOTNET_ROOT", "PYENV_ROOT", "NVM_DIR"];
 
     /// <summary>Whether a text is a variable name (letters, digits, <c>_</c>, not starting with a digit), optionally ending in <c>*</c>.</summary>
     /// <param name="pattern">The text.</param>
