@@ -203,7 +203,7 @@ internal sealed class TrustedFolders
             });
         }
 
-        var text = new JsonObject { ["folders"] = folders }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        var text = new JsonObject { ["folders"] = folders }.ToJsonString(new JsonSerializerOptions(Journal.JournalJson.Options) { WriteIndented = true }) + "\n";
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(File)!);
