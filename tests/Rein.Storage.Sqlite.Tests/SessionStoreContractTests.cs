@@ -72,6 +72,8 @@ public abstract class SessionStoreContractTests
             new SubAgentStarted("call_1", "s2", "explorer", "find the parser"),
             new SubAgentFinished("call_1", "s2", "completed", 3, new TokenUsage(100, 20, 5, 7), 0.01m),
             new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "call_1"),
+            new ProtectedPathsRestored("call_1", ["removed .git/hooks/pre-commit"], ["moved .git back"]),
+            new ProjectSettingsIgnored("/ws/.rein/settings.json", ["base_url", "hooks"]),
         ];
 
         var appended = await store.AppendAsync("s1", 0, events, cancellationToken: Ct);
@@ -470,6 +472,15 @@ public abstract class SessionStoreContractTests
             case (CheckpointTaken e, CheckpointTaken a):
                 Assert.Equal(e with { SkippedFiles = null }, a with { SkippedFiles = null });
                 Assert.Equal(e.SkippedFiles, a.SkippedFiles);
+                break;
+            case (ProtectedPathsRestored e, ProtectedPathsRestored a):
+                Assert.Equal(e.CallId, a.CallId);
+                Assert.Equal(e.Restored, a.Restored);
+                Assert.Equal(e.NotRestored, a.NotRestored);
+                break;
+            case (ProjectSettingsIgnored e, ProjectSettingsIgnored a):
+                Assert.Equal(e.File, a.File);
+                Assert.Equal(e.Keys, a.Keys);
                 break;
             default:
                 Assert.Equal(expected, actual);
