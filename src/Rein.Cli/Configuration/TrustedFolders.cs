@@ -114,34 +114,7 @@ internal sealed class TrustedFolders
     /// The real path of a folder: absolute, with every symbolic link along the way resolved (like <c>realpath</c>);
     /// the part that does not exist yet is kept as written.
     /// </summary>
-    public static string RealPath(string folder)
-    {
-        var full = System.IO.Path.GetFullPath(folder);
-        var root = System.IO.Path.GetPathRoot(full) ?? "/";
-        var current = root;
-        var parts = full[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-        foreach (var part in parts)
-        {
-            var next = System.IO.Path.Combine(current, part);
-            var info = new DirectoryInfo(next);
-            try
-            {
-                // A link's target may itself lie below other links: resolve the target's path again.
-                if (info.Exists && info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
-                {
-                    next = RealPath(target.FullName);
-                }
-            }
-            catch (IOException)
-            {
-                // A link cycle: keep the path as written; it matches no trusted real path.
-            }
-
-            current = next;
-        }
-
-        return System.IO.Path.TrimEndingDirectorySeparator(current) is { Length: > 0 } trimmed ? trimmed : root;
-    }
+    public static string RealPath(string folder) => Rein.Tools.RealPath.Resolve(folder) ?? System.IO.Path.GetFullPath(folder);
 
     private static bool Covers(string trusted, string folder) =>
         folder == trusted

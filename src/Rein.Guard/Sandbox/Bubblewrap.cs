@@ -197,36 +197,8 @@ public static class Bubblewrap
     /// <summary>Gets whether <c>socat</c>, which bridges the sandbox's loopback port to the egress proxy, is installed.</summary>
     internal static bool HasSocat => Probed.Value.SocatPath is not null;
 
-    /// <summary>Resolves every symbolic link in a path, even when its last parts do not exist.</summary>
-    internal static string RealPath(string path)
-    {
-        var full = Path.GetFullPath(path);
-        var current = "/";
-        var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 0; i < parts.Length; i++)
-        {
-            var next = Path.Join(current, parts[i]);
-            FileSystemInfo info = new FileInfo(next);
-            if (!info.Exists)
-            {
-                info = new DirectoryInfo(next);
-            }
-
-            if (!info.Exists)
-            {
-                return Path.Join([current, .. parts[i..]]);
-            }
-
-            if (info.ResolveLinkTarget(returnFinalTarget: true) is { } target)
-            {
-                next = Path.GetFullPath(target.FullName);
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
+    /// <summary>Resolves every symbolic link in a path, even when its last parts do not exist (a loop: the path as written).</summary>
+    internal static string RealPath(string path) => Rein.Tools.RealPath.Resolve(path) ?? Path.GetFullPath(path);
 
     internal static bool IsInside(string path, string folder) =>
         path == folder || path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
