@@ -171,7 +171,8 @@ public static class ModelProviders
             ? new NonDisposingHandler(handler)
             : new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         var logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger("Rein.Providers." + provider);
-        return new HttpClient(new ResilientHttpHandler(options, logger, primary), disposeHandler: true)
+        var pipeline = new LoneSurrogateEscapeHandler(new ResilientHttpHandler(options, logger, primary));
+        return new HttpClient(pipeline, disposeHandler: true)
         {
             // Timeouts are per attempt, in the resilience pipeline.
             Timeout = Timeout.InfiniteTimeSpan,

@@ -179,6 +179,36 @@ public abstract class ProviderContractTests
         Assert.Equal("ls", call.Arguments!["command"]?.ToString());
     }
 
+    [Fact]
+    public async Task GetStreamingResponseAsync_LoneSurrogateEscapes_ArriveAsReplacementCharacter()
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(new FakeReply { Message = "cut \ud83d emoji and \udc00 low", Calls = [new FakeToolCall("shell", "{\"command\":\"cat a\ud800.txt\"}")] });
+        using var client = CreateClient(server);
+
+        var response = await StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")], ShellTool());
+
+        Assert.Equal("cut \ufffd emoji and \ufffd low", response.Text);
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Null(call.Exception);
+        Assert.Equal("cat a\ufffd.txt", call.Arguments!["command"]?.ToString());
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_LoneSurrogateEscapes_ArriveAsReplacementCharacter()
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(new FakeReply { Message = "cut \ud83d emoji and \udc00 low", Calls = [new FakeToolCall("shell", "{\"command\":\"cat a\ud800.txt\"}")] });
+        using var client = CreateClient(server);
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], ShellTool(), Ct);
+
+        Assert.Equal("cut \ufffd emoji and \ufffd low", response.Text);
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Null(call.Exception);
+        Assert.Equal("cat a\ufffd.txt", call.Arguments!["command"]?.ToString());
+    }
+
     protected static IEnumerable<JsonElement> Items(JsonElement body, string property) =>
         body.TryGetProperty(property, out var array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];
 

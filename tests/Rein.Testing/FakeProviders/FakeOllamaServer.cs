@@ -85,7 +85,7 @@ public sealed class FakeOllamaServer : FakeProviderServer
         await context.Response.StartAsync(context.RequestAborted);
         async Task WriteLineAsync(JsonObject chunk)
         {
-            await context.Response.WriteAsync(chunk.ToJsonString() + "\n", context.RequestAborted);
+            await context.Response.WriteAsync(ToJson(chunk) + "\n", context.RequestAborted);
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
 

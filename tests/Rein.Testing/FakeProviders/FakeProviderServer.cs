@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,9 +17,11 @@ namespace Rein.Testing.FakeProviders;
 /// </summary>
 /// <remarks>
 /// Replies are taken from the queue (<see cref="Enqueue"/>) first, then from <see cref="OnRequest"/>; with
-/// neither, the server answers 400 "no scripted reply left" (not retried by clients). Thread-safe.
+/// neither, the server answers 400 "no scripted reply left" (not retried by clients). A lone UTF-16 surrogate in a
+/// reply's text or arguments is sent as a <c>\uD800</c>-style escape, as a provider written in Python would send it.
+/// Thread-safe.
 /// </remarks>
-public abstract class FakeProviderServer : IAsyncDisposable
+public abstract partial class FakeProviderServer : IAsyncDisposable
 {
     private readonly Queue<FakeReply> _replies = new();
     private readonly List<FakeRequest> _requests = [];
@@ -122,7 +125,7 @@ public abstract class FakeProviderServer : IAsyncDisposable
             text.Append("event: ").Append(eventName).Append('\n');
         }
 
-        text.Append("data: ").Append(data.ToJsonString()).Append("\n\n");
+        text.Append("data: ").Append(ToJson(data)).Append("\n\n");
         await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
         await context.Response.Body.FlushAsync(context.RequestAborted);
     }
@@ -144,7 +147,83 @@ public abstract class FakeProviderServer : IAsyncDisposable
     }
 
     /// <summary>Parses a tool call's arguments, so servers that send objects (not strings) can embed them.</summary>
-    protected static JsonNode ParseArguments(FakeToolCall call) => JsonNode.Parse(call.ArgumentsJson) ?? new JsonObject();
+    protected static JsonNode ParseArguments(FakeToolCall call) =>
+        JsonNode.Parse(MarkLoneSurrogates(call.ArgumentsJson, escaped: true)) ?? new JsonObject();
+
+    /// <summary>Serializes a reply body; lone surrogates in its strings become <c>\uD800</c>-style escapes.</summary>
+    protected static string ToJson(JsonNode node)
+    {
+        // System.Text.Json writes a lone surrogate as U+FFFD, so each is marked with control characters it escapes
+        // verbatim, and the marks are turned into the escape afterwards.
+        Mark(node);
+        return LoneSurrogateMark().Replace(node.ToJsonString(), "\\u$1");
+    }
+
+    private static void Mark(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj.ToList())
+                {
+                    if (value is JsonValue text && text.TryGetValue<string>(out var s))
+                    {
+                        obj[key] = MarkLoneSurrogates(s, escaped: false);
+                    }
+                    else
+                    {
+                        Mark(value);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is JsonValue text && text.TryGetValue<string>(out var s))
+                    {
+                        array[i] = MarkLoneSurrogates(s, escaped: false);
+                    }
+                    else
+                    {
+                        Mark(array[i]);
+                    }
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    // Each lone surrogate becomes U+0001, its four hex digits, U+0001 (as characters, or as JSON escapes inside JSON text).
+    private static string MarkLoneSurrogates(string text, bool escaped)
+    {
+        var mark = escaped ? "\\u0001" : "\u0001";
+        var output = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                output.Append(c).Append(text[i + 1]);
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                output.Append(mark).Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture)).Append(mark);
+            }
+            else
+            {
+                output.Append(c);
+            }
+        }
+
+        return output.ToString();
+    }
+
+    [GeneratedRegex(@"\\u0001([0-9A-F]{4})\\u0001")]
+    private static partial Regex LoneSurrogateMark();
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -210,7 +289,7 @@ public abstract class FakeProviderServer : IAsyncDisposable
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
+        await context.Response.WriteAsync(ToJson(body), context.RequestAborted);
     }
 
     /// <summary>The <c>model</c> the client asked for, echoed back.</summary>
