@@ -120,7 +120,7 @@ public sealed class FetchUrlTool : ITool
                 uri = next;
             }
 
-            return await ReadResultAsync(response, uri, maxBytes, linked.Token).ConfigureAwait(false);
+            return await ReadResultAsync(response, uri, maxBytes, invocation.Context.Redactor, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -184,7 +184,7 @@ public sealed class FetchUrlTool : ITool
         throw new DestinationRefusedException(refusal ?? $"{host} has no address");
     }
 
-    private static async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, Uri finalUri, int maxBytes, CancellationToken cancellationToken)
+    private static async ValueTask<ToolResult> ReadResultAsync(HttpResponseMessage response, Uri finalUri, int maxBytes, IOutputRedactor? redactor, CancellationToken cancellationToken)
     {
         var contentType = response.Content.Headers.ContentType;
         var mediaType = contentType?.MediaType?.ToLowerInvariant() ?? "";
@@ -198,14 +198,27 @@ public sealed class FetchUrlTool : ITool
             return ToolResult.Error(header.ToString());
         }
 
-        var (body, truncated) = await ReadBodyAsync(response.Content, maxBytes, cancellationToken).ConfigureAwait(false);
-        if (mediaType.Length == 0 && TextFiles.LooksBinary(body.AsSpan(0, Math.Min(body.Length, TextFiles.SniffBytes))))
+        // Past the cap, read enough for the longest redacted value to lie whole in what was read (at most 4 bytes a
+        // character), so a cut that would split one can move before it instead of leaving its first characters where
+        // the redaction no longer recognises them. One more byte tells whether there was more.
+        var margin = 4 * (redactor?.MaxMatchLength ?? 0);
+        var (body, read) = await ReadBodyAsync(response.Content, maxBytes + 1 + margin, cancellationToken).ConfigureAwait(false);
+        var truncated = read > maxBytes;
+        if (mediaType.Length == 0 && TextFiles.LooksBinary(body.AsSpan(0, Math.Min(read, TextFiles.SniffBytes))))
         {
             header.Append("[the body is not text]");
             return ToolResult.Error(header.ToString());
         }
 
-        var text = Decode(body, contentType?.CharSet);
+        var encoding = EncodingFor(contentType?.CharSet);
+        var text = encoding.GetString(body, 0, read);
+        if (truncated)
+        {
+            // The characters wholly within the cap; a character whose bytes straddle it is dropped.
+            var cut = encoding.GetString(body, 0, maxBytes).AsSpan().CommonPrefixLength(text);
+            text = text[..(redactor?.SpanAcross(text, cut)?.Start.Value ?? cut)];
+        }
+
         if (mediaType is "text/html" or "application/xhtml+xml" || (mediaType.Length == 0 && LooksLikeHtml(text)))
         {
             var (title, readable) = HtmlText.Extract(text, finalUri);
@@ -238,33 +251,31 @@ public sealed class FetchUrlTool : ITool
         return start.StartsWith("<!doctype html", StringComparison.OrdinalIgnoreCase) || start.StartsWith("<html", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static async ValueTask<(byte[] Body, bool Truncated)> ReadBodyAsync(HttpContent content, int maxBytes, CancellationToken cancellationToken)
+    private static async ValueTask<(byte[] Body, int Read)> ReadBodyAsync(HttpContent content, int limit, CancellationToken cancellationToken)
     {
         var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            // One byte past the cap tells whether there was more.
-            var buffer = new byte[maxBytes + 1];
+            var buffer = new byte[limit];
             var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            return read > maxBytes ? (buffer[..maxBytes], true) : (buffer[..read], false);
+            return (buffer, read);
         }
     }
 
-    private static string Decode(byte[] body, string? charset)
+    private static Encoding EncodingFor(string? charset)
     {
-        var encoding = Encoding.UTF8;
         if (!string.IsNullOrWhiteSpace(charset))
         {
             try
             {
-                encoding = Encoding.GetEncoding(charset.Trim('"', '\''));
+                return Encoding.GetEncoding(charset.Trim('"', '\''));
             }
             catch (ArgumentException)
             {
             }
         }
 
-        return encoding.GetString(body);
+        return Encoding.UTF8;
     }
 }
 

@@ -8,6 +8,8 @@ namespace Rein.Tools.Tests;
 
 public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
 {
+    private const string Secret = "tok_9fK2mQ7xLp4vR8sW1zYb";
+
     private const string Page = """
         <!DOCTYPE html>
         <html><head><title>  Test   Page </title><style>body { color: red; }</style>
@@ -87,6 +89,35 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
         Assert.False(result.IsError);
         Assert.Contains("[body cut at 1000 bytes; raise max_bytes to read more]", result.Content, StringComparison.Ordinal);
         Assert.EndsWith("\n\n" + new string('a', 1000), result.Content, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    [InlineData(12)]
+    public async Task InvokeAsync_CapSplitsSecret_CutsBeforeIt(int secretBytesInside)
+    {
+        // The body is 900 'a', the secret, then 'b's: a cap of 900 + n bytes keeps the secret's first n characters.
+        var redactor = new SingleValueRedactor(Secret);
+        var maxBytes = 900 + secretBytesInside;
+
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("secret-body").ToString(), max_bytes = maxBytes }, redactor: redactor);
+
+        Assert.False(result.IsError);
+        Assert.Contains($"[body cut at {maxBytes} bytes", result.Content, StringComparison.Ordinal);
+        var body = redactor.Redact(result.Content).Split("\n\n", 2)[1];
+        Assert.DoesNotContain(Secret[..Math.Min(6, secretBytesInside)], body, StringComparison.Ordinal);
+        Assert.Equal(new string('a', 900), body);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_CapAfterWholeSecret_KeepsItForRedaction()
+    {
+        var redactor = new SingleValueRedactor(Secret);
+
+        var result = await FetchAsync(new FetchUrlTool(), new { url = _server.Url("secret-body").ToString(), max_bytes = 900 + Secret.Length + 5 }, redactor: redactor);
+
+        Assert.EndsWith(Secret + "bbbbb", result.Content, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -214,9 +245,9 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
         Assert.Equal(withPolicy ? [IPAddress.Loopback] : [], checkedAddresses);
     }
 
-    private ValueTask<ToolResult> FetchAsync(FetchUrlTool tool, object arguments, IRequestPolicy? policy = null, bool permissive = true)
+    private ValueTask<ToolResult> FetchAsync(FetchUrlTool tool, object arguments, IRequestPolicy? policy = null, bool permissive = true, IOutputRedactor? redactor = null)
     {
-        var context = ToolHarness.Context(_root) with { RequestPolicy = policy ?? (permissive ? new FakeRequestPolicy() : null) };
+        var context = ToolHarness.Context(_root) with { RequestPolicy = policy ?? (permissive ? new FakeRequestPolicy() : null), Redactor = redactor };
         return tool.InvokeAsync(new ToolInvocation("call-1", JsonSerializer.SerializeToElement(arguments), context), TestContext.Current.CancellationToken);
     }
 
@@ -248,6 +279,10 @@ public sealed class FetchUrlToolTests : IAsyncLifetime, IDisposable
             case "/big":
                 response.ContentType = "text/plain";
                 await response.Body.WriteAsync(Encoding.ASCII.GetBytes(new string('a', 50_000)));
+                break;
+            case "/secret-body":
+                response.ContentType = "text/plain";
+                await response.Body.WriteAsync(Encoding.ASCII.GetBytes(new string('a', 900) + Secret + new string('b', 5_000)));
                 break;
             case "/image":
                 response.ContentType = "image/png";

@@ -157,7 +157,7 @@ internal sealed class AgentHost : IDisposable
     public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null)
     {
         ProfileTools.RequireSurface(Settings.Profile, "cli");
-        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, subAgent?.Budget);
+        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, Redactor, subAgent?.Budget);
         Guards = subAgent is { Nested: true } ? Guards : guards;
         Memory = MemorySetup.Create(Settings, Principal, workspace);
         var options = new AgentLoopOptions

@@ -45,9 +45,10 @@ internal sealed class GuardSetup
     /// <summary>Things the user should know about the settings (e.g. ignored managed allow rules).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
+    /// <param name="redactor">The session's secret redactor: hook output is cut around the values it redacts.</param>
     /// <param name="share">A sub-agent's share of its parent's budgets, which replaces the budget limits from the settings; null to keep them.</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public static GuardSetup Create(ResolvedSettings settings, string workspace, ISessionStore store, string? modeOverride, TimeProvider time, BudgetReservation? share = null)
+    public static GuardSetup Create(ResolvedSettings settings, string workspace, ISessionStore store, string? modeOverride, TimeProvider time, IOutputRedactor redactor, BudgetReservation? share = null)
     {
         var documents = settings.Documents;
         try
@@ -63,7 +64,7 @@ internal sealed class GuardSetup
             var hooks = new HookRunner(
                 HookSettings.Merge(documents.Select(d => Section(d, "hooks") is { } h ? HookSettings.FromJson(h, d.Path) : HookSettings.Empty)),
                 runner,
-                new HookRunnerOptions { PermissionMode = policy.Mode },
+                new HookRunnerOptions { PermissionMode = policy.Mode, Redactor = redactor },
                 time);
 
             var prices = PriceTable.BuiltIn;

@@ -81,24 +81,29 @@ public static class InstructionStages
                     if (known != hash)
                     {
                         handedOut[key] = hash;
-                        loaded.Add(new InstructionsLoaded(file.RelativePath, hash, Cap(text, maxChars, fileName), call.Request.Id));
+                        loaded.Add(new InstructionsLoaded(file.RelativePath, hash, Cap(text, maxChars, fileName, call.Context.Redactor), call.Request.Id));
                     }
                 }
             }
 
-            return loaded.Count == 0 ? result : Append(result, loaded, maxObservation);
+            return loaded.Count == 0 ? result : Append(result, loaded, maxObservation, call.Context.Redactor);
         });
     }
 
-    private static string Cap(string text, int maxChars, string fileName)
+    // Both cuts happen before the observation is redacted: they move before a value the redactor would split.
+    private static string Cap(string text, int maxChars, string fileName, IOutputRedactor? redactor)
     {
         text = text.Trim();
-        return text.Length <= maxChars
-            ? text
-            : string.Concat(text.AsSpan(0, maxChars), $"\n[{fileName} truncated: showing {maxChars} of {text.Length} characters; read the file for the rest]");
+        if (text.Length <= maxChars)
+        {
+            return text;
+        }
+
+        var cut = redactor?.SpanAcross(text, maxChars)?.Start.Value ?? maxChars;
+        return string.Concat(text.AsSpan(0, cut), $"\n[{fileName} truncated: showing {cut} of {text.Length} characters; read the file for the rest]");
     }
 
-    private static ToolResult Append(ToolResult result, List<InstructionsLoaded> loaded, int maxObservation)
+    private static ToolResult Append(ToolResult result, List<InstructionsLoaded> loaded, int maxObservation, IOutputRedactor? redactor)
     {
         var blocks = new StringBuilder();
         foreach (var instructions in loaded)
@@ -116,6 +121,8 @@ public static class InstructionStages
             // The loop's output cap keeps the head and tail; shorten the tool's output here so it cannot cut the instructions.
             const string Marker = "\n[... {0} characters omitted to make room for the instructions below ...]";
             var keep = Math.Max(0, room - Marker.Length - 12);
+            // This stage runs inside the redaction stage: cut before a value the redactor would otherwise find only in part.
+            keep = redactor?.SpanAcross(content, keep)?.Start.Value ?? keep;
             originalLength = originalLength > 0 ? originalLength : content.Length;
             content = string.Concat(content.AsSpan(0, keep), string.Format(System.Globalization.CultureInfo.InvariantCulture, Marker, content.Length - keep));
             truncated = true;

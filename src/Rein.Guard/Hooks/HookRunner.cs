@@ -30,6 +30,9 @@ namespace Rein.Guard.Hooks;
 /// </remarks>
 public sealed class HookRunner
 {
+    /// <summary>The most characters of a failed hook's output kept in its error.</summary>
+    private const int ShortenedChars = 2_000;
+
     private readonly ICommandRunner _commandRunner;
     private readonly HookRunnerOptions _options;
     private readonly TimeProvider _time;
@@ -206,6 +209,7 @@ public sealed class HookRunner
                 {
                     StandardInput = stdin,
                     MaxOutputChars = _options.MaxOutputChars,
+                    Redactor = _options.Redactor,
                     Environment = new Dictionary<string, string?>(StringComparer.Ordinal)
                     {
                         ["CLAUDE_PROJECT_DIR"] = workspace,
@@ -340,7 +344,7 @@ public sealed class HookRunner
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
-    private static Verdict Interpret(string hookEvent, HookDefinition hook, CommandResult result, TimeSpan timeout)
+    private Verdict Interpret(string hookEvent, HookDefinition hook, CommandResult result, TimeSpan timeout)
     {
         var text = result.Output.Trim();
         if (result.StartError is not null)
@@ -498,7 +502,8 @@ public sealed class HookRunner
     private static string? StringOrNull(JsonElement json, string name) =>
         json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static string Shorten(string text) => text.Length <= 2_000 ? text : string.Concat(text.AsSpan(0, 2_000), " ...");
+    private string Shorten(string text) =>
+        text.Length <= ShortenedChars ? text : string.Concat(text.AsSpan(0, _options.Redactor?.SpanAcross(text, ShortenedChars)?.Start.Value ?? ShortenedChars), " ...");
 
     private sealed class Verdict
     {

@@ -1,3 +1,5 @@
+using Rein.Tools;
+
 namespace Rein.Guard.Hooks;
 
 /// <summary>Options for <see cref="HookRunner"/>.</summary>
@@ -11,4 +13,11 @@ public sealed class HookRunnerOptions
 
     /// <summary>Gets or sets the most output characters kept from one hook (head and tail beyond that). Default: 10,000.</summary>
     public int MaxOutputChars { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets or sets the values the journal and the model's view redact, if any (in production the session's stored
+    /// secrets). Hook output is cut around them, never through one, so the redaction still finds each one whole and no
+    /// prefix of a value is kept. Default: none.
+    /// </summary>
+    public IOutputRedactor? Redactor { get; set; }
 }

@@ -9,6 +9,8 @@ namespace Rein.Context.Tests.Instructions;
 
 public sealed class InstructionStagesTests : IDisposable
 {
+    private const string Secret = "tok_9fK2mQ7xLp4vR8sW1zYb";
+
     private readonly TempDirectory _workspace = new("rein-ws");
     private readonly TempDirectory _outside = new("rein-outside");
     private readonly InMemorySessionStore _store = new();
@@ -20,14 +22,16 @@ public sealed class InstructionStagesTests : IDisposable
         _outside.Dispose();
     }
 
-    private async Task<(List<SessionEvent> Events, SessionState State)> RunAsync(string script, NestedInstructionsOptions? options = null, int maxObservationChars = 30_000)
+    private async Task<(List<SessionEvent> Events, SessionState State)> RunAsync(string script, NestedInstructionsOptions? options = null, int maxObservationChars = 30_000, IOutputRedactor? redactor = null)
     {
         var loop = new AgentLoop(
             new ScriptedChatClient(ScriptedTurn.ParseScript(script)),
             new ToolSet([new ReadFileTool(), new WriteFileTool(), new ListFilesTool()]),
             new AppendOnlyContextBuilder("You are a test agent."),
             new AgentLoopOptions { MaxObservationChars = maxObservationChars },
-            configurePipeline: pipeline => pipeline.UseNestedInstructions(options));
+            configurePipeline: pipeline => pipeline
+                .Use(next => (call, ct) => next(redactor is null ? call : call.WithContext(call.Context with { Redactor = redactor }), ct))
+                .UseNestedInstructions(options));
         using var session = await SessionWriter.StartAsync(_store, new SessionStarted("s1", _workspace.Path, "scripted:test"), _ct);
         await foreach (var _ in loop.RunAsync(session, "go", _ct))
         {
@@ -168,5 +172,40 @@ public sealed class InstructionStagesTests : IDisposable
         Assert.True(completed.Result.Length <= 1_000, completed.Result.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(completed.Truncated);
         Assert.Contains("omitted to make room for the instructions", completed.Result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UseNestedInstructions_CapSplitsSecret_CutsBeforeIt()
+    {
+        var redactor = new SingleValueRedactor(Secret);
+        _workspace.Write("pkg/AGENTS.md", new string('x', 290) + Secret + new string('y', 200));
+        _workspace.Write("pkg/a.txt", "a");
+
+        var (events, _) = await RunAsync(Script(Read("pkg/a.txt")), new NestedInstructionsOptions { MaxChars = 300 }, redactor: redactor);
+
+        var loaded = Assert.Single(events.OfType<InstructionsLoaded>());
+        Assert.StartsWith(new string('x', 290) + "\n[AGENTS.md truncated: showing 290 of", loaded.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret[..6], Assert.Single(events.OfType<ToolCompleted>()).Result, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UseNestedInstructions_RoomCutSplitsSecret_CutsBeforeIt()
+    {
+        var redactor = new SingleValueRedactor(Secret);
+        _workspace.Write("pkg/AGENTS.md", "keep these rules intact");
+        // Where the stage cuts the output (its marker and 12 characters of slack) to fit the instructions in 1,000 characters.
+        const string Blocks = "\n\n<instructions source=\"pkg/AGENTS.md\">\nkeep these rules intact\n</instructions>";
+        const string Marker = "\n[... {0} characters omitted to make room for the instructions below ...]";
+        var keep = 1_000 - Blocks.Length - Marker.Length - 12;
+        // read_file's output starts "     1\t": the cut falls 8 characters into the secret.
+        var before = keep - 7 - 8;
+        _workspace.Write("pkg/big.txt", new string('a', before) + Secret + new string('b', 1_000));
+
+        var (events, _) = await RunAsync(Script(Read("pkg/big.txt")), new NestedInstructionsOptions { MaxObservationChars = 1_000 }, maxObservationChars: 1_000, redactor: redactor);
+
+        var result = redactor.Redact(Assert.Single(events.OfType<ToolCompleted>()).Result);
+        Assert.StartsWith($"     1\t{new string('a', before)}\n[... ", result, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret[..6], result, StringComparison.Ordinal);
+        Assert.EndsWith(Blocks, result, StringComparison.Ordinal);
     }
 }
