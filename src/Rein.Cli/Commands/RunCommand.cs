@@ -14,10 +14,15 @@ internal static class RunCommand
             Description = "The task. Use '-' or pipe it on standard input to read it from there.",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var command = new Command("run", "Run the agent on one task until it finishes, then exit.") { prompt, CommonOptions.Json };
+        var print = new Option<bool>("--print", "-p")
+        {
+            Description = "Print the answer and exit, which rein run always does (accepted as Claude Code users type it; rein -p \"…\" is rein run).",
+        };
+        var command = new Command("run", "Run the agent on one task until it finishes, then exit.") { prompt, print, CommonOptions.Json };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
+            FreeText.RejectOptionLikeWords(parse, prompt);
             var text = await ReadPromptAsync(parse.GetValue(prompt) ?? [], ct);
             await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);

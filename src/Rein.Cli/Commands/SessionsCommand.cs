@@ -131,6 +131,7 @@ internal static class SessionsCommand
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(() =>
         {
+            FreeText.RejectOptionLikeWords(parse, message);
             var text = string.Join(' ', parse.GetValue(message) ?? []).Trim();
             return ResumeAsync(parse, parse.GetValue(id)!, text.Length == 0 ? null : text, interrupts, ct);
         }));
