@@ -40,7 +40,8 @@ internal static class CommonOptions
 
     public static readonly Option<string?> Mode = new("--mode")
     {
-        Description = "Permission mode: read-only (no changes), ask (default: changes need approval), workspace-write (edit files and run " +
+        Description = "Permission mode: read-only (no changes), ask (default: changes need approval), accept-edits (edit files in the workspace " +
+            "freely, commands still ask; Claude Code's acceptEdits), workspace-write (edit files and run " +
             "sandboxed commands in the workspace freely), full-auto (everything not denied by a rule). Env: REIN_MODE.",
     };
 

@@ -124,7 +124,7 @@ internal sealed record TrustBaseline(
 /// <item><c>permissions.deny</c>, <c>permissions.ask</c> (also in <c>environments.*</c>): kept.</item>
 /// <item><c>permissions.allow</c>, <c>permissions.allowedModes</c>: ignored.</item>
 /// <item><c>permissions.defaultMode</c>, <c>environments.*.mode</c>: kept when as strict as or stricter than the trusted mode
-/// (read-only &lt; ask &lt; workspace-write &lt; full-auto).</item>
+/// (read-only &lt; ask &lt; accept-edits &lt; workspace-write &lt; full-auto).</item>
 /// <item><c>environment</c> (which environment applies): ignored; an environment is chosen by the user.</item>
 /// <item><c>sandbox.type</c>: only <c>bubblewrap</c>; <c>sandbox.network.allow</c>: the entries the trusted list already
 /// allows (a subset); <c>sandbox.limits.*</c>: lower limits; <c>sandbox.read_only_paths</c>, <c>sandbox.writable_paths</c>: ignored.

@@ -434,6 +434,13 @@ public sealed class PolicyEngine
                     ToolKind.Shell => new Judgement(PolicyDecisions.Allow, "allowed in workspace-write mode: shell runs sandboxed", null, null),
                     _ => new Judgement(PolicyDecisions.Ask, $"asks in workspace-write mode: {tool} is not a built-in tool and may change things outside the workspace", null, null),
                 };
+            case PermissionModes.AcceptEdits:
+                return kind switch
+                {
+                    ToolKind.Write => new Judgement(PolicyDecisions.Allow, $"allowed in accept-edits mode: {subject} is inside the workspace", null, null),
+                    ToolKind.Shell => new Judgement(PolicyDecisions.Ask, "asks in accept-edits mode: only file edits run without asking", null, null),
+                    _ => new Judgement(PolicyDecisions.Ask, $"asks in accept-edits mode: {tool} is not a file edit", null, null),
+                };
             case PermissionModes.Ask:
                 return kind switch
                 {

@@ -18,7 +18,7 @@ public sealed class PolicyConfigTests
             [("allow", "Bash(npm test:*)"), ("allow", "shell(git status*)"), ("ask", "shell(git push*)"), ("deny", "Read(**/.env*)")],
             config.Rules.Select(r => (r.Decision, r.Text)));
         Assert.All(config.Rules, r => Assert.Equal("project", r.Source));
-        Assert.Equal(PermissionModes.WorkspaceWrite, config.DefaultMode);
+        Assert.Equal(PermissionModes.AcceptEdits, config.DefaultMode);
         Assert.Null(config.AllowedModes);
         Assert.Empty(config.Environments);
     }
@@ -42,7 +42,7 @@ public sealed class PolicyConfigTests
     [InlineData("""{"permissions": {"ask": ["mcp:*(x)"]}}""", "tool name pattern cannot have an argument pattern")]
     [InlineData("""{"permissions": {"allow": "shell"}}""", "permissions.allow must be an array")]
     [InlineData("""{"permissions": {"allow": [3]}}""", "permissions.allow[0] must be a string")]
-    [InlineData("""{"permissions": {"defaultMode": "yolo"}}""", "permissions.defaultMode: 'yolo' is not a permission mode; valid modes: read-only, ask, workspace-write, full-auto.")]
+    [InlineData("""{"permissions": {"defaultMode": "yolo"}}""", "permissions.defaultMode: 'yolo' is not a permission mode; valid modes: read-only, ask, accept-edits, workspace-write, full-auto")]
     [InlineData("""{"environments": {"prod": {"permissions": {"deny": ["shell(rm"]}}}}""", "environments.prod.permissions.deny[0] \"shell(rm\": missing ')'")]
     [InlineData("""{"environments": {"prod": {"mode": "fast"}}}""", "environments.prod.mode: 'fast' is not a permission mode")]
     [InlineData("""{"environments": []}""", "environments must be an object")]
@@ -60,6 +60,9 @@ public sealed class PolicyConfigTests
     [InlineData("default", "ask")]
     [InlineData("bypassPermissions", "full-auto")]
     [InlineData("workspace-write", "workspace-write")]
+    [InlineData("acceptEdits", "accept-edits")]
+    [InlineData("accept-edits", "accept-edits")]
+    [InlineData("accept_edits", "accept-edits")]
     public void PermissionModesParse_KnownNames_AreCanonical(string value, string expected) =>
         Assert.Equal(expected, PermissionModes.Parse(value));
 
@@ -67,7 +70,8 @@ public sealed class PolicyConfigTests
     public void PermissionModesParse_Unknown_ListsValidModes()
     {
         var ex = Assert.Throws<FormatException>(() => PermissionModes.Parse("turbo"));
-        Assert.Contains("read-only, ask, workspace-write, full-auto", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("read-only, ask, accept-edits, workspace-write, full-auto", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("acceptEdits", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,6 +35,14 @@ public sealed class PolicyEngineTests
         { "workspace-write", "shell", """{"command":"git push --force"}""", false, "ask" },
         { "workspace-write", "mcp:github/create_issue", "{}", false, "ask" },
         { "workspace-write", "write_file", """{"path":"../outside.txt"}""", false, "deny" },
+        { "accept-edits", "read_file", """{"path":"src/a.cs"}""", true, "allow" },
+        { "accept-edits", "write_file", """{"path":"src/a.cs"}""", false, "allow" },
+        { "accept-edits", "edit_file", """{"path":"src/a.cs"}""", false, "allow" },
+        { "accept-edits", "shell", """{"command":"npm test"}""", false, "ask" },
+        { "accept-edits", "fetch_url", """{"url":"https://example.com"}""", true, "ask" },
+        { "accept-edits", "mcp:github/create_issue", "{}", false, "ask" },
+        { "accept-edits", "write_file", """{"path":"../outside.txt"}""", false, "deny" },
+        { "accept-edits", "write_file", """{"path":".git/config"}""", false, "deny" },
         { "full-auto", "write_file", """{"path":"src/a.cs"}""", false, "allow" },
         { "full-auto", "shell", """{"command":"git push --force"}""", false, "allow" },
         { "full-auto", "mcp:github/create_issue", "{}", false, "allow" },
@@ -448,5 +456,14 @@ public sealed class PolicyEngineTests
     }
 
     [Fact]
-    public void Mode_IsCanonical() => Assert.Equal(PermissionModes.WorkspaceWrite, NewEngine("acceptEdits").Mode);
+    public void Mode_IsCanonical() => Assert.Equal(PermissionModes.AcceptEdits, NewEngine("acceptEdits").Mode);
+
+    [Fact]
+    public void Evaluate_AcceptEditsShell_AsksWhereWorkspaceWriteAllows()
+    {
+        Assert.Equal(PolicyDecisions.Allow, NewEngine("workspace-write").Shell("ls").Decision);
+        var verdict = NewEngine("acceptEdits").Shell("ls");
+        Assert.Equal(PolicyDecisions.Ask, verdict.Decision);
+        Assert.Equal("asks in accept-edits mode: only file edits run without asking", verdict.Reason);
+    }
 }
