@@ -29,6 +29,7 @@ var root = new RootCommand($"""
     RunCommand.Create(interrupts),
     ChatCommand.Create(interrupts),
     SessionsCommand.Create(interrupts),
+    SessionsCommand.CreateResume("resume", interrupts),
     DemoCommand.Create(interrupts),
     ApprovalsCommand.Create(interrupts),
     PrincipalsCommand.Create(),
@@ -46,8 +47,8 @@ var root = new RootCommand($"""
 };
 
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
-// Claude Code's one-shot form, rein -p "…", is rein run -p "…".
-var parse = root.Parse(args is ["-p" or "--print", ..] ? ["run", .. args] : args);
+// Claude Code's one-shot form, rein -p "…", is rein run -p "…"; rein -c continues the newest session; bare rein on a terminal chats.
+var parse = root.Parse(EntryArguments.Rewrite(args, terminal: !Console.IsInputRedirected && !Console.IsOutputRedirected));
 var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 // A command line that does not parse (unknown command or option, missing argument) is a usage error.

@@ -96,9 +96,20 @@ internal static class CommonOptions
     /// <param name="parse">The command line.</param>
     /// <param name="workspaceOverride">A workspace to use instead of <c>--workspace</c>.</param>
     /// <param name="trusted">Whether the workspace's project settings are trusted; null looks it up in the user's trusted folders.</param>
-    public static ResolvedSettings Resolve(ParseResult parse, string? workspaceOverride = null, bool? trusted = null)
+    /// <param name="recorded">Values a resumed session was started with: they count as flags, and the flags given now override them.</param>
+    public static ResolvedSettings Resolve(ParseResult parse, string? workspaceOverride = null, bool? trusted = null, SettingsValues? recorded = null)
     {
         var workspace = WorkspacePath(parse, workspaceOverride);
+        var flags = Flags(parse);
+        var settings = SettingsResolver.Resolve(recorded?.Overlay(flags) ?? flags, workspace, Environment.GetEnvironmentVariable, trusted);
+        SettingsResolver.WarnUnknownKeys(settings);
+        return settings;
+    }
+
+    /// <summary>The values the command line gives.</summary>
+    /// <exception cref="SettingsException">A flag has a value that cannot be used.</exception>
+    public static SettingsValues Flags(ParseResult parse)
+    {
         var flags = new SettingsValues
         {
             Model = parse.GetValue(Model),
@@ -127,7 +138,7 @@ internal static class CommonOptions
             throw new SettingsException("--max-steps must be a positive whole number.");
         }
 
-        return SettingsResolver.Resolve(flags, workspace, Environment.GetEnvironmentVariable, trusted);
+        return flags;
     }
 
     /// <summary>The workspace of a command: <paramref name="workspaceOverride"/>, <c>--workspace</c> or the current folder, absolute and canonical.</summary>

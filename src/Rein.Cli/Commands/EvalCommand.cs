@@ -54,6 +54,7 @@ internal static class EvalCommand
 
             var flags = ResolveFlags(parse);
             var settings = SettingsResolver.Resolve(flags, Environment.CurrentDirectory, Environment.GetEnvironmentVariable);
+            SettingsResolver.WarnUnknownKeys(settings);
             var model = settings.Values.Model is { Length: > 0 } m ? m
                 : throw new SettingsException("No model configured. Pass --model: scripted (each task's solution.json), scripted:FILE, openai:gpt-5.5, ….");
             EvalSuite loaded;

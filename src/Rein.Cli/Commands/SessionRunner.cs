@@ -138,7 +138,7 @@ internal static class SessionRunner
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)
     {
         var store = host.Store;
-        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, host.Settings.Profile?.Name, host.Principal, Approvals: host.ApprovalOptions.ToJournal()), cancellationToken);
+        var session = await SessionWriter.StartAsync(store, new Journal.SessionStarted(NewSessionId(), workspace, model, host.Settings.Profile?.Name, host.Principal, Approvals: host.ApprovalOptions.ToJournal(), RunSettings: Configuration.RecordedRunSettings.From(host.Settings.Values)), cancellationToken);
         var first = await store.ReadAsync(session.SessionId, 0, cancellationToken);
         renderer.Render(new EventAppended(first[0]));
         return session;

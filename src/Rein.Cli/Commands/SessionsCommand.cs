@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
+using Rein.Cli.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Journal;
@@ -120,51 +121,123 @@ internal static class SessionsCommand
         return command;
     }
 
-    private static Command CreateResume(Interrupts interrupts)
+    private static Command CreateResume(Interrupts interrupts) => CreateResume("resume", interrupts);
+
+    /// <summary>The <c>resume</c> command, for <c>rein sessions resume</c> and <c>rein resume</c>.</summary>
+    internal static Command CreateResume(string name, Interrupts interrupts)
     {
-        var id = new Argument<string>("id") { Description = "Session id, or a unique prefix of it." };
+        var id = new Argument<string?>("id") { Description = "Session id, or a unique prefix of it (not with --last).", Arity = ArgumentArity.ZeroOrOne };
         var message = new Argument<string[]>("message") { Description = "An optional new message; without one the agent continues where it stopped.", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("resume", "Continue a suspended, stopped or crashed session. Interrupted tool calls are reported to the model, never re-run.")
+        var last = new Option<bool>("--last") { Description = "Resume the most recently updated session (not a sub-agent's)." };
+        var command = new Command(name, "Continue a suspended, stopped or crashed session with the settings it was started with; flags given here override them " +
+            "(journaled as run_settings_changed). Interrupted tool calls are reported to the model, never re-run.")
         {
-            id, message, CommonOptions.Json,
+            id, message, last, CommonOptions.Json,
         };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(() =>
         {
             FreeText.RejectOptionLikeWords(parse, message);
-            var text = string.Join(' ', parse.GetValue(message) ?? []).Trim();
-            return ResumeAsync(parse, parse.GetValue(id)!, text.Length == 0 ? null : text, interrupts, ct);
+            var words = parse.GetValue(message) ?? [];
+            var sessionId = parse.GetValue(id);
+            if (parse.GetValue(last))
+            {
+                // With --last every word is the message: the first one is not an id.
+                words = sessionId is null ? words : [sessionId, .. words];
+                sessionId = null;
+            }
+            else if (sessionId is null)
+            {
+                throw new SettingsException("Which session? Give its id (see rein sessions list), or --last for the most recently updated one.");
+            }
+
+            var text = string.Join(' ', words).Trim();
+            return ResumeAsync(parse, sessionId, text.Length == 0 ? null : text, interrupts, ct);
         }));
         return command;
     }
 
-    /// <summary>Continues a session in this process (it takes the session's writer lease).</summary>
-    internal static async Task<int> ResumeAsync(ParseResult parse, string id, string? message, Interrupts interrupts, CancellationToken ct)
+    /// <summary>Continues a session in this process (it takes the session's writer lease) with the settings it runs with, which the flags override.</summary>
+    /// <param name="id">The session id or a prefix; null for the most recently updated session.</param>
+    internal static async Task<int> ResumeAsync(ParseResult parse, string? id, string? message, Interrupts interrupts, CancellationToken ct)
     {
-        var summary = await FindAsync(parse, id, ct);
-        var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null);
+        var (summary, recorded) = await FindAsync(parse, id, ct);
+        var flags = CommonOptions.Flags(parse);
+        var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null, recorded: recorded);
         using var host = AgentHost.Open(settings);
-        var model = parse.GetValue(CommonOptions.Model) ?? summary.Model;
+        var model = flags.Model ?? recorded?.Model ?? summary.Model;
         using var chat = await host.CreateChatClientAsync(model, ct);
         await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
         using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
+        var changed = RecordedRunSettings.Changed(recorded ?? new SettingsValues { Model = summary.Model, Agent = session.State.Agent }, flags);
+        if (changed.Count > 0)
+        {
+            await session.AppendAsync(new RunSettingsChanged(model, settings.Profile?.Name, RecordedRunSettings.From(settings.Values), changed), CancellationToken.None);
+        }
+
         var json = parse.GetValue(CommonOptions.Json);
         using var approvals = SessionRunner.CreateApprovalChannel(host);
         var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
         using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
         {
-            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {session.State.Workspace}");
+            var mode = host.Guards?.Policy.Mode;
+            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model}{(mode is null ? "" : " · " + mode)} · {session.State.Workspace}");
         }
 
         return await SessionRunner.RunAsync(host, loop, session, message, renderer, interrupts, ct);
     }
 
-    private static async Task<SessionSummary> FindAsync(ParseResult parse, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The session to resume and the values it runs with (what it was started with, then what resumes changed), or null
+    /// values for a session journaled before Rein recorded them or imported from a file (its settings came from elsewhere:
+    /// an endpoint or mode from it is not applied).
+    /// </summary>
+    private static async Task<(SessionSummary Summary, SettingsValues? Recorded)> FindAsync(ParseResult parse, string? id, CancellationToken cancellationToken)
     {
         using var host = AgentHost.Open(CommonOptions.Resolve(parse));
-        return await host.Store.GetAsync(id, cancellationToken) ?? throw new SessionNotFoundException(id);
+        SessionSummary? summary = null;
+        if (id is null)
+        {
+            foreach (var candidate in await host.Store.ListAsync(NewestCandidates, cancellationToken))
+            {
+                if (await SubAgentSessions.ParentOfAsync(host.Store, candidate.Id, cancellationToken) is null)
+                {
+                    summary = candidate;
+                    break;
+                }
+            }
+
+            if (summary is null)
+            {
+                throw new SettingsException($"No session to resume in {host.Settings.StorePath}. Start one with: rein run --model … \"task\"");
+            }
+        }
+        else
+        {
+            summary = await host.Store.GetAsync(id, cancellationToken) ?? throw new SessionNotFoundException(id);
+        }
+
+        if (File.Exists(Rein.Cli.Replay.StartingWorkspaces.ImportedCopyPath(host, summary.Id)))
+        {
+            return (summary, null);
+        }
+
+        SettingsValues? recorded = null;
+        foreach (var recordedEvent in await host.Store.ReadAsync(summary.Id, 0, cancellationToken))
+        {
+            recorded = recordedEvent.Event switch
+            {
+                SessionStarted { RunSettings: { } run } started => RecordedRunSettings.ToValues(started.Model, started.Agent, run),
+                RunSettingsChanged changed => RecordedRunSettings.ToValues(changed.Model, changed.Agent, changed.Settings),
+                _ => recorded,
+            };
+        }
+
+        return (summary, recorded);
     }
+
+    private const int NewestCandidates = 50;
 
     private static string StatusMarkup(string status) => status switch
     {
@@ -206,6 +279,7 @@ internal static class SessionsCommand
         ObservationsMasked m => $"{m.Observations} observations up to step {m.ThroughStep} masked, {m.TokensSaved:N0} tokens saved",
         MemoriesRecalled r => $"{r.Reason}: {string.Join(", ", r.Memories.Select(m => m.Id))}",
         InstructionsLoaded i => i.Path,
+        RunSettingsChanged c => $"{string.Join(", ", c.Changed)} changed; now {c.Model}{(c.Settings.Mode is null ? "" : ", mode " + c.Settings.Mode)}{(c.Settings.BaseUrl is null ? "" : ", " + c.Settings.BaseUrl)}",
         _ => "",
     };
 

@@ -18,6 +18,9 @@ internal sealed record ResolvedSettings(SettingsValues Values, string Workspace,
     /// <summary>Why the trust file could not be read (then no folder is trusted), or null.</summary>
     public string? TrustError { get; init; }
 
+    /// <summary>One line for each key of a settings file or profile that Rein does not know (<see cref="KnownSettings"/>), lowest precedence first.</summary>
+    public IReadOnlyList<string> UnknownKeys { get; init; } = [];
+
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
     public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
 }
@@ -88,6 +91,21 @@ internal static class SettingsResolver
             throw new SettingsException(ex.Message);
         }
 
+        // Read before the untrusted filter drops them: a typo is worth naming wherever it is.
+        var unknownKeys = new List<string>();
+        if (!profile.Path.StartsWith("built-in:", StringComparison.Ordinal))
+        {
+            unknownKeys.AddRange(KnownSettings.Warnings(profile.Settings, profile.Path, profile: true));
+        }
+
+        foreach (var source in new[] { "user", "project", "managed" })
+        {
+            if (loaded.TryGetValue(source, out var file))
+            {
+                unknownKeys.AddRange(KnownSettings.Warnings(file.Document.Root, file.Document.Path));
+            }
+        }
+
         var ignored = new List<IgnoredSettings>();
         var profileIsProject = IsInProjectAgents(profile.Path, workspace);
         if (trusted == false && (profileIsProject || project.Document is not null))
@@ -145,8 +163,29 @@ internal static class SettingsResolver
             ProjectTrusted = trusted.Value,
             Ignored = ignored,
             TrustError = trustError,
+            UnknownKeys = unknownKeys,
         };
     }
+
+    /// <summary>Prints each line of <see cref="ResolvedSettings.UnknownKeys"/> to standard error, once per process however often settings are resolved.</summary>
+    public static void WarnUnknownKeys(ResolvedSettings settings)
+    {
+        foreach (var line in settings.UnknownKeys)
+        {
+            bool first;
+            lock (ShownWarnings)
+            {
+                first = ShownWarnings.Add(line);
+            }
+
+            if (first)
+            {
+                Console.Error.WriteLine(line);
+            }
+        }
+    }
+
+    private static readonly HashSet<string> ShownWarnings = new(StringComparer.Ordinal);
 
     /// <summary>The line that tells the user what an untrusted folder's settings could not do, or null when nothing was ignored.</summary>
     public static string? IgnoredWarning(ResolvedSettings settings) =>

@@ -40,6 +40,7 @@ namespace Rein.Journal;
 [JsonDerivedType(typeof(SubAgentStarted), "subagent_started")]
 [JsonDerivedType(typeof(SubAgentFinished), "subagent_finished")]
 [JsonDerivedType(typeof(InstructionsLoaded), "instructions_loaded")]
+[JsonDerivedType(typeof(RunSettingsChanged), "run_settings_changed")]
 public abstract record SessionEvent
 {
     /// <summary>Gets the stable snake_case name of this event type (the JSON discriminator).</summary>
@@ -60,7 +61,11 @@ public abstract record SessionEvent
 /// Who may answer the session's approval requests and how long they wait, as the settings said when it started; absent in
 /// journals written before Rein recorded it (such sessions are judged by the settings where the answer is given).
 /// </param>
-public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null, string? Origin = null, SessionApprovals? Approvals = null) : SessionEvent;
+/// <param name="RunSettings">
+/// The endpoint, mode, environment, sandbox and limits the session was started with, which a resume keeps; absent in
+/// journals written before Rein recorded them (such sessions resume with the settings in force where they are resumed).
+/// </param>
+public sealed record SessionStarted(string SessionId, string Workspace, string Model, string? Agent = null, string? Principal = null, string? ParentSessionId = null, string? ParentCallId = null, string? Origin = null, SessionApprovals? Approvals = null, SessionRunSettings? RunSettings = null) : SessionEvent;
 
 /// <summary>The approval settings a session started with (<see cref="SessionStarted.Approvals"/>); they hold for its whole life.</summary>
 /// <param name="Approvers">The principals who may answer its approval requests (never empty: with no approvers configured, the one who started it).</param>

@@ -25,10 +25,10 @@ public sealed class SessionState
     /// <summary>Gets the workspace path.</summary>
     public string Workspace { get; private set; } = "";
 
-    /// <summary>Gets the model specification the session started with.</summary>
+    /// <summary>Gets the model specification the session started with, or the one a resume changed it to (<see cref="RunSettingsChanged"/>).</summary>
     public string Model { get; private set; } = "";
 
-    /// <summary>Gets the agent profile name, if any.</summary>
+    /// <summary>Gets the agent profile name, if any (as started, or as a resume changed it).</summary>
     public string? Agent { get; private set; }
 
     /// <summary>Gets who started the session, if recorded.</summary>
@@ -36,6 +36,9 @@ public sealed class SessionState
 
     /// <summary>Gets who may answer this session's approval requests, as journaled at its start; <see langword="null"/> in older journals.</summary>
     public SessionApprovals? Approvals { get; private set; }
+
+    /// <summary>Gets the run settings the session runs with (<see cref="SessionStarted.RunSettings"/>, then <see cref="RunSettingsChanged"/>); <see langword="null"/> in older journals.</summary>
+    public SessionRunSettings? RunSettings { get; private set; }
 
     /// <summary>Gets the session that started this one as a sub-agent, if any.</summary>
     public string? ParentSessionId { get; private set; }
@@ -149,6 +152,7 @@ public sealed class SessionState
                 Agent = s.Agent;
                 Principal = s.Principal;
                 Approvals = s.Approvals;
+                RunSettings = s.RunSettings;
                 ParentSessionId = s.ParentSessionId;
                 ParentCallId = s.ParentCallId;
                 break;
@@ -198,6 +202,11 @@ public sealed class SessionState
                     _sessionRules.Add(rule);
                 }
 
+                break;
+            case RunSettingsChanged changed:
+                Model = changed.Model;
+                Agent = changed.Agent;
+                RunSettings = changed.Settings;
                 break;
             case InstructionsLoaded loaded:
                 var index = Array.FindIndex(_instructions, i => string.Equals(i.Path, loaded.Path, StringComparison.Ordinal));
