@@ -39,6 +39,8 @@ public sealed class JournalJsonTests
         new SubAgentStarted("c1", "s2", "explorer", "find the parser"),
         new SubAgentFinished("c1", "s2", "completed", 3, new TokenUsage(100, 20), 0.01m),
         new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "c1"),
+        new SessionStarted("s5", "/ws", "openai-compatible:m", "coder", RunSettings: new SessionRunSettings("http://127.0.0.1:8000/v1", "full-auto", "dev", "none", 5, 1000, 2.5m, 600)),
+        new RunSettingsChanged("openai-compatible:m", "coder", new SessionRunSettings(Mode: "ask"), ["mode"]),
     ];
 
     [Fact]
@@ -68,6 +70,30 @@ public sealed class JournalJsonTests
         var json = JournalJson.Serialize(new SessionStarted("s1", "/ws", "m", Principal: "root", Approvals: new SessionApprovals(["alice"], 3600)));
 
         Assert.Contains(""""approvals":{"approvers":["alice"],"timeout_seconds":3600}"""", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fold_RunSettingsChanged_ReplacesTheRecordedModelAgentAndSettings()
+    {
+        var state = SessionState.Fold(
+        [
+            new RecordedEvent(1, DateTimeOffset.UnixEpoch, new SessionStarted("s1", "/ws", "a:m", "coder", RunSettings: new SessionRunSettings(Mode: "full-auto", MaxSteps: 3))),
+            new RecordedEvent(2, DateTimeOffset.UnixEpoch, new RunSettingsChanged("b:n", "reviewer", new SessionRunSettings(Mode: "ask"), ["model", "agent", "mode"])),
+        ]);
+
+        Assert.Equal(("b:n", "reviewer", new SessionRunSettings(Mode: "ask")), (state.Model, state.Agent, state.RunSettings));
+    }
+
+    [Fact]
+    public void Deserialize_SessionStartedWrittenBeforeRunSettingsWereJournaled_HasNone()
+    {
+        var started = JournalJson.Deserialize("""{"type":"session_started","session_id":"s1","workspace":"/ws","model":"m"}""");
+
+        Assert.Null(Assert.IsType<SessionStarted>(started).RunSettings);
+        Assert.Contains(
+            """"run_settings":{"base_url":"http://x/v1","mode":"full-auto"}"""",
+            JournalJson.Serialize(new SessionStarted("s1", "/ws", "m", RunSettings: new SessionRunSettings("http://x/v1", "full-auto"))),
+            StringComparison.Ordinal);
     }
 
     [Fact]
