@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -142,6 +143,71 @@ public sealed class ReplayEndToEndTests : IDisposable
         Assert.True(check.ExitCode == 8, check.ToString());
         var divergence = Assert.Single(Assert.Single(Single(check).GetProperty("sessions").EnumerateArray()).GetProperty("divergences").EnumerateArray());
         Assert.Equal((1, "observation"), (divergence.GetProperty("step").GetInt32(), divergence.GetProperty("kind").GetString()));
+    }
+
+    /// <summary>A session whose observations carry ordinary noise: a test runner's duration and the workspace's path.</summary>
+    private async Task<string> RunNoisySessionAsync()
+    {
+        File.WriteAllText(Path.Combine(_rein.Workspace, "test_math.py"), """
+            import time
+            import unittest
+
+            class MathTest(unittest.TestCase):
+                def test_add(self):
+                    time.sleep(0.003)
+                    self.assertEqual(2, 1 + 1)
+            """);
+        var script = _rein.WriteFile("noisy.json", """
+            {"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"checked\n"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"python3 -m unittest test_math 2>&1; pwd; ls $PWD; date -u +%Y-%m-%dT%H:%M:%S.%NZ"}}]},
+              {"text":"done"}
+            ]}
+            """);
+        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "run the tests");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run.JsonLines()[^1].GetProperty("session_id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Replay_DurationsTimestampsAndWorkspacePathDiffer_PassesAndVerboseShowsWhatWasNormalised()
+    {
+        var sessionId = await RunNoisySessionAsync();
+
+        var replay = await _rein.RunAsync("replay", sessionId, "--verbose");
+
+        Assert.True(replay.ExitCode == 0, replay.ToString());
+        Assert.Contains("no divergence", replay.Stdout, StringComparison.Ordinal);
+        Assert.Contains("duration", replay.Stderr, StringComparison.Ordinal);
+        Assert.Contains("workspace", replay.Stderr, StringComparison.Ordinal);
+        Assert.Contains("timestamp", replay.Stderr, StringComparison.Ordinal);
+
+        var json = await _rein.RunAsync("replay", sessionId, "--json", "--verbose");
+        Assert.True(json.ExitCode == 0, json.ToString());
+        var rules = Single(json).GetProperty("normalized").EnumerateArray().Select(n => n.GetProperty("rule").GetString()).ToHashSet();
+        Assert.Contains("duration", rules);
+        Assert.Contains("workspace", rules);
+    }
+
+    [Fact]
+    public async Task Check_NoisySessionWithAChangedFile_StillDivergesShowingTheOriginalTexts()
+    {
+        var sessionId = await RunNoisySessionAsync();
+        var file = await ExportAsync(sessionId, "noisy.rein.json");
+        var archive = JsonNode.Parse(File.ReadAllText(file))!;
+        var test = archive["workspace"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "test_math.py")!;
+        var broken = Encoding.UTF8.GetString(Convert.FromBase64String((string)test["content_base64"]!)).Replace("2, 1 + 1", "3, 1 + 1", StringComparison.Ordinal);
+        test["content_base64"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(broken));
+        File.WriteAllText(file, archive.ToJsonString());
+
+        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+
+        Assert.True(check.ExitCode == 8, check.ToString());
+        var divergence = Assert.Single(Assert.Single(Single(check).GetProperty("sessions").EnumerateArray()).GetProperty("divergences").EnumerateArray());
+        Assert.Equal((2, "observation"), (divergence.GetProperty("step").GetInt32(), divergence.GetProperty("kind").GetString()));
+        Assert.StartsWith("success: .⏎", divergence.GetProperty("expected").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("success: F⏎", divergence.GetProperty("actual").GetString(), StringComparison.Ordinal);
+        Assert.Matches(@"Ran 1 test in 0\.\d+s", divergence.GetProperty("expected").GetString());
     }
 
     [Fact]

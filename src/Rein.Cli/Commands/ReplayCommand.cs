@@ -25,12 +25,16 @@ internal static class ReplayCommand
                 "exit code 8 when any diverges.",
         };
         var keep = new Option<bool>("--keep") { Description = "Keep each replay's workspace and store in a temporary folder (printed) instead of deleting them." };
+        var verbose = new Option<bool>("--verbose")
+        {
+            Description = "Print what was normalised before comparing (workspace path, session id, durations, timestamps, replay.normalize rules), on standard error.",
+        };
         var command = new Command(
             "replay",
             "Re-run a recorded session: model answers come from its journal, tools really run in a fresh copy of its starting workspace " +
             "(its first checkpoint), and every divergence (tool call, observation, policy decision, stop) is reported with its step.")
         {
-            target, check, keep, CommonOptions.Store, CommonOptions.Json, CommonOptions.Agent, CommonOptions.Mode, CommonOptions.Env, CommonOptions.Sandbox,
+            target, check, keep, verbose, CommonOptions.Store, CommonOptions.Json, CommonOptions.Agent, CommonOptions.Mode, CommonOptions.Env, CommonOptions.Sandbox,
         };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
@@ -42,14 +46,15 @@ internal static class ReplayCommand
             }
 
             var json = parse.GetValue(CommonOptions.Json);
+            var output = new Output(json, parse.GetValue(verbose));
             return folder is not null
-                ? await CheckAsync(parse, folder, parse.GetValue(keep), json, ct)
-                : await ReplayOneAsync(parse, session!, parse.GetValue(keep), json, ct);
+                ? await CheckAsync(parse, folder, parse.GetValue(keep), output, ct)
+                : await ReplayOneAsync(parse, session!, parse.GetValue(keep), output, ct);
         }));
         return command;
     }
 
-    private static async Task<int> ReplayOneAsync(ParseResult parse, string target, bool keep, bool json, CancellationToken ct)
+    private static async Task<int> ReplayOneAsync(ParseResult parse, string target, bool keep, Output output, CancellationToken ct)
     {
         ReplayOutcome outcome;
         if (File.Exists(target))
@@ -68,13 +73,13 @@ internal static class ReplayCommand
             outcome = await SessionReplayer.ReplayAsync(parse, summary.Id, events, workspace, trusted, keep, ct);
         }
 
-        if (json)
+        if (output.Json)
         {
             Console.Out.WriteLine(ToJson(outcome, null).ToJsonString(JournalJson.Options));
         }
         else
         {
-            WriteHuman(outcome);
+            WriteHuman(outcome, output.Verbose);
         }
 
         return outcome.Comparison.Passed ? ExitCodes.Success : ExitCodes.ReplayDiverged;
@@ -87,7 +92,7 @@ internal static class ReplayCommand
     private static bool FileTrusted(string file) =>
         TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(Path.GetDirectoryName(Path.GetFullPath(file))!);
 
-    private static async Task<int> CheckAsync(ParseResult parse, string folder, bool keep, bool json, CancellationToken ct)
+    private static async Task<int> CheckAsync(ParseResult parse, string folder, bool keep, Output output, CancellationToken ct)
     {
         if (!Directory.Exists(folder))
         {
@@ -123,9 +128,14 @@ internal static class ReplayCommand
                 results.Add((path, null, ex.Message));
             }
 
-            if (!json)
+            if (!output.Json)
             {
                 var (file, outcome2, error) = results[^1];
+                if (output.Verbose && outcome2 is not null)
+                {
+                    WriteNormalized(outcome2.Comparison, Path.GetFileName(file) + ": ");
+                }
+
                 var status = error is not null ? "[red]error[/]" : outcome2!.Comparison.Passed ? "[green]passed[/]" : $"[red]diverged ({outcome2.Comparison.Divergences.Count})[/]";
                 AnsiConsole.MarkupLine($"{status} {Markup.Escape(Path.GetFileName(file))}");
                 if (error is not null)
@@ -140,7 +150,7 @@ internal static class ReplayCommand
         }
 
         var passed = results.Count(r => r.Outcome is { Comparison.Passed: true });
-        if (json)
+        if (output.Json)
         {
             var summary = new JsonObject
             {
@@ -173,8 +183,13 @@ internal static class ReplayCommand
         return passed == results.Count ? ExitCodes.Success : ExitCodes.ReplayDiverged;
     }
 
-    private static void WriteHuman(ReplayOutcome outcome)
+    private static void WriteHuman(ReplayOutcome outcome, bool verbose)
     {
+        if (verbose)
+        {
+            WriteNormalized(outcome.Comparison, "");
+        }
+
         foreach (var warning in outcome.Warnings)
         {
             Console.Error.WriteLine($"rein: warning: {warning}");
@@ -201,6 +216,21 @@ internal static class ReplayCommand
         }
     }
 
+    /// <summary>What normalising changed where the two sides' texts differ, one line each, on standard error (standard output stays the report).</summary>
+    private static void WriteNormalized(ReplayComparison comparison, string prefix)
+    {
+        if (comparison.Normalized.Count == 0)
+        {
+            Console.Error.WriteLine($"rein: {prefix}nothing needed normalising: the texts compared were identical or differ beyond the rules.");
+            return;
+        }
+
+        foreach (var n in comparison.Normalized)
+        {
+            Console.Error.WriteLine($"rein: {prefix}normalised step {n.Step} {n.CallId} {n.Rule} ({n.Side}): {JournalComparer.Shorten(n.Before)} → {JournalComparer.Shorten(n.After)}");
+        }
+    }
+
     private static JsonObject ToJson(ReplayOutcome outcome, string? file)
     {
         var result = new JsonObject();
@@ -222,6 +252,15 @@ internal static class ReplayCommand
             ["expected"] = d.ExpectedShort,
             ["actual"] = d.ActualShort,
         })]);
+        result["normalized"] = new JsonArray([.. outcome.Comparison.Normalized.Select(n => (JsonNode)new JsonObject
+        {
+            ["step"] = n.Step,
+            ["call_id"] = n.CallId,
+            ["rule"] = n.Rule,
+            ["side"] = n.Side,
+            ["before"] = n.Before,
+            ["after"] = n.After,
+        })]);
         result["warnings"] = new JsonArray([.. outcome.Warnings.Select(w => (JsonNode)JsonValue.Create(w))]);
         if (outcome.KeptAt is { } kept)
         {
@@ -232,4 +271,6 @@ internal static class ReplayCommand
     }
 
     private static string Short(string id) => id.Length > 16 ? id[..16] : id;
+
+    private sealed record Output(bool Json, bool Verbose);
 }

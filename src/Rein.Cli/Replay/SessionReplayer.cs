@@ -47,9 +47,12 @@ internal static class SessionReplayer
         var root = Directory.CreateTempSubdirectory("rein-replay-");
         try
         {
-            var workspaceDir = Path.Combine(root.FullName, "workspace");
+            // The real path: under a symlinked temporary folder (/tmp → /private/tmp) the tools' confinement and pwd see that one.
+            var created = Path.Combine(root.FullName, "workspace");
+            var workspaceDir = Path.Combine(Rein.Tools.RealPath.Resolve(root.FullName) ?? root.FullName, "workspace");
             workspace.Materialize(workspaceDir);
             var settings = ResolveSettings(parse, workspaceDir, Path.Combine(root.FullName, "data", "rein.db"), plan, trusted);
+            var userRules = ReplaySettings.ReadRules(settings.Documents);
             using var host = AgentHost.Open(settings);
             using var chat = ReplayChatClient.Create(plan.ModelCalls, sessionId);
             var loop = host.CreateLoop(chat, settings.Workspace, plan.Started.Model, new RecordedApprovalChannel(plan.InlineApprovals));
@@ -84,7 +87,12 @@ internal static class SessionReplayer
             var comparison = JournalComparer.Compare(
                 [.. events],
                 [.. replayed.Select(e => e.Event)],
-                ReplayNormalizer.For(plan.Started.Workspace, settings.Workspace, sessionId, replayId));
+                ReplayNormalizer.For(
+                    plan.Started.Workspace,
+                    [settings.Workspace, workspaceDir, created, Rein.Tools.RealPath.Resolve(plan.Started.Workspace) ?? plan.Started.Workspace],
+                    sessionId,
+                    replayId,
+                    userRules));
             return new ReplayOutcome(sessionId, replayId, workspace.Snapshot, comparison, warnings, keep ? root.FullName : null);
         }
         finally

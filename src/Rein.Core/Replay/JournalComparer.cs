@@ -10,9 +10,10 @@ namespace Rein.Replay;
 /// decisions, the observations, and why each run stopped.
 /// </summary>
 /// <remarks>
-/// Calls are matched within a step in order. What legitimately differs between two runs is left out or normalised
-/// (see <see cref="ReplayNormalizer"/>): timestamps, durations, checkpoints, model latency and usage, and the workspace
-/// path and session ids inside texts. A call whose request differs is reported once, as <see cref="DivergenceKinds.ToolCall"/>;
+/// Calls are matched within a step in order. What legitimately differs between two runs is left out (timestamps of
+/// events, durations, checkpoints, model latency and usage) or normalised in texts (see <see cref="ReplayNormalizer"/>:
+/// the workspace path, the session id, durations and timestamps). Both sides are normalised the same way; a divergence
+/// shows the original texts. A call whose request differs is reported once, as <see cref="DivergenceKinds.ToolCall"/>;
 /// its decision and observation are then not compared.
 /// </remarks>
 public static class JournalComparer
@@ -24,7 +25,9 @@ public static class JournalComparer
     /// <param name="expected">The recorded journal.</param>
     /// <param name="actual">The replay's journal.</param>
     /// <param name="normalizer">What to normalise in texts; <see langword="null"/> for nothing.</param>
-    /// <returns>The comparison.</returns>
+    /// <returns>The comparison, with what normalising changed where the two sides' texts differ.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="expected"/> or <paramref name="actual"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">A normalisation rule's pattern took too long.</exception>
     public static ReplayComparison Compare(IReadOnlyList<SessionEvent> expected, IReadOnlyList<SessionEvent> actual, ReplayNormalizer? normalizer = null)
     {
         ArgumentNullException.ThrowIfNull(expected);
@@ -33,6 +36,7 @@ public static class JournalComparer
         var left = Outline.Read(expected, normalizer);
         var right = Outline.Read(actual, normalizer);
         var divergences = new List<ReplayDivergence>();
+        var normalized = new List<ReplayNormalization>();
         foreach (var step in left.Steps.Keys.Union(right.Steps.Keys).Order())
         {
             var hasLeft = left.Steps.TryGetValue(step, out var calls);
@@ -49,7 +53,7 @@ public static class JournalComparer
                 continue;
             }
 
-            CompareCalls(step, calls!, replayed!, divergences);
+            CompareCalls(step, calls!, replayed!, divergences, normalized);
         }
 
         for (var i = 0; i < Math.Max(left.Stops.Count, right.Stops.Count); i++)
@@ -67,43 +71,71 @@ public static class JournalComparer
             }
         }
 
-        return new ReplayComparison(left.Steps.Count, [.. divergences.OrderBy(d => d.Step)]);
+        return new ReplayComparison(left.Steps.Count, [.. divergences.OrderBy(d => d.Step)]) { Normalized = normalized };
     }
 
-    private static void CompareCalls(int step, List<CallOutline> expected, List<CallOutline> actual, List<ReplayDivergence> divergences)
+    private static void CompareCalls(int step, List<CallOutline> expected, List<CallOutline> actual, List<ReplayDivergence> divergences, List<ReplayNormalization> normalized)
     {
         for (var i = 0; i < Math.Max(expected.Count, actual.Count); i++)
         {
             var want = i < expected.Count ? expected[i] : null;
             var got = i < actual.Count ? actual[i] : null;
-            if (want is null || got is null || want.Request != got.Request)
+            if (want is null || got is null || want.Request.Normalized != got.Request.Normalized)
             {
-                divergences.Add(new(step, DivergenceKinds.ToolCall, want?.CallId ?? got!.CallId, want?.Request ?? "(no call)", got?.Request ?? "(no call)"));
+                divergences.Add(new(step, DivergenceKinds.ToolCall, want?.CallId ?? got!.CallId, want?.Request.Original ?? "(no call)", got?.Request.Original ?? "(no call)"));
                 continue;
             }
 
+            Explain(step, want.CallId, want.Request, got.Request, normalized);
             if (want.Policy != got.Policy)
             {
                 divergences.Add(new(step, DivergenceKinds.PolicyDecision, want.CallId, want.Policy ?? "(no decision)", got.Policy ?? "(no decision)"));
             }
 
-            if (want.Observation != got.Observation)
+            if (want.Observation is { } seen && got.Observation is { } replayed)
             {
-                divergences.Add(new(step, DivergenceKinds.Observation, want.CallId, want.Observation ?? "(no result)", got.Observation ?? "(no result)", FirstDifference(want.Observation, got.Observation)));
+                Explain(step, want.CallId, seen, replayed, normalized);
+                if (seen.Normalized != replayed.Normalized)
+                {
+                    var offset = FirstDifference(seen.Normalized, replayed.Normalized);
+                    divergences.Add(new(
+                        step, DivergenceKinds.Observation, want.CallId, seen.Original, replayed.Original,
+                        OriginalOffset(seen, offset), OriginalOffset(replayed, offset)));
+                }
+            }
+            else if (want.Observation is not null || got.Observation is not null)
+            {
+                divergences.Add(new(step, DivergenceKinds.Observation, want.CallId, want.Observation?.Original ?? "(no result)", got.Observation?.Original ?? "(no result)"));
+            }
+        }
+    }
+
+    /// <summary>Where the two sides' texts differ, records what normalising changed on each side that the other side does not share.</summary>
+    private static void Explain(int step, string callId, NormalizedText recorded, NormalizedText replayed, List<ReplayNormalization> normalized)
+    {
+        if (recorded.Original == replayed.Original)
+        {
+            return;
+        }
+
+        foreach (var (side, mine, theirs) in new[] { (ReplayNormalization.Recorded, recorded, replayed), (ReplayNormalization.Replay, replayed, recorded) })
+        {
+            var shared = theirs.Fragments.ToList();
+            foreach (var fragment in mine.Fragments)
+            {
+                if (!shared.Remove(fragment))
+                {
+                    normalized.Add(new(step, callId, fragment.Rule, side, fragment.Before, fragment.After));
+                }
             }
         }
     }
 
     private static string DescribeStep(List<CallOutline> calls) =>
-        calls.Count == 0 ? "a final answer (no tool calls)" : string.Join("; ", calls.Select(c => c.Request));
+        calls.Count == 0 ? "a final answer (no tool calls)" : string.Join("; ", calls.Select(c => c.Request.Original));
 
-    private static int? FirstDifference(string? a, string? b)
+    private static int FirstDifference(string a, string b)
     {
-        if (a is null || b is null)
-        {
-            return null;
-        }
-
         var length = Math.Min(a.Length, b.Length);
         for (var i = 0; i < length; i++)
         {
@@ -116,23 +148,71 @@ public static class JournalComparer
         return length;
     }
 
-    internal static string Shorten(string text)
+    /// <summary>
+    /// The place in the original text of a place in its normalised text: the same line and column. The built-in rules
+    /// never join or split lines, so the line is exact; the column is near.
+    /// </summary>
+    private static int OriginalOffset(NormalizedText text, int normalizedOffset)
     {
+        var line = 0;
+        var lineStart = 0;
+        for (var i = 0; i < normalizedOffset; i++)
+        {
+            if (text.Normalized[i] == '\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+
+        var start = 0;
+        for (var i = 0; i < line; i++)
+        {
+            var next = text.Original.IndexOf('\n', start);
+            if (next < 0)
+            {
+                return text.Original.Length;
+            }
+
+            start = next + 1;
+        }
+
+        var end = text.Original.IndexOf('\n', start);
+        return Math.Min(start + (normalizedOffset - lineStart), end < 0 ? text.Original.Length : end);
+    }
+
+    /// <summary>Shortens a text for display: one line (line breaks shown as ⏎), at most <see cref="MaxShownChars"/> characters.</summary>
+    /// <param name="text">The text.</param>
+    /// <returns>The shortened text.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    public static string Shorten(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         var oneLine = text.Replace("\r", "", StringComparison.Ordinal).Replace("\n", "⏎", StringComparison.Ordinal);
         return oneLine.Length <= MaxShownChars ? oneLine : string.Concat(oneLine.AsSpan(0, MaxShownChars - 1), "…");
     }
 
     private sealed record StopOutline(int Step, string Reason);
 
-    private sealed class CallOutline(string callId, string request)
+    /// <summary>A text as recorded, as normalised, and the replacements that made the one from the other.</summary>
+    private sealed record NormalizedText(string Original, string Normalized, IReadOnlyList<NormalizedFragment> Fragments)
+    {
+        public static NormalizedText Of(string original, ReplayNormalizer normalizer)
+        {
+            var fragments = new List<NormalizedFragment>();
+            return new(original, normalizer.Apply(original, fragments), fragments);
+        }
+    }
+
+    private sealed class CallOutline(string callId, NormalizedText request)
     {
         public string CallId { get; } = callId;
 
-        public string Request { get; } = request;
+        public NormalizedText Request { get; } = request;
 
         public string? Policy { get; set; }
 
-        public string? Observation { get; set; }
+        public NormalizedText? Observation { get; set; }
     }
 
     private sealed class Outline
@@ -155,7 +235,7 @@ public static class JournalComparer
                         outline.Steps[step] = [];
                         break;
                     case ToolCallProposed proposed:
-                        var call = new CallOutline(proposed.CallId, $"{proposed.Name} {Canonical(proposed.Arguments, normalizer)}");
+                        var call = new CallOutline(proposed.CallId, Request(proposed, normalizer));
                         byId[proposed.CallId] = call;
                         if (!outline.Steps.TryGetValue(step, out var calls))
                         {
@@ -168,7 +248,10 @@ public static class JournalComparer
                         judged.Policy = decided.Rule is { } rule ? $"{decided.Decision} (rule {rule})" : decided.Decision;
                         break;
                     case ToolCompleted completed when byId.TryGetValue(completed.CallId, out var done):
-                        done.Observation = $"{Outcome(completed.Outcome)}: {normalizer.Apply(completed.Result)}";
+                        // The outcome word is not normalised: a user rule cannot turn an error into a success.
+                        var result = NormalizedText.Of(completed.Result, normalizer);
+                        var outcome = Outcome(completed.Outcome) + ": ";
+                        done.Observation = new(outcome + result.Original, outcome + result.Normalized, result.Fragments);
                         break;
                     case SessionEnded ended:
                         outline.Stops.Add(new(step, ended.Reason));
@@ -192,20 +275,23 @@ public static class JournalComparer
             _ => outcome.ToString(),
         };
 
-        private static string Canonical(JsonElement? arguments, ReplayNormalizer normalizer)
+        private static NormalizedText Request(ToolCallProposed proposed, ReplayNormalizer normalizer)
         {
-            if (arguments is not { } value)
+            if (proposed.Arguments is not { } value)
             {
-                return "(unparseable arguments)";
+                return new($"{proposed.Name} (unparseable arguments)", $"{proposed.Name} (unparseable arguments)", []);
             }
 
-            var builder = new StringBuilder();
-            Write(builder, value, normalizer);
-            return builder.ToString();
+            var original = new StringBuilder(proposed.Name).Append(' ');
+            var normalized = new StringBuilder(proposed.Name).Append(' ');
+            var fragments = new List<NormalizedFragment>();
+            Write(original, value, ReplayNormalizer.None, null);
+            Write(normalized, value, normalizer, fragments);
+            return new(original.ToString(), normalized.ToString(), fragments);
         }
 
         // Keys sorted, so a provider that reorders them does not count as a different call.
-        private static void Write(StringBuilder builder, JsonElement value, ReplayNormalizer normalizer)
+        private static void Write(StringBuilder builder, JsonElement value, ReplayNormalizer normalizer, List<NormalizedFragment>? fragments)
         {
             switch (value.ValueKind)
             {
@@ -215,7 +301,7 @@ public static class JournalComparer
                     foreach (var property in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
                     {
                         builder.Append(first ? "" : ",").Append(JsonSerializer.Serialize(property.Name, JournalJson.Options.GetTypeInfo(typeof(string)))).Append(':');
-                        Write(builder, property.Value, normalizer);
+                        Write(builder, property.Value, normalizer, fragments);
                         first = false;
                     }
 
@@ -227,13 +313,13 @@ public static class JournalComparer
                     foreach (var item in value.EnumerateArray())
                     {
                         builder.Append(index++ == 0 ? "" : ",");
-                        Write(builder, item, normalizer);
+                        Write(builder, item, normalizer, fragments);
                     }
 
                     builder.Append(']');
                     break;
                 case JsonValueKind.String:
-                    builder.Append(JsonSerializer.Serialize(normalizer.Apply(value.GetString()!), JournalJson.Options.GetTypeInfo(typeof(string))));
+                    builder.Append(JsonSerializer.Serialize(normalizer.Apply(value.GetString()!, fragments), JournalJson.Options.GetTypeInfo(typeof(string))));
                     break;
                 case JsonValueKind.Number:
                     builder.Append(value.TryGetDecimal(out var number) ? number.ToString(CultureInfo.InvariantCulture) : value.GetRawText());
@@ -246,57 +332,6 @@ public static class JournalComparer
     }
 }
 
-/// <summary>Replaces texts that legitimately differ between a recording and its replay (workspace paths, session ids) by placeholders.</summary>
-public sealed class ReplayNormalizer
-{
-    private readonly List<(string Text, string Placeholder)> _replacements;
-
-    /// <summary>Creates a normaliser.</summary>
-    /// <param name="replacements">Each text and its placeholder, e.g. the two workspace paths and <c>&lt;workspace&gt;</c>.</param>
-    public ReplayNormalizer(IEnumerable<(string Text, string Placeholder)> replacements)
-    {
-        ArgumentNullException.ThrowIfNull(replacements);
-
-        // Longest first, so a path is replaced before a prefix of it.
-        _replacements = [.. replacements.Where(r => !string.IsNullOrEmpty(r.Text)).OrderByDescending(r => r.Text.Length)];
-    }
-
-    /// <summary>Gets a normaliser that changes nothing.</summary>
-    public static ReplayNormalizer None { get; } = new([]);
-
-    /// <summary>Creates the normaliser for a replay: both workspaces become <c>&lt;workspace&gt;</c>, both session ids <c>&lt;session&gt;</c>.</summary>
-    /// <param name="recordedWorkspace">The recorded session's workspace.</param>
-    /// <param name="replayWorkspace">The replay's workspace.</param>
-    /// <param name="recordedSessionId">The recorded session's id.</param>
-    /// <param name="replaySessionId">The replay's session id.</param>
-    /// <returns>The normaliser.</returns>
-    public static ReplayNormalizer For(string recordedWorkspace, string replayWorkspace, string recordedSessionId, string replaySessionId)
-    {
-        ArgumentNullException.ThrowIfNull(recordedWorkspace);
-        ArgumentNullException.ThrowIfNull(replayWorkspace);
-        return new([
-            (Path.TrimEndingDirectorySeparator(recordedWorkspace), "<workspace>"),
-            (Path.TrimEndingDirectorySeparator(replayWorkspace), "<workspace>"),
-            (recordedSessionId, "<session>"),
-            (replaySessionId, "<session>"),
-        ]);
-    }
-
-    /// <summary>Normalises a text.</summary>
-    /// <param name="text">The text.</param>
-    /// <returns>The text with every replacement made.</returns>
-    public string Apply(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        foreach (var (from, to) in _replacements)
-        {
-            text = text.Replace(from, to, StringComparison.Ordinal);
-        }
-
-        return text;
-    }
-}
-
 /// <summary>The outcome of comparing a recording with its replay.</summary>
 /// <param name="Steps">How many steps (model calls) the recording has.</param>
 /// <param name="Divergences">Every difference, by step.</param>
@@ -304,27 +339,47 @@ public sealed record ReplayComparison(int Steps, IReadOnlyList<ReplayDivergence>
 {
     /// <summary>Gets whether the replay matched the recording.</summary>
     public bool Passed => Divergences.Count == 0;
+
+    /// <summary>Gets what normalising changed in texts whose originals differ between the two sides, by step (empty by default).</summary>
+    public IReadOnlyList<ReplayNormalization> Normalized { get; init; } = [];
+}
+
+/// <summary>One fragment a normalisation rule replaced in a text that differs between the recording and its replay.</summary>
+/// <param name="Step">The step (model call number).</param>
+/// <param name="CallId">The tool call whose request or observation it is in.</param>
+/// <param name="Rule">The rule's name (<c>workspace</c>, <c>session</c>, <c>timestamp</c>, <c>duration</c>, or a user rule's).</param>
+/// <param name="Side"><see cref="Recorded"/> or <see cref="Replay"/>.</param>
+/// <param name="Before">The original fragment.</param>
+/// <param name="After">What it became.</param>
+public sealed record ReplayNormalization(int Step, string CallId, string Rule, string Side, string Before, string After)
+{
+    /// <summary>The side of the recording.</summary>
+    public const string Recorded = "recorded";
+
+    /// <summary>The side of the replay.</summary>
+    public const string Replay = "replay";
 }
 
 /// <summary>One difference between a recording and its replay.</summary>
 /// <param name="Step">The step (model call number) it is in.</param>
 /// <param name="Kind">One of <see cref="DivergenceKinds"/>.</param>
 /// <param name="CallId">The tool call, if it concerns one.</param>
-/// <param name="Expected">What the recording has (normalised, whole).</param>
-/// <param name="Actual">What the replay did (normalised, whole).</param>
-/// <param name="Offset">For an observation, where the two texts first differ.</param>
-public sealed record ReplayDivergence(int Step, string Kind, string? CallId, string Expected, string Actual, int? Offset = null)
+/// <param name="Expected">What the recording has (as recorded, whole).</param>
+/// <param name="Actual">What the replay did (as it happened, whole).</param>
+/// <param name="Offset">For an observation, where in <paramref name="Expected"/> the two texts first differ once normalised.</param>
+/// <param name="ActualOffset">The same place in <paramref name="Actual"/>; <see langword="null"/> for <paramref name="Offset"/>.</param>
+public sealed record ReplayDivergence(int Step, string Kind, string? CallId, string Expected, string Actual, int? Offset = null, int? ActualOffset = null)
 {
     /// <summary>Gets <see cref="Expected"/> shortened for display, around the first difference when known.</summary>
-    public string ExpectedShort => Excerpt(Expected);
+    public string ExpectedShort => Excerpt(Expected, Offset);
 
     /// <summary>Gets <see cref="Actual"/> shortened for display, around the first difference when known.</summary>
-    public string ActualShort => Excerpt(Actual);
+    public string ActualShort => Excerpt(Actual, ActualOffset ?? Offset);
 
-    private string Excerpt(string text)
+    private static string Excerpt(string text, int? at)
     {
         // Long observations that differ late show the part where they differ, not a shared head.
-        var start = Offset is { } offset && offset > JournalComparer.MaxShownChars / 2 ? Math.Min(offset - 40, text.Length) : 0;
+        var start = at is { } offset && offset > JournalComparer.MaxShownChars / 2 ? Math.Min(offset - 40, text.Length) : 0;
         var tail = start > 0 ? "…" + text[start..] : text;
         return JournalComparer.Shorten(tail);
     }

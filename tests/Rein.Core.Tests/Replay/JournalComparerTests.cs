@@ -40,7 +40,7 @@ public sealed class JournalComparerTests
         return events;
     }
 
-    private static ReplayNormalizer Normalizer => ReplayNormalizer.For("/home/u/project", "/tmp/rein-replay-x/workspace", "s1", "r1");
+    private static ReplayNormalizer Normalizer => ReplayNormalizer.For("/home/u/project", ["/tmp/rein-replay-x/workspace"], "s1", "r1");
 
     [Fact]
     public void Compare_SameStepsWithOtherPathsDurationsAndCheckpoints_Passes()
@@ -63,7 +63,7 @@ public sealed class JournalComparerTests
 
         var divergence = Assert.Single(comparison.Divergences);
         Assert.Equal((1, DivergenceKinds.Observation, "call_1_1"), (divergence.Step, divergence.Kind, divergence.CallId));
-        Assert.Equal("success: hello from <workspace>⏎[exit code 0]", divergence.ExpectedShort);
+        Assert.Equal("success: hello from /home/u/project⏎[exit code 0]", divergence.ExpectedShort);
         Assert.Equal("success: goodbye⏎[exit code 0]", divergence.ActualShort);
     }
 
@@ -161,5 +161,73 @@ public sealed class JournalComparerTests
         Assert.EndsWith("XYZ", divergence.ExpectedShort, StringComparison.Ordinal);
         Assert.EndsWith("QRS", divergence.ActualShort, StringComparison.Ordinal);
         Assert.True(divergence.ExpectedShort.Length <= JournalComparer.MaxShownChars);
+    }
+
+    [Fact]
+    public void Compare_TestRunnerDurationAndWorkspacePathDiffer_PassesAndListsWhatWasNormalised()
+    {
+        var recorded = Journal(output: "Ran 1 test in 0.006s\n\nOK\n/home/u/project\n[exit code 0]");
+        var replayed = Journal(output: "Ran 1 test in 0.000s\n\nOK\n/tmp/rein-replay-x/workspace\n[exit code 0]");
+
+        var comparison = JournalComparer.Compare(recorded, replayed, Normalizer);
+
+        Assert.True(comparison.Passed, string.Join("\n", comparison.Divergences));
+        Assert.Equal(
+            [
+                new ReplayNormalization(1, "call_1_1", ReplayNormalizer.DurationRule, ReplayNormalization.Recorded, "0.006s", "<duration>"),
+                new ReplayNormalization(1, "call_1_1", ReplayNormalizer.WorkspaceRule, ReplayNormalization.Replay, "/tmp/rein-replay-x/workspace", "/home/u/project"),
+                new ReplayNormalization(1, "call_1_1", ReplayNormalizer.DurationRule, ReplayNormalization.Replay, "0.000s", "<duration>"),
+            ],
+            comparison.Normalized);
+    }
+
+    [Fact]
+    public void Compare_IdenticalTexts_ListsNothingNormalised()
+    {
+        var output = "Ran 1 test in 0.006s\n[exit code 0]";
+
+        var comparison = JournalComparer.Compare(Journal(output: output), Journal(output: output), Normalizer);
+
+        Assert.True(comparison.Passed);
+        Assert.Empty(comparison.Normalized);
+    }
+
+    [Fact]
+    public void Compare_RealDifferenceBesideNoise_DivergesShowingTheOriginalTexts()
+    {
+        var recorded = Journal(output: "Ran 1 test in 0.006s\n\nOK\n[exit code 0]");
+        var replayed = Journal(output: "Ran 1 test in 0.002s\n\nFAILED (failures=1)\n[exit code 1]");
+
+        var divergence = Assert.Single(JournalComparer.Compare(recorded, replayed, Normalizer).Divergences);
+
+        Assert.Equal(DivergenceKinds.Observation, divergence.Kind);
+        Assert.Equal("success: Ran 1 test in 0.006s⏎⏎OK⏎[exit code 0]", divergence.ExpectedShort);
+        Assert.Equal("success: Ran 1 test in 0.002s⏎⏎FAILED (failures=1)⏎[exit code 1]", divergence.ActualShort);
+    }
+
+    [Fact]
+    public void Compare_UserRule_MasksWhatItMatchesOnBothSides()
+    {
+        var normalizer = ReplayNormalizer.For("/w", [], "s1", "r1", [NormalizationRule.FromPattern("pid", @"pid=(\d+)", "pid=<pid>")]);
+
+        var comparison = JournalComparer.Compare(Journal(output: "started pid=41"), Journal(output: "started pid=977"), normalizer);
+
+        Assert.True(comparison.Passed);
+        Assert.Equal(["pid", "pid"], comparison.Normalized.Select(n => n.Rule));
+    }
+
+    [Fact]
+    public void ExpectedShort_DifferenceLateAfterAPathOfAnotherLength_ShowsTheDifferingPartOfEachSide()
+    {
+        var body = new string('a', 1000);
+        var comparison = JournalComparer.Compare(
+            Journal(output: "/home/u/project\n" + body + "XYZ"),
+            Journal(output: "/tmp/rein-replay-x/workspace\n" + body + "QRS"),
+            Normalizer);
+
+        var divergence = Assert.Single(comparison.Divergences);
+        Assert.EndsWith("aaaXYZ", divergence.ExpectedShort, StringComparison.Ordinal);
+        Assert.EndsWith("aaaQRS", divergence.ActualShort, StringComparison.Ordinal);
+        Assert.StartsWith("…aaa", divergence.ActualShort, StringComparison.Ordinal);
     }
 }
