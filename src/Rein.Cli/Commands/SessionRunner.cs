@@ -139,24 +139,24 @@ internal static class SessionRunner
         }
 
         var color = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is not { Length: > 0 };
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        return new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver, async (request, ct) =>
         {
-            Out = new AnsiConsoleOutput(TerminalOutput.StandardError),
-            Ansi = color ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        console.Pipeline.Attach(TerminalOutput.NeutralizingRenderHook.Instance);
-        if (Console.IsErrorRedirected)
-        {
-            // A log gets the whole command on one line, never wrapped at a guessed width.
+            // Built whole, then written at once: the renderer writes to the same stream from another thread, and its
+            // lines must not land inside the preview.
+            using var block = new StringWriter();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(block),
+                Ansi = color ? AnsiSupport.Yes : AnsiSupport.No,
+                ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            });
+            console.Pipeline.Attach(TerminalOutput.NeutralizingRenderHook.Instance);
+            // The terminal wraps a long command itself; nothing is cut or wrapped at a guessed width.
             console.Profile.Width = 100_000;
-        }
-
-        return new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver, (request, _) =>
-        {
             console.MarkupLine($"[yellow]approval needed[/] · [bold]{Markup.Escape(request.Tool)}[/]");
             ApprovalPreview.Create(request.Tool, request.Arguments, host.Settings.Workspace, host.Redactor.Redact).Write(console, "    ");
-            return ValueTask.CompletedTask;
+            await TerminalOutput.StandardError.WriteAsync(block.ToString().AsMemory(), ct);
+            await TerminalOutput.StandardError.FlushAsync(ct);
         });
     }
 
