@@ -98,6 +98,48 @@ public sealed class GuardEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Approvals_SameCallIdWaitingInThreeSessions_ListedAsSessionRefsAndAnsweredOneByOne()
+    {
+        _rein.Environment["REIN_MODE"] = "ask";
+        var sessions = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            // Providers number their call ids per response, so the same id waits in every session.
+            var script = Script($$$"""{"turns":[{"tool_calls":[{"id":"call_2_1","name":"shell","arguments":{"command":"echo {{{i}}} > out{{{i}}}.txt"}}]},{"text":"done"}]}""");
+            var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", $"task {i}");
+            Assert.True(run.ExitCode == 6, run.ToString());
+            sessions.Add(SessionIdOf(run));
+        }
+
+        var listed = (await _rein.RunAsync("approvals", "list", "--json")).JsonLines().ToList();
+        Assert.Equal(3, listed.Count);
+        var refs = sessions.Select(s => listed.Single(l => l.GetProperty("session_id").GetString() == s).GetProperty("ref").GetString()!).ToList();
+        Assert.Equal(3, refs.Distinct().Count());
+        Assert.All(refs, r => Assert.EndsWith(":call_2_1", r, StringComparison.Ordinal));
+        Assert.Equal("echo 1 > out1.txt", listed.Single(l => l.GetProperty("session_id").GetString() == sessions[1]).GetProperty("preview").GetString());
+        var text = await _rein.RunAsync("approvals", "list");
+        Assert.All(refs, r => Assert.Contains(r, text.Stdout, StringComparison.Ordinal));
+        Assert.Contains("echo 2 > out2.txt", text.Stdout, StringComparison.Ordinal);
+
+        var ambiguous = await _rein.RunAsync("approvals", "approve", "call_2_1");
+
+        Assert.True(ambiguous.ExitCode == 2, ambiguous.ToString());
+        Assert.All(refs, r => Assert.Contains(r, ambiguous.Stderr, StringComparison.Ordinal));
+
+        var approve = await _rein.RunAsync("approvals", "approve", $"{sessions[1][..12]}:call_2_1");
+        Assert.True(approve.ExitCode == 0, approve.ToString());
+        var deny = await _rein.RunAsync("approvals", "deny", "call_2_1", "--session", sessions[0], "--reason", "not now");
+        Assert.True(deny.ExitCode == 0, deny.ToString());
+        var last = await _rein.RunAsync("approvals", "approve", "call_2_1", "--json");
+        Assert.True(last.ExitCode == 0, last.ToString());
+
+        Assert.Equal(sessions[2], Assert.Single(last.JsonLines()).GetProperty("session_id").GetString());
+        Assert.Empty((await _rein.RunAsync("approvals", "list", "--json")).JsonLines());
+        Assert.Equal("approve_once", Assert.Single(OfType(await JournalAsync(sessions[1]), "approval_decided")).GetProperty("decision").GetString());
+        Assert.Equal("deny", Assert.Single(OfType(await JournalAsync(sessions[0]), "approval_decided")).GetProperty("decision").GetString());
+    }
+
+    [Fact]
     public async Task ApprovalsDeny_ReasonReachesTheModelAndTheCallNeverRuns()
     {
         _rein.Environment["REIN_MODE"] = "ask";
@@ -151,6 +193,7 @@ public sealed class GuardEndToEndTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_rein.Workspace, "a.txt")));
         Assert.True(File.Exists(Path.Combine(_rein.Workspace, "b.txt")), "the second call is allowed by the remembered rule, without asking");
         Assert.Contains("approval needed", chat.Stderr, StringComparison.Ordinal);
+        Assert.Contains("    touch ./a.txt", chat.Stderr, StringComparison.Ordinal);
         var sessionId = Assert.Single((await _rein.RunAsync("sessions", "list", "--json")).JsonLines()).GetProperty("id").GetString()!;
         var events = await JournalAsync(sessionId);
         var decided = Assert.Single(OfType(events, "approval_decided"));

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
+using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Identity;
@@ -38,16 +39,19 @@ internal static class ApprovalsCommand
         {
             using var host = AgentHost.Open(CommonOptions.Resolve(parse));
             var pending = await new ApprovalInbox(host.Store).ListAsync(ct);
+            var redact = host.Redactor;
             if (parse.GetValue(CommonOptions.Json))
             {
                 foreach (var p in pending)
                 {
                     var line = new JsonObject
                     {
+                        ["ref"] = p.Reference,
                         ["call_id"] = p.Request.CallId,
                         ["session_id"] = p.SessionId,
                         ["tool"] = p.Request.Tool,
                         ["arguments"] = p.Request.Arguments is { } a ? JsonNode.Parse(a.GetRawText()) : null,
+                        ["preview"] = ApprovalPreview.Create(p.Request.Tool, p.Request.Arguments, p.Workspace, redact.Redact).ToText(),
                         ["reason"] = p.Request.Reason,
                         ["suggested_rule"] = p.Request.SuggestedRule,
                         ["workspace"] = p.Workspace,
@@ -68,19 +72,17 @@ internal static class ApprovalsCommand
                 return ExitCodes.Success;
             }
 
-            var table = new Table().Border(TableBorder.Simple).AddColumns("call id", "session", "call", "why", "expires");
             foreach (var p in pending)
             {
-                table.AddRow(
-                    Markup.Escape(p.Request.CallId),
-                    Markup.Escape(p.SessionId.Length > 16 ? p.SessionId[..16] : p.SessionId),
-                    Markup.Escape(ApprovalText.Describe(p.Request.Tool, p.Request.Arguments)),
-                    Markup.Escape(p.Request.Reason),
-                    p.Expired ? "[red]expired[/]" : Markup.Escape(p.Request.ExpiresAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never"));
+                var expires = p.Expired ? "[red]expired[/]"
+                    : $"expires {Markup.Escape(p.Request.ExpiresAt?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "never")}";
+                AnsiConsole.MarkupLine($"[bold]{Markup.Escape(p.Reference)}[/] · {Markup.Escape(p.Request.Tool)} [grey]· {expires}[/]");
+                AnsiConsole.MarkupLine($"  [grey]why: {Markup.Escape(p.Request.Reason)}[/]");
+                ApprovalPreview.Create(p.Request.Tool, p.Request.Arguments, p.Workspace, redact.Redact).Write(AnsiConsole.Console, "    ");
+                AnsiConsole.WriteLine();
             }
 
-            AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine("[grey]Answer with: rein approvals approve CALL_ID [[--for-session]] [[--resume]]  or  rein approvals deny CALL_ID --reason \"…\"[/]");
+            AnsiConsole.MarkupLine("[grey]Answer with: rein approvals approve SESSION:CALL_ID [[--for-session]] [[--resume]]  or  rein approvals deny SESSION:CALL_ID --reason \"…\"[/]");
             return ExitCodes.Success;
         }));
         return command;
@@ -88,7 +90,12 @@ internal static class ApprovalsCommand
 
     private static Command CreateAnswer(string verb, string description, Interrupts interrupts)
     {
-        var id = new Argument<string>("call-id") { Description = "The waiting call's id (see rein approvals list), or a unique prefix." };
+        var id = new Argument<string>("ref")
+        {
+            Description = "The waiting call as rein approvals list shows it, SESSION:CALL_ID (any unique prefix of the session id), " +
+                "or just its call id when no other session waits with the same one.",
+        };
+        var session = new Option<string?>("--session") { Description = "The session the call waits in (its id or a unique prefix); then give just the call id." };
         var reason = new Option<string?>("--reason") { Description = verb == "deny" ? "Why not; the model is told." : "A note kept in the journal." };
         var resume = new Option<bool>("--resume") { Description = "Continue the session right away, in this terminal." };
         var asPrincipal = new Option<string?>("--as")
@@ -96,7 +103,7 @@ internal static class ApprovalsCommand
             Description = "Answer as this principal instead of your OS user. Its token is read from REIN_TOKEN, else from standard input " +
                 "(never from the command line, where other users could see it).",
         };
-        var command = new Command(verb, description) { id, reason, resume, asPrincipal, CommonOptions.Store, CommonOptions.Json };
+        var command = new Command(verb, description) { id, session, reason, resume, asPrincipal, CommonOptions.Store, CommonOptions.Json };
         Option<bool>? forSession = null;
         if (verb == "approve")
         {
@@ -112,12 +119,14 @@ internal static class ApprovalsCommand
                 : forSession is not null && parse.GetValue(forSession) ? ApprovalDecisions.ApproveSession
                 : ApprovalDecisions.ApproveOnce;
             var by = parse.GetValue(asPrincipal) is { } name ? await SignInAsync(settings, name, ct) : host.Approver;
-            var (request, decided) = await new ApprovalInbox(host.Store).AnswerAsync(
-                parse.GetValue(id)!, new ApprovalAnswer(decision, by, parse.GetValue(reason)), host.ApprovalOptions, ct);
+            var inbox = new ApprovalInbox(host.Store);
+            var target = ApprovalInbox.Find(await inbox.ListAsync(ct), parse.GetValue(id)!, parse.GetValue(session));
+            var (request, decided) = await inbox.AnswerAsync(target, new ApprovalAnswer(decision, by, parse.GetValue(reason)), host.ApprovalOptions, ct);
             if (parse.GetValue(CommonOptions.Json))
             {
                 await Console.Out.WriteLineAsync(new JsonObject
                 {
+                    ["ref"] = request.Reference,
                     ["call_id"] = decided.CallId,
                     ["session_id"] = request.SessionId,
                     ["decision"] = decided.Decision,
@@ -134,7 +143,7 @@ internal static class ApprovalsCommand
                     ApprovalDecisions.ApproveSession => $"approved, and {decided.SessionRule} is allowed for the rest of the session",
                     _ => "approved",
                 };
-                await Console.Error.WriteLineAsync($"{ApprovalText.Describe(request.Request.Tool, request.Request.Arguments)} — {what}.");
+                await Console.Error.WriteLineAsync($"{request.Reference} ({ApprovalText.Describe(request.Request.Tool, request.Request.Arguments)}) — {what}.");
             }
 
             if (!parse.GetValue(resume))

@@ -22,7 +22,7 @@ internal static class CommandErrors
 
     private static int? ExitCodeFor(Exception ex) => ex switch
     {
-        SettingsException or FormatException => ExitCodes.Usage,
+        SettingsException or FormatException or Guard.Approvals.AmbiguousApprovalException => ExitCodes.Usage,
         MissingApiKeyException => ExitCodes.ModelError,
         SessionNotFoundException or SessionBusyException or AmbiguousSessionIdException or ConcurrencyConflictException => ExitCodes.SessionUnavailable,
         OperationCanceledException => ExitCodes.Cancelled,

@@ -3,6 +3,7 @@ using Rein.Cli.Composition;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Journal;
+using Spectre.Console;
 
 namespace Rein.Cli.Commands;
 
@@ -126,10 +127,38 @@ internal static class SessionRunner
     /// The terminal approval prompt when a person can answer here: standard input is a terminal (or, for
     /// <c>rein chat</c>, the message stream itself); otherwise <see langword="null"/> and an <c>ask</c> suspends the session.
     /// </summary>
-    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool inputIsConversation = false) =>
-        Console.IsInputRedirected && !inputIsConversation
-            ? null
-            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver);
+    /// <remarks>
+    /// The question shows what the call will do (<see cref="ApprovalPreview"/>), on a line of its own; diffs are coloured
+    /// when standard error is a terminal and <c>NO_COLOR</c> is not set.
+    /// </remarks>
+    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool inputIsConversation = false)
+    {
+        if (Console.IsInputRedirected && !inputIsConversation)
+        {
+            return null;
+        }
+
+        var color = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is not { Length: > 0 };
+        return new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver, async (request, ct) =>
+        {
+            // Built whole, then written at once: the renderer writes to the same stream from another thread, and its
+            // lines must not land inside the preview.
+            using var block = new StringWriter();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(block),
+                Ansi = color ? AnsiSupport.Yes : AnsiSupport.No,
+                ColorSystem = color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            });
+            console.Pipeline.Attach(TerminalOutput.NeutralizingRenderHook.Instance);
+            // The terminal wraps a long command itself; nothing is cut or wrapped at a guessed width.
+            console.Profile.Width = 100_000;
+            console.MarkupLine($"[yellow]approval needed[/] · [bold]{Markup.Escape(request.Tool)}[/]");
+            ApprovalPreview.Create(request.Tool, request.Arguments, host.Settings.Workspace, host.Redactor.Redact).Write(console, "    ");
+            await TerminalOutput.StandardError.WriteAsync(block.ToString().AsMemory(), ct);
+            await TerminalOutput.StandardError.FlushAsync(ct);
+        });
+    }
 
     public static IRunRenderer CreateRenderer(bool json) =>
         json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected);

@@ -226,9 +226,11 @@ public sealed partial class AgentLoop
     private static async Task<(string, string?)> AwaitApprovalAsync(SessionWriter session, int waiting)
     {
         await session.AppendAsync(new SessionSuspended(StopReason.AwaitingApproval), CancellationToken.None).ConfigureAwait(false);
-        var ids = string.Join(", ", session.State.OpenApprovals.Select(a => a.CallId));
+        // Provider call ids repeat across sessions (call_2_1), so a call is named with its session, as rein approvals lists it.
+        var prefix = session.SessionId[..Math.Min(16, session.SessionId.Length)];
+        var ids = string.Join(", ", session.State.OpenApprovals.Select(a => $"{prefix}:{a.CallId}"));
         return (StopReason.AwaitingApproval,
-            $"{waiting} tool call(s) wait for approval ({ids}). See them with: rein approvals list; answer with: rein approvals approve|deny CALL_ID; then continue with: rein sessions resume {session.SessionId}");
+            $"{waiting} tool call(s) wait for approval ({ids}). See them with: rein approvals list; answer with: rein approvals approve|deny SESSION:CALL_ID; then continue with: rein sessions resume {session.SessionId}");
     }
 
     private static Task InterruptPendingAsync(SessionWriter session, string? message) =>

@@ -13,13 +13,19 @@ public sealed class TerminalApprovalChannel : IApprovalChannel, IDisposable
     private readonly Func<CancellationToken, ValueTask<string?>> _readLine;
     private readonly TextWriter _output;
     private readonly string _principal;
+    private readonly Func<ApprovalRequested, CancellationToken, ValueTask>? _show;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
     /// <summary>Creates a channel.</summary>
     /// <param name="readLine">Reads one answer line; <see langword="null"/> at end of input.</param>
     /// <param name="output">Where the question is written (standard error on a terminal).</param>
     /// <param name="principal">Who answers at this terminal.</param>
-    public TerminalApprovalChannel(Func<CancellationToken, ValueTask<string?>> readLine, TextWriter output, string principal)
+    /// <param name="show">
+    /// Shows what the call will do before the question (e.g. the whole command or a coloured diff, on the terminal itself);
+    /// <see langword="null"/> writes one line (<see cref="ApprovalText.Describe"/>) to <paramref name="output"/>.
+    /// </param>
+    public TerminalApprovalChannel(
+        Func<CancellationToken, ValueTask<string?>> readLine, TextWriter output, string principal, Func<ApprovalRequested, CancellationToken, ValueTask>? show = null)
     {
         ArgumentNullException.ThrowIfNull(readLine);
         ArgumentNullException.ThrowIfNull(output);
@@ -27,6 +33,7 @@ public sealed class TerminalApprovalChannel : IApprovalChannel, IDisposable
         _readLine = readLine;
         _output = output;
         _principal = principal;
+        _show = show;
     }
 
     /// <inheritdoc />
@@ -36,7 +43,16 @@ public sealed class TerminalApprovalChannel : IApprovalChannel, IDisposable
         await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _output.WriteLineAsync($"approval needed · {ApprovalText.Describe(request.Tool, request.Arguments)}").ConfigureAwait(false);
+            if (_show is null)
+            {
+                await _output.WriteLineAsync($"approval needed · {ApprovalText.Describe(request.Tool, request.Arguments)}").ConfigureAwait(false);
+            }
+            else
+            {
+                await _output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await _show(request, cancellationToken).ConfigureAwait(false);
+            }
+
             await _output.WriteLineAsync($"  why: {request.Reason}").ConfigureAwait(false);
             var always = request.SuggestedRule is { } rule ? $", a = allow {rule} for this session" : ", a = allow for this session";
             while (true)
