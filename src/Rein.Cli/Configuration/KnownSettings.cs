@@ -38,6 +38,7 @@ internal static class KnownSettings
         "context.window", "context.compaction_threshold", "context.keep_recent_observations", "context.masking", "context.code_memory", "context.max_observation_chars",
         "memory.enabled", "memory.scopes",
         "telemetry.capture_content",
+        "replay.normalize",
         "mcpServers", "slack", "telegram", "serve",
     ], StringComparer.Ordinal);
 
