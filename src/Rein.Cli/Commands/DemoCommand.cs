@@ -41,13 +41,24 @@ internal static class DemoCommand
             if (!json)
             {
                 var state = session.State;
+                var rein = ReinCommandLine(Environment.GetEnvironmentVariable("PATH"));
                 Console.Out.WriteLine($"""
 
                     What happened: {state.Steps} model steps, {state.ToolCalls} tool calls, {state.Version} journal events.
                     Workspace: {workspace}
                     Journal: session {state.SessionId} in {settings.StorePath}
-                    Inspect it with: rein sessions show {state.SessionId}   (add --json for the raw events)
+                    Inspect it with: {rein} sessions show {state.SessionId}   (add --json for the raw events)
+                    Run your own task: {rein} run --model openai:gpt-5.5 "…"   (needs OPENAI_API_KEY; other providers: README, "Use")
                     """);
+                if (rein != "rein")
+                {
+                    Console.Out.WriteLine($"""
+                        rein is not on your PATH, so the commands above run it from the repository root. To install it as `rein`:
+                          {InstallCommandLine}
+                        (then put ~/.dotnet/tools on PATH if it is not there yet)
+                        """);
+                }
+
                 if (!parse.GetValue(keep))
                 {
                     Console.Out.WriteLine("(The demo workspace is removed; pass --keep to keep it.)");
@@ -62,6 +73,22 @@ internal static class DemoCommand
             return exitCode;
         }));
         return command;
+    }
+
+    /// <summary>How the README installs rein as a .NET tool.</summary>
+    internal const string InstallCommandLine = "dotnet pack src/Rein.Cli -o ./feed && dotnet tool install --global rein --add-source ./feed";
+
+    /// <summary>
+    /// The command that runs rein for the user: <c>rein</c> when an executable of that name is on
+    /// <paramref name="searchPath"/>, otherwise <c>dotnet run</c> from the repository, which is how the README starts the demo.
+    /// </summary>
+    internal static string ReinCommandLine(string? searchPath)
+    {
+        var installed = (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => new FileInfo(Path.Join(directory, "rein")))
+            .Any(file => file.Exists && (OperatingSystem.IsWindows()
+                || (file.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0));
+        return installed ? "rein" : "dotnet run --project src/Rein.Cli --";
     }
 
     private static void ExtractProject(string workspace)
