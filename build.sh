@@ -85,9 +85,15 @@ install_requirements() {
     fi
     if [ "$(id -u)" = 0 ] || [ ${#sudo[@]} -gt 0 ]; then
       echo "build.sh: installing ${missing% }" >&2
+      local apt_log
+      apt_log=$(mktemp)
       # shellcheck disable=SC2086 # the package list is meant to split into words
-      "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null \
-        || echo "build.sh: apt-get could not install: ${missing% }" >&2
+      if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } >"$apt_log" 2>&1; then
+        # apt-get's own error lines name the cause; the checks below say whether the programs arrived anyway.
+        echo "build.sh: apt-get reported errors while installing ${missing% }:" >&2
+        grep -E '^(E:|W:)|dpkg: error|error processing|[Ee]rrors were encountered' "$apt_log" | head -n 20 >&2
+      fi
+      rm -f "$apt_log"
     fi
   fi
   missing=$(find_missing | sort -u | tr '\n' ' ') || broken=1

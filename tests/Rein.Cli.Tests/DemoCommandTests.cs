@@ -47,4 +47,14 @@ public sealed class DemoCommandTests : IDisposable
 
         Assert.Equal("dotnet run --project src/Rein.Cli --", DemoCommand.ReinCommandLine(SearchPath));
     }
+
+    [Fact]
+    public void IsOnPath_ProgramInALaterFolder_IsFound()
+    {
+        var python = _bin.Write("python3", "#!/bin/sh\n");
+        File.SetUnixFileMode(python, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+        Assert.True(DemoCommand.IsOnPath("python3", SearchPath));
+        Assert.False(DemoCommand.IsOnPath("bwrap", SearchPath));
+    }
 }

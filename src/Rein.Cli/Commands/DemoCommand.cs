@@ -35,6 +35,15 @@ internal static class DemoCommand
             if (!json)
             {
                 await Console.Error.WriteLineAsync($"rein demo — an offline scripted agent fixes a bug in a small Python project in {workspace}\n");
+                // On a bare machine the session still runs, but its test commands would fail deep in the transcript: say why first.
+                var missing = new[] { ("python3", "python3"), ("bwrap", "bubblewrap") }
+                    .Where(p => !IsOnPath(p.Item1, Environment.GetEnvironmentVariable("PATH"))).Select(p => p.Item2).ToList();
+                if (missing.Count > 0)
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"Note: the demo runs python3 in the bubblewrap sandbox; not installed here: {string.Join(", ", missing)}. " +
+                        $"Its commands will fail until you install them: sudo apt-get install {string.Join(' ', missing)}   (./build.sh deps installs everything the tests need)\n");
+                }
             }
 
             var exitCode = await SessionRunner.RunAsync(host, loop, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);
@@ -82,14 +91,15 @@ internal static class DemoCommand
     /// The command that runs rein for the user: <c>rein</c> when an executable of that name is on
     /// <paramref name="searchPath"/>, otherwise <c>dotnet run</c> from the repository, which is how the README starts the demo.
     /// </summary>
-    internal static string ReinCommandLine(string? searchPath)
-    {
-        var installed = (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => new FileInfo(Path.Join(directory, "rein")))
+    internal static string ReinCommandLine(string? searchPath) =>
+        IsOnPath("rein", searchPath) ? "rein" : "dotnet run --project src/Rein.Cli --";
+
+    /// <summary>Whether an executable file named <paramref name="program"/> is in a folder of <paramref name="searchPath"/>.</summary>
+    internal static bool IsOnPath(string program, string? searchPath) =>
+        (searchPath ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => new FileInfo(Path.Join(directory, program)))
             .Any(file => file.Exists && (OperatingSystem.IsWindows()
                 || (file.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0));
-        return installed ? "rein" : "dotnet run --project src/Rein.Cli --";
-    }
 
     private static void ExtractProject(string workspace)
     {
