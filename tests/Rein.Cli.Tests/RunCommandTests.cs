@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rein.Cli.Commands;
 
 namespace Rein.Cli.Tests;
 
@@ -207,10 +208,15 @@ public sealed class RunCommandTests : IDisposable
     [Fact]
     public async Task Demo_RunsOfflineFixesBugAndPointsAtJournal()
     {
+        // As on a fresh machine: no rein on PATH, so the demo says how to run it from the repository and install it.
+        var path = System.Environment.GetEnvironmentVariable("PATH") ?? "";
+        _rein.Environment["PATH"] = string.Join(Path.PathSeparator, path.Split(Path.PathSeparator).Where(d => !File.Exists(Path.Join(d, "rein"))));
+
         var result = await _rein.RunAsync("demo", "--keep");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("rein sessions show", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Inspect it with: dotnet run --project src/Rein.Cli -- sessions show", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(DemoCommand.InstallCommandLine, result.Stdout, StringComparison.Ordinal);
         var workspaceLine = result.Stdout.Split('\n').First(l => l.StartsWith("Workspace:", StringComparison.Ordinal));
         var workspace = workspaceLine["Workspace:".Length..].Trim();
         Assert.Contains("price\"] * item[\"quantity\"]", File.ReadAllText(Path.Combine(workspace, "inventory.py")), StringComparison.Ordinal);

@@ -25,10 +25,20 @@ public sealed class StarterSuiteTests : IDisposable
 
     private static string Suite => SourceTree.Combine("evals", "starter");
 
+    // Sixteen tasks that compile C, Java and Rust twice each: minutes on a busy 2-core machine, so a wider safety net
+    // than a single rein command's.
+    private const int SuiteTimeoutSeconds = 600;
+
+    private async Task<ReinProcess.Result> EvalAsync(params string[] args)
+    {
+        using var process = _rein.Start(["eval", Suite, .. args]);
+        return await ReinProcess.CollectAsync(process, SuiteTimeoutSeconds);
+    }
+
     [Fact]
     public async Task Eval_StarterSuiteWithScriptedSolutions_EveryTaskPasses()
     {
-        var result = await _rein.RunAsync("eval", Suite, "--model", "scripted", "--parallel", "2", "--out", Path.Combine(_rein.Home, "run"), "--json");
+        var result = await EvalAsync("--model", "scripted", "--parallel", "2", "--out", Path.Combine(_rein.Home, "run"), "--json");
 
         var summary = Assert.Single(result.JsonLines());
         var tasks = summary.GetProperty("tasks").EnumerateArray().ToList();
@@ -52,7 +62,7 @@ public sealed class StarterSuiteTests : IDisposable
     {
         var idle = _rein.WriteFile("idle.json", """{"turns":[{"text":"Nothing to change."}]}""");
 
-        var result = await _rein.RunAsync("eval", Suite, "--model", $"scripted:{idle}", "--parallel", "2", "--out", Path.Combine(_rein.Home, "idle-run"), "--json");
+        var result = await EvalAsync("--model", $"scripted:{idle}", "--parallel", "2", "--out", Path.Combine(_rein.Home, "idle-run"), "--json");
 
         Assert.True(result.ExitCode == 7, result.ToString());
         var summary = Assert.Single(result.JsonLines());
