@@ -49,6 +49,11 @@ var root = new RootCommand($"""
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
 // Claude Code's one-shot form, rein -p "…", is rein run -p "…"; rein -c continues the newest session; bare rein on a terminal chats.
 var parse = root.Parse(EntryArguments.Rewrite(args, terminal: !Console.IsInputRedirected && !Console.IsOutputRedirected));
+if (CommandErrors.TryReportValueErrors(parse))
+{
+    return ExitCodes.Usage;
+}
+
 var exitCode = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 // A command line that does not parse (unknown command or option, missing argument) is a usage error.

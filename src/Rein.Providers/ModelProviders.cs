@@ -81,7 +81,7 @@ public static class ModelProviders
         var http = CreateHttpClient(options, spec.Provider);
         var client = new OpenAIClient(new ApiKeyCredential(apiKey), CreateOpenAIOptions(options, http, endpoint));
         var chat = client.GetChatClient(spec.Model).AsIChatClient();
-        return Finish(chat, options, http);
+        return Finish(chat, spec, options, http);
     }
 
     private static ProviderChatClient CreateOpenAIResponses(ModelSpec spec, ProviderOptions options)
@@ -93,7 +93,7 @@ public static class ModelProviders
 #pragma warning disable OPENAI001 // The Responses API is marked experimental in the SDK; the provider name is the opt-in.
         var chat = client.GetResponsesClient().AsIChatClient(spec.Model);
 #pragma warning restore OPENAI001
-        return Finish(chat, options, http);
+        return Finish(chat, spec, options, http);
     }
 
     private static ProviderChatClient CreateAnthropic(ModelSpec spec, ProviderOptions options)
@@ -114,7 +114,7 @@ public static class ModelProviders
         }
 
         var chat = client.AsIChatClient(spec.Model, options.MaxOutputTokens ?? DefaultAnthropicMaxOutputTokens);
-        return new ProviderChatClient(new AnthropicPromptCaching(chat), [http]);
+        return new ProviderChatClient(new AnthropicPromptCaching(chat), [http], spec.Provider);
     }
 
     private static ProviderChatClient CreateOllama(ModelSpec spec, ProviderOptions options)
@@ -129,17 +129,17 @@ public static class ModelProviders
         var http = CreateHttpClient(options, spec.Provider);
         http.BaseAddress = ParseUrl(host, "OLLAMA_HOST");
         var ollama = new OllamaApiClient(http, spec.Model);
-        return Finish(ollama, options, http);
+        return Finish(ollama, spec, options, http);
     }
 
-    private static ProviderChatClient Finish(IChatClient chat, ProviderOptions options, HttpClient http)
+    private static ProviderChatClient Finish(IChatClient chat, ModelSpec spec, ProviderOptions options, HttpClient http)
     {
         if (options.MaxOutputTokens is { } max)
         {
             chat = chat.AsBuilder().ConfigureOptions(o => o.MaxOutputTokens ??= max).Build();
         }
 
-        return new ProviderChatClient(chat, [http]);
+        return new ProviderChatClient(chat, [http], spec.Provider);
     }
 
     private static OpenAIClientOptions CreateOpenAIOptions(ProviderOptions options, HttpClient http, Uri? endpoint)

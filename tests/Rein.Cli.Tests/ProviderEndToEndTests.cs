@@ -142,4 +142,48 @@ public sealed class ProviderEndToEndTests : IDisposable
         Assert.Contains(lines, l => l.GetProperty("type").GetString() == "model_call_failed");
         Assert.Equal("model_error", lines[^1].GetProperty("reason").GetString());
     }
+
+    [Theory]
+    [InlineData("stream-ends-early")]
+    [InlineData("html-page")]
+    [InlineData("empty-body")]
+    public async Task Run_AnswerThatIsNotWhole_ExitsThreeJournalsModelErrorAndResumes(string answer)
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.Enqueue(
+            answer switch
+            {
+                "stream-ends-early" => FakeReply.StreamEndsEarly("half an answ"),
+                "html-page" => FakeReply.Raw("<html><body><h1>502 Bad Gateway</h1></body></html>"),
+                _ => FakeReply.Raw("", "text/event-stream"),
+            },
+            FakeReply.Text("The whole answer."));
+
+        var result = await _rein.RunAsync("run", "--json", "--model", "openai-compatible:m", "--base-url", server.BaseUrl, "go");
+
+        Assert.True(result.ExitCode == 3, result.ToString());
+        var lines = result.JsonLines();
+        var failed = Assert.Single(lines, l => l.GetProperty("type").GetString() == "model_call_failed");
+        Assert.Contains("openai-compatible", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.GetProperty("type").GetString() == "model_called");
+        Assert.Equal("model_error", lines[^1].GetProperty("reason").GetString());
+
+        var resumed = await _rein.RunAsync("sessions", "resume", lines[^1].GetProperty("session_id").GetString()!, "--json", "--model", "openai-compatible:m", "--base-url", server.BaseUrl);
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal("The whole answer.", resumed.JsonLines()[^1].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Run_ServerErrorOnceThenOk_SaysItIsRetrying()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(_ct);
+        server.Enqueue(FakeReply.Error(500, retryAfter: "0"), FakeReply.Text("ok"));
+
+        var result = await _rein.RunAsync("run", "--model", "openai-compatible:m", "--base-url", server.BaseUrl, "hi");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("retrying: HTTP 500, attempt 2 of 5", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal("ok", result.Stdout.Trim());
+    }
 }

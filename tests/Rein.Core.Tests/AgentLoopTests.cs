@@ -250,6 +250,38 @@ public sealed class AgentLoopTests
         Assert.Equal(SessionStatus.Stopped, (await _store.GetAsync("s1", _ct))!.Status);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RunAsync_ModelThrows_JournalsMessageWithoutTypeName(bool modelCallException)
+    {
+        Exception error = modelCallException
+            ? new ModelCallException("The openai server answered without a model response.")
+            : new InvalidOperationException("The openai server answered without a model response.");
+        using var failing = new ThrowingChatClient(error);
+        var session = await StartAsync();
+
+        var updates = await DrainAsync(Loop(failing).RunAsync(session, "go", _ct));
+
+        Assert.Equal(StopReason.ModelError, updates.OfType<RunStopped>().Single().Reason);
+        Assert.Equal("The openai server answered without a model response.", (await JournalAsync()).OfType<ModelCallFailed>().Single().Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_ClientReportsRetry_UpdateCarriesItAndJournalDoesNot()
+    {
+        using var retrying = new RetryReportingChatClient(Script("""{"turns":[{"text":"ok"}]}"""));
+        var session = await StartAsync();
+
+        var updates = await DrainAsync(Loop(retrying).RunAsync(session, "go", _ct));
+
+        var retry = Assert.Single(updates.OfType<ModelRetrying>());
+        Assert.Equal("retrying: HTTP 500, attempt 2 of 5", retry.Text);
+        Assert.True(updates.IndexOf(retry) < updates.FindIndex(u => u is TextDelta), "the retry is reported before the answer streams");
+        Assert.Equal(StopReason.Completed, updates.OfType<RunStopped>().Single().Reason);
+        Assert.Equal(4, (await JournalAsync()).Count);
+    }
+
     [Fact]
     public async Task RunAsync_CancelledDuringTool_InterruptsCallAndSuspends()
     {
@@ -386,6 +418,19 @@ public sealed class AgentLoopTests
 
         public void Dispose()
         {
+        }
+    }
+
+    private sealed class RetryReportingChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            ModelRetries.Report(new ModelRetrying(2, 5, "HTTP 500", TimeSpan.FromSeconds(1)));
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                yield return update;
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Rein.Engine;
 using Rein.Testing.FakeProviders;
 
 namespace Rein.Providers.Tests;
@@ -12,6 +13,9 @@ public abstract class ProviderContractTests
     protected virtual bool ReportsCachedTokens => true;
 
     protected virtual bool ReportsToolCallsFinishReason => true;
+
+    /// <summary>Whether the SDK keeps the provider's error message of a refused request (OllamaSharp keeps only the status).</summary>
+    protected virtual bool ReportsErrorMessage => true;
 
     protected abstract Task<FakeProviderServer> StartServerAsync(CancellationToken cancellationToken);
 
@@ -156,13 +160,102 @@ public abstract class ProviderContractTests
     }
 
     [Fact]
-    public async Task GetStreamingResponseAsync_StreamCutMidway_Throws()
+    public async Task GetStreamingResponseAsync_StreamCutMidway_ThrowsModelCallException()
     {
         await using var server = await StartServerAsync(Ct);
-        server.Enqueue(FakeReply.StreamCut("this answer never finishes"));
+        // However the cut lands (before or after the headers), every attempt ends the same way.
+        server.OnRequest = _ => FakeReply.StreamCut("this answer never finishes");
+        using var client = CreateClient(server, maxRetries: 0);
+
+        var error = await Assert.ThrowsAsync<ModelCallException>(() => StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]));
+
+        Assert.Contains("cut", error.Message, StringComparison.Ordinal);
+        AssertNoInternals(error.Message);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_StreamEndsWithoutFinish_ThrowsModelCallException()
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(FakeReply.StreamEndsEarly("this answer never finishes"));
         using var client = CreateClient(server);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]));
+        var error = await Assert.ThrowsAsync<ModelCallException>(() => StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]));
+
+        Assert.Contains("stopped before it was complete", error.Message, StringComparison.Ordinal);
+        AssertNoInternals(error.Message);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_EmptyAnswerWithFinishReason_IsNotAnError()
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(FakeReply.Text(""));
+        using var client = CreateClient(server);
+
+        var response = await StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]);
+
+        Assert.Equal("", response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+    }
+
+    [Theory]
+    [InlineData("<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")]
+    [InlineData("", "text/event-stream")]
+    [InlineData("", "application/json")]
+    public async Task GetStreamingResponseAsync_OkWithBodyNotInProviderFormat_ThrowsModelCallException(string body, string contentType)
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(FakeReply.Raw(body, contentType));
+        using var client = CreateClient(server);
+
+        var error = await Assert.ThrowsAsync<ModelCallException>(() => StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]));
+
+        Assert.Contains(Provider, error.Message, StringComparison.Ordinal);
+        AssertNoInternals(error.Message);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_Unauthorized_SaysStatusAndKeyInUserTerms()
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(FakeReply.Error(401));
+        using var client = CreateClient(server);
+
+        var error = await Assert.ThrowsAsync<ModelCallException>(() => StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]));
+
+        Assert.Contains("HTTP 401", error.Message, StringComparison.Ordinal);
+        Assert.Contains("API key", error.Message, StringComparison.Ordinal);
+        if (ReportsErrorMessage)
+        {
+            Assert.Contains("Scripted failure 401", error.Message, StringComparison.Ordinal);
+        }
+
+        AssertNoInternals(error.Message);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_ServerErrorThenOk_ReportsTheRetryToTheObserver()
+    {
+        await using var server = await StartServerAsync(Ct);
+        server.Enqueue(FakeReply.Error(500), FakeReply.RateLimited("0"), FakeReply.Text("ok"));
+        using var client = CreateClient(server, maxRetries: 4);
+        var retries = new List<string>();
+
+        using (ModelRetries.Observe(r => { lock (retries) { retries.Add(r.Text); } }))
+        {
+            await StreamAsync(client, [new ChatMessage(ChatRole.User, "hi")]);
+        }
+
+        Assert.Equal(["retrying: HTTP 500, attempt 2 of 5", "retrying: HTTP 429 (rate limited), attempt 3 of 5"], retries);
+    }
+
+    private static void AssertNoInternals(string message)
+    {
+        foreach (var internals in new[] { "Exception", "System.", "(Parameter", "LineNumber", "BytePositionInLine", "   at " })
+        {
+            Assert.DoesNotContain(internals, message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -290,6 +383,8 @@ public sealed class OllamaProviderTests : ProviderContractTests
     protected override string Provider => "ollama";
 
     protected override bool ReportsCachedTokens => false;
+
+    protected override bool ReportsErrorMessage => false;
 
     // Ollama itself reports done_reason "stop" for turns with tool calls.
     protected override bool ReportsToolCallsFinishReason => false;

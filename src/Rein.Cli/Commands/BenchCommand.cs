@@ -58,7 +58,7 @@ internal static class BenchCommand
             }
             catch (Exception ex) when (ex is FormatException or JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                Console.Error.WriteLine($"error: {ex.Message}");
+                Console.Error.WriteLine($"error: {Engine.ErrorText.Of(ex)}");
                 return Task.FromResult(ExitCodes.Usage);
             }
 

@@ -124,9 +124,14 @@ internal static class CommonOptions
             MaxCostUsd = parse.GetValue(MaxCost),
             MaxTime = parse.GetValue(MaxTime) is { } time ? ParseDuration(time, "--max-time") : null,
         };
-        if (flags.MaxTokens is <= 0 || flags.MaxCostUsd is <= 0)
+        if (flags.MaxTokens is <= 0)
         {
-            throw new SettingsException("--max-tokens and --max-cost must be positive.");
+            throw new SettingsException($"--max-tokens expects a positive whole number, got '{flags.MaxTokens}'.");
+        }
+
+        if (flags.MaxCostUsd is <= 0)
+        {
+            throw new SettingsException($"--max-cost expects a positive number of US dollars, got '{flags.MaxCostUsd.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}'.");
         }
 
         if (flags.Sandbox is { } sandbox && sandbox is not ("bubblewrap" or "none"))
@@ -135,7 +140,7 @@ internal static class CommonOptions
         }
         if (flags.MaxSteps is <= 0)
         {
-            throw new SettingsException("--max-steps must be a positive whole number.");
+            throw new SettingsException($"--max-steps expects a positive whole number, got '{flags.MaxSteps}'.");
         }
 
         return flags;

@@ -126,7 +126,7 @@ internal sealed class AgentHost : IDisposable
                 }
                 catch (ArgumentException ex)
                 {
-                    throw new SettingsException(ex.Message);
+                    throw new SettingsException(ErrorText.Of(ex));
                 }
         }
     }

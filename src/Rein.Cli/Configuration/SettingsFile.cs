@@ -79,7 +79,7 @@ internal static class SettingsFile
         }
         catch (JsonException ex)
         {
-            throw new SettingsException($"{path}:{(ex.LineNumber ?? 0) + 1}: invalid JSON: {ex.Message}");
+            throw new SettingsException(Engine.ErrorText.Json(ex, path));
         }
 
         using (document)

@@ -137,7 +137,7 @@ internal sealed class TrustedFolders
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"{file}:{(ex.LineNumber ?? 0) + 1}: invalid JSON: {ex.Message}");
+            throw new FormatException(Engine.ErrorText.Json(ex, file));
         }
 
         if (root is not JsonObject obj || obj["folders"] is not JsonArray folders)

@@ -19,6 +19,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
     private readonly TextWriter _out;
     private readonly IAnsiConsole _err;
     private readonly Spinner _spinner;
+    private readonly bool _interactive;
     private bool _midLine;
     private string? _runningTool;
 
@@ -39,6 +40,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
         }
 
         _spinner = new Spinner(error, interactive);
+        _interactive = interactive;
     }
 
     public void Render(AgentUpdate update)
@@ -53,6 +55,14 @@ internal sealed class ConsoleRenderer : IRunRenderer
                 _out.Write(delta.Text);
                 _out.Flush();
                 _midLine = !delta.Text.EndsWith('\n');
+                break;
+            case ModelRetrying retry when _interactive:
+                _spinner.Start(retry.Text);
+                break;
+            case ModelRetrying retry:
+                // Without a spinner, logs still show why the run is waiting.
+                EndLine();
+                _err.MarkupLine($"[yellow]↻ {Markup.Escape(retry.Text)}[/]");
                 break;
             case ToolProgress progress:
                 // Live tool output (e.g. a long build) shows as the spinner's label: visible, not noisy.

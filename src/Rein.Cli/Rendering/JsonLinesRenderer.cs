@@ -6,7 +6,8 @@ namespace Rein.Cli.Rendering;
 
 /// <summary>
 /// <c>--json</c> output: every journal event as one JSON object per line (<c>seq</c>, <c>at</c>,
-/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object.
+/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object. A model request that is retried adds a
+/// <c>model_retrying</c> line (not a journal event: no <c>seq</c>).
 /// </summary>
 internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
 {
@@ -35,6 +36,21 @@ internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
         if (update is EventAppended appended)
         {
             output.WriteLine(EventLine(SessionIdOf(appended), appended.Recorded));
+            output.Flush();
+        }
+        else if (update is ModelRetrying retry)
+        {
+            var line = new JsonObject
+            {
+                ["type"] = "model_retrying",
+                ["session_id"] = _sessionId,
+                ["attempt"] = retry.Attempt,
+                ["max_attempts"] = retry.MaxAttempts,
+                ["reason"] = retry.Reason,
+                ["delay_ms"] = (long)retry.Delay.TotalMilliseconds,
+                ["message"] = retry.Text,
+            };
+            output.WriteLine(line.ToJsonString(JournalJson.Options));
             output.Flush();
         }
     }

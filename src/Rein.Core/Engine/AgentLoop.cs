@@ -271,6 +271,7 @@ public sealed partial class AgentLoop
         var started = _time.GetTimestamp();
         var contextTokens = _options.TokenCounter is { } counter ? RequestTokens.CountAsync(counter, messages, options.Tools) : null;
         var received = new List<ChatResponseUpdate>();
+        using var retries = ModelRetries.Observe(retry => updates.TryWrite(retry));
         await foreach (var update in _chatClient.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             received.Add(update);
@@ -304,7 +305,7 @@ public sealed partial class AgentLoop
         var id = string.IsNullOrEmpty(call.CallId) ? $"call_{step}_{index}" : call.CallId;
         if (call.Exception is not null)
         {
-            return new ModelToolCall(id, call.Name, null, $"the arguments are not valid JSON ({call.Exception.GetBaseException().Message})");
+            return new ModelToolCall(id, call.Name, null, $"the arguments are not valid JSON ({(call.Exception.GetBaseException() is JsonException json ? ErrorText.JsonProblem(json) : "they could not be read")})");
         }
 
         // Model output enters the journal here: a lone surrogate in the arguments (which JSON cannot carry) becomes U+FFFD
@@ -436,8 +437,9 @@ public sealed partial class AgentLoop
 
     private static string DescribeModelError(Exception ex)
     {
-        var text = new StringBuilder(ex.GetType().Name).Append(": ").Append(ex.Message);
-        if (ex.InnerException is { } inner && inner.Message != ex.Message)
+        // A ModelCallException is already written for the user; other clients' messages are shown without their type names.
+        var text = new StringBuilder(ex.Message);
+        if (ex is not ModelCallException && ex.InnerException is { } inner && inner.Message != ex.Message)
         {
             text.Append(" (").Append(inner.Message).Append(')');
         }

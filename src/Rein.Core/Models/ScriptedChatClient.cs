@@ -123,7 +123,7 @@ public sealed record ScriptedTurn(string? Text, IReadOnlyList<ModelToolCall> Too
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"{source}: invalid JSON at line {(ex.LineNumber ?? 0) + 1}: {ex.Message}", ex);
+            throw new FormatException(ErrorText.Json(ex, source), ex);
         }
 
         using (document)
@@ -284,7 +284,7 @@ public sealed record ScriptedTurn(string? Text, IReadOnlyList<ModelToolCall> Too
             }
             catch (JsonException ex)
             {
-                return new ModelToolCall(id, name.GetString()!, null, $"the arguments are not valid JSON ({ex.Message})");
+                return new ModelToolCall(id, name.GetString()!, null, $"the arguments are not valid JSON ({ErrorText.JsonProblem(ex)})");
             }
         }
 

@@ -114,7 +114,7 @@ public sealed record SessionArchive(string SessionId, DateTimeOffset ExportedAt,
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"{source}: not valid JSON ({ex.Message}).", ex);
+            throw new FormatException($"{source}: not valid JSON ({Engine.ErrorText.JsonProblem(ex)}, line {(ex.LineNumber ?? 0) + 1}).", ex);
         }
 
         using (document)

@@ -91,7 +91,7 @@ public static class EvalJson
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new FormatException($"{path}: not a valid Rein eval result: {ex.Message}", ex);
+            throw new FormatException($"{path}: not a valid Rein eval result: {Engine.ErrorText.Of(ex)}", ex);
         }
     }
 

@@ -159,7 +159,7 @@ public sealed class HookSettings
         }
         catch (JsonException ex)
         {
-            throw new HookConfigException(path, "$", $"is not valid JSON ({ex.Message})", ex);
+            throw new HookConfigException(path, "$", $"is not valid JSON ({Engine.ErrorText.JsonProblem(ex)}, line {(ex.LineNumber ?? 0) + 1})", ex);
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using Rein.Engine;
 
 namespace Rein.Providers.Http;
 
@@ -110,6 +111,7 @@ internal sealed partial class ResilientHttpHandler : DelegatingHandler
                     GetRetryAfter(args.Outcome.Result, timeProvider.GetUtcNow(), maxDelay)),
                 OnRetry = args =>
                 {
+                    ModelRetries.Report(new ModelRetrying(args.AttemptNumber + 2, options.MaxRetries + 1, DescribeFailure(args.Outcome), args.RetryDelay));
                     var request = args.Context.Properties.GetValue(RequestKey, null!);
                     var host = request?.RequestUri?.Authority ?? "?";
                     if (args.Outcome.Result is { } response)
@@ -129,6 +131,16 @@ internal sealed partial class ResilientHttpHandler : DelegatingHandler
         builder.AddTimeout(options.RequestTimeout);
         return builder.Build();
     }
+
+    /// <summary>Why an attempt failed, in the words the retry notice shows (<c>HTTP 429 (rate limited)</c>, <c>timed out</c>).</summary>
+    internal static string DescribeFailure(Outcome<HttpResponseMessage> outcome) => outcome switch
+    {
+        { Result.StatusCode: HttpStatusCode.TooManyRequests } => "HTTP 429 (rate limited)",
+        { Result: { } response } => $"HTTP {(int)response.StatusCode}",
+        { Exception: TimeoutRejectedException } => "timed out",
+        { Exception: HttpRequestException } => "could not connect",
+        _ => "failed",
+    };
 
     private static partial class Log
     {

@@ -84,9 +84,9 @@ public sealed class FakeAnthropicServer : FakeProviderServer
 
         if (!request.IsStreaming)
         {
-            if (reply.CutStream)
+            if (reply.CutStream || reply.EndStreamEarly)
             {
-                await CutAsync(context);
+                await CutAsync(context, reply);
                 return;
             }
 
@@ -124,9 +124,9 @@ public sealed class FakeAnthropicServer : FakeProviderServer
                     ["index"] = index,
                     ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = text },
                 });
-                if (reply.CutStream)
+                if (reply.CutStream || reply.EndStreamEarly)
                 {
-                    await CutAsync(context);
+                    await CutAsync(context, reply);
                     return;
                 }
             }

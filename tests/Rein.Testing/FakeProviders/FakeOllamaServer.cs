@@ -70,9 +70,9 @@ public sealed class FakeOllamaServer : FakeProviderServer
 
         if (!streaming)
         {
-            if (reply.CutStream)
+            if (reply.CutStream || reply.EndStreamEarly)
             {
-                await CutAsync(context);
+                await CutAsync(context, reply);
                 return;
             }
 
@@ -92,9 +92,9 @@ public sealed class FakeOllamaServer : FakeProviderServer
         foreach (var text in reply.TextChunks())
         {
             await WriteLineAsync(Chunk(text, null, done: false));
-            if (reply.CutStream)
+            if (reply.CutStream || reply.EndStreamEarly)
             {
-                await CutAsync(context);
+                await CutAsync(context, reply);
                 return;
             }
         }

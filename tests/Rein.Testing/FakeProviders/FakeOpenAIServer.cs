@@ -65,9 +65,9 @@ public sealed class FakeOpenAIServer : FakeProviderServer
 
         if (!request.IsStreaming)
         {
-            if (reply.CutStream)
+            if (reply.CutStream || reply.EndStreamEarly)
             {
-                await CutAsync(context);
+                await CutAsync(context, reply);
                 return;
             }
 
@@ -108,9 +108,9 @@ public sealed class FakeOpenAIServer : FakeProviderServer
         foreach (var text in reply.TextChunks())
         {
             await WriteEventAsync(context, null, Chunk(new JsonObject { ["content"] = text }, null));
-            if (reply.CutStream)
+            if (reply.CutStream || reply.EndStreamEarly)
             {
-                await CutAsync(context);
+                await CutAsync(context, reply);
                 return;
             }
         }
@@ -197,9 +197,9 @@ public sealed class FakeOpenAIServer : FakeProviderServer
 
         if (!request.IsStreaming)
         {
-            if (reply.CutStream)
+            if (reply.CutStream || reply.EndStreamEarly)
             {
-                await CutAsync(context);
+                await CutAsync(context, reply);
                 return;
             }
 
@@ -241,9 +241,9 @@ public sealed class FakeOpenAIServer : FakeProviderServer
                         ["delta"] = text,
                         ["logprobs"] = new JsonArray(),
                     });
-                    if (reply.CutStream)
+                    if (reply.CutStream || reply.EndStreamEarly)
                     {
-                        await CutAsync(context);
+                        await CutAsync(context, reply);
                         return;
                     }
                 }

@@ -139,11 +139,18 @@ public abstract partial class FakeProviderServer : IAsyncDisposable
         await context.Response.StartAsync(context.RequestAborted);
     }
 
-    /// <summary>Drops the connection mid-response (for <see cref="FakeReply.CutStream"/>).</summary>
-    protected static async Task CutAsync(HttpContext context)
+    /// <summary>
+    /// Stops the response mid-way: drops the connection (<see cref="FakeReply.CutStream"/>), or ends the body cleanly
+    /// without the provider's closing events (<see cref="FakeReply.EndStreamEarly"/>), as a crashing proxy or server does.
+    /// </summary>
+    protected static async Task CutAsync(HttpContext context, FakeReply reply)
     {
+        ArgumentNullException.ThrowIfNull(reply);
         await context.Response.Body.FlushAsync(context.RequestAborted);
-        context.Abort();
+        if (!reply.EndStreamEarly)
+        {
+            context.Abort();
+        }
     }
 
     /// <summary>Parses a tool call's arguments, so servers that send objects (not strings) can embed them.</summary>
@@ -278,6 +285,14 @@ public abstract partial class FakeProviderServer : IAsyncDisposable
             }
 
             await WriteErrorCoreAsync(context, status, $"Scripted failure {status}.");
+            return;
+        }
+
+        if (reply.RawBody is { } raw)
+        {
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = reply.RawContentType;
+            await context.Response.WriteAsync(raw, context.RequestAborted);
             return;
         }
 

@@ -40,6 +40,18 @@ public sealed record FakeReply
     /// <summary>When <see langword="true"/>, the connection is aborted after the first part of the stream.</summary>
     public bool CutStream { get; init; }
 
+    /// <summary>
+    /// When <see langword="true"/>, the response ends cleanly after the first part of the stream, without the
+    /// provider's finish reason or closing event (no <c>[DONE]</c>, <c>message_stop</c>, <c>response.completed</c>).
+    /// </summary>
+    public bool EndStreamEarly { get; init; }
+
+    /// <summary>A body answered with HTTP 200 instead of a model turn (e.g. a proxy's HTML page); <see langword="null"/> for a model turn.</summary>
+    public string? RawBody { get; init; }
+
+    /// <summary>The content type of <see cref="RawBody"/>. Default: <c>text/html</c>.</summary>
+    public string RawContentType { get; init; } = "text/html";
+
     /// <summary>A turn with text only.</summary>
     public static FakeReply Text(string text, FakeUsage? usage = null) =>
         new() { Message = text, Usage = usage ?? FakeUsage.Default };
@@ -59,6 +71,12 @@ public sealed record FakeReply
 
     /// <summary>A stream that starts with <paramref name="text"/>'s first part, then the connection drops.</summary>
     public static FakeReply StreamCut(string text = "partial answer") => new() { Message = text, CutStream = true };
+
+    /// <summary>A stream that starts with <paramref name="text"/>'s first part, then ends cleanly with no finish reason or closing event.</summary>
+    public static FakeReply StreamEndsEarly(string text = "partial answer") => new() { Message = text, EndStreamEarly = true };
+
+    /// <summary>HTTP 200 with <paramref name="body"/> instead of a model turn: a page that is not the provider's format, or an empty body.</summary>
+    public static FakeReply Raw(string body, string contentType = "text/html") => new() { RawBody = body, RawContentType = contentType };
 
     /// <summary>The text split into a few deltas, so clients must concatenate.</summary>
     internal IReadOnlyList<string> TextChunks() => Chunk(Message ?? string.Empty);
