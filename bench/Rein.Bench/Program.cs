@@ -22,7 +22,7 @@ switch (command)
         await JournalAppendBenchmark.RunAsync(rest);
         break;
     default:
-        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|all] [--rein PATH] [--runs N]");
+        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|all] [--rein PATH] [--codex PATH] [--runs N]");
         return 2;
 }
 

@@ -182,6 +182,21 @@ internal sealed class AgentHost : IDisposable
         };
         Context = subAgent is { Nested: true } ? Context : context;
         var approvalOptions = ApprovalOptions;
+        var checkpoints = CreateCheckpointOptions();
+
+        // The first snapshot of a workspace stages every file (the slowest one by far); stage them while the model answers
+        // its first request, so the snapshot before the first call that changes files only adds what changed since.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await new ShadowRepository(workspace, checkpoints).PrepareAsync();
+            }
+            catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
+            {
+                // The snapshot itself reports what is wrong, when a call needs one.
+            }
+        });
         return new(
             chatClient,
             new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
@@ -195,7 +210,7 @@ internal sealed class AgentHost : IDisposable
                 // After policy and approvals: a refused call loads no instructions.
                 pipeline.UseNestedInstructions(new NestedInstructionsOptions { MaxObservationChars = options.MaxObservationChars });
                 // Innermost: only calls that will really run are snapshotted.
-                pipeline.UseCheckpoints(CreateCheckpointOptions());
+                pipeline.UseCheckpoints(checkpoints);
             });
     }
 

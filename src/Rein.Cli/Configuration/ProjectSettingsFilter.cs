@@ -362,7 +362,7 @@ internal static class ProjectSettingsFilter
                         {
                             if (entry.ValueKind == JsonValueKind.String && Allows(trustedOptions.AllowedDomains, entry.GetString()!))
                             {
-                                allow.Add(entry.GetString());
+                                allow.Add((JsonNode?)entry.GetString());
                             }
                             else
                             {

@@ -169,7 +169,7 @@ internal sealed class TrustedFolders
         var folders = new JsonArray();
         foreach (var folder in _folders)
         {
-            folders.Add(new JsonObject
+            folders.Add((JsonNode)new JsonObject
             {
                 ["path"] = folder.Path,
                 ["trusted_at"] = folder.TrustedAt.ToString("O", CultureInfo.InvariantCulture),

@@ -98,6 +98,24 @@ public sealed class ShadowRepository
     }
 
     /// <summary>
+    /// Creates the shadow repository if needed and brings its private index up to date with the workspace, without
+    /// taking a snapshot, so a snapshot taken soon after only has to add what changed in between.
+    /// </summary>
+    /// <param name="cancellationToken">A token to cancel the preparation.</param>
+    /// <returns>A task that completes when the index is up to date.</returns>
+    /// <exception cref="CheckpointException">git is missing or failed.</exception>
+    /// <remarks>Meant to run while the model answers its first request: the first snapshot of a workspace stages every file,
+    /// which costs the most. Snapshots stay correct whether or not this ran, or ran long ago.</remarks>
+    public async Task PrepareAsync(CancellationToken cancellationToken = default)
+    {
+        var held = await LockAsync(cancellationToken).ConfigureAwait(false);
+        await using (held.ConfigureAwait(false))
+        {
+            await StageWorkspaceAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Makes the workspace equal to a snapshot for every path that is not ignored: rewrites changed files, recreates deleted
     /// ones, deletes files created since, restores executable bits and symbolic links, and removes folders left empty.
     /// </summary>

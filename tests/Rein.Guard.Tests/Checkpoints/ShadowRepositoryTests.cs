@@ -285,4 +285,29 @@ public sealed class ShadowRepositoryTests : IDisposable
         Assert.Equal("database, changed\n", File.ReadAllText(_workspace.Combine("store/rein.db")));
         Assert.True(Directory.Exists(repository.RepositoryPath));
     }
+
+    [Fact]
+    public async Task PrepareAsync_ThenWorkspaceChanges_SnapshotHasTheChangesAndPrepareTookNone()
+    {
+        _workspace.Write("a.txt", "one\n");
+        _workspace.Write("b.txt", "b\n");
+        var prepared = Repository();
+
+        await prepared.PrepareAsync(_ct);
+
+        var refs = Path.Combine(prepared.RepositoryPath, "refs", "rein");
+        Assert.False(Directory.Exists(refs) && Directory.EnumerateFileSystemEntries(refs).Any(), "preparing takes no snapshot");
+        _workspace.Write("a.txt", "two\n");
+        File.Delete(_workspace.Combine("b.txt"));
+        _workspace.Write("c/d.txt", "new\n");
+        var expected = WorkspaceFiles.Capture(_workspace.Path);
+        var repository = Repository();
+        var snapshot = await repository.SnapshotAsync("s1", _ct);
+        _workspace.Write("a.txt", "three\n");
+        _workspace.Write("b.txt", "back\n");
+
+        await repository.RestoreAsync(snapshot.Commit, "s1", _ct);
+
+        Assert.Equal(expected, WorkspaceFiles.Capture(_workspace.Path));
+    }
 }
