@@ -42,9 +42,16 @@ public sealed class GlobalToolTests
             </configuration>
             """);
 
-        var pack = await RunAsync("dotnet", SourceTree.Root, "pack", "src/Rein.Cli", "-c", "Release", "-o", feed);
+        // The package layout users get (a pointer package, a self-contained linux-x64 package, a framework-dependent
+        // fallback), without the trimming and composite ReadyToRun compilation that make a release pack take minutes.
+        var pack = await RunAsync(
+            "dotnet", SourceTree.Root, "pack", "src/Rein.Cli", "-c", "Release", "-o", feed,
+            "-p:PublishTrimmed=false", "-p:PublishReadyToRun=false", "-p:PublishReadyToRunComposite=false");
         Assert.True(pack.ExitCode == 0, pack.Output);
-        Assert.Single(Directory.GetFiles(feed, "rein.*.nupkg"));
+        var packages = Directory.GetFiles(feed, "rein*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(3, packages.Count);
+        Assert.Contains(packages, p => p!.StartsWith("rein.linux-x64.", StringComparison.Ordinal));
+        Assert.Contains(packages, p => p!.StartsWith("rein.any.", StringComparison.Ordinal));
 
         var install = await RunAsync("dotnet", temp.Path, "tool", "install", "rein", "--tool-path", tools, "--configfile", temp.Combine("nuget.config"));
         Assert.True(install.ExitCode == 0, install.Output);
@@ -53,5 +60,8 @@ public sealed class GlobalToolTests
         Assert.True(help.ExitCode == 0, help.Output);
         Assert.Contains("rein", help.Output, StringComparison.Ordinal);
         Assert.Contains("sessions", help.Output, StringComparison.Ordinal);
+
+        // On linux-x64 the installer picks the self-contained package: the runtime ships inside it.
+        Assert.NotEmpty(Directory.GetFiles(tools, "libcoreclr.so", SearchOption.AllDirectories));
     }
 }
