@@ -125,14 +125,18 @@ internal static class SessionRunner
     /// <summary>
     /// The terminal approval prompt when a person can answer here: standard input is a terminal (or, for
     /// <c>rein chat</c>, the message stream itself); otherwise <see langword="null"/> and an <c>ask</c> suspends the session.
+    /// The run's <paramref name="renderer"/> holds its output while a question is open.
     /// </summary>
-    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool inputIsConversation = false) =>
+    public static PromptingApprovalChannel? CreateApprovalChannel(AgentHost host, IRunRenderer renderer, bool inputIsConversation = false) =>
         Console.IsInputRedirected && !inputIsConversation
             ? null
-            : new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver);
+            : new PromptingApprovalChannel(new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver), renderer);
 
-    public static IRunRenderer CreateRenderer(bool json) =>
-        json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected);
+    /// <summary>JSON lines (with text deltas when <paramref name="includeDeltas"/>) or human output, plain when <c>NO_COLOR</c> is set.</summary>
+    public static IRunRenderer CreateRenderer(bool json, bool includeDeltas = false) =>
+        json
+            ? new JsonLinesRenderer(Console.Out, includeDeltas)
+            : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected, ansi: !TerminalOutput.NoColor);
 
     /// <summary>Starts a new session and shows its first event.</summary>
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)

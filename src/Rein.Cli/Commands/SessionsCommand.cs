@@ -126,7 +126,7 @@ internal static class SessionsCommand
         var message = new Argument<string[]>("message") { Description = "An optional new message; without one the agent continues where it stopped.", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("resume", "Continue a suspended, stopped or crashed session. Interrupted tool calls are reported to the model, never re-run.")
         {
-            id, message, CommonOptions.Json,
+            id, message, CommonOptions.Json, CommonOptions.IncludeDeltas,
         };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(() =>
@@ -148,10 +148,10 @@ internal static class SessionsCommand
         using var chat = await host.CreateChatClientAsync(model, ct);
         await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
         using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
-        var json = parse.GetValue(CommonOptions.Json);
-        using var approvals = SessionRunner.CreateApprovalChannel(host);
+        var json = CommonOptions.JsonOutput(parse);
+        using var renderer = json ? new JsonLinesRenderer(Console.Out, parse.GetValue(CommonOptions.IncludeDeltas)).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
+        using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
         var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
-        using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
         {
             await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {session.State.Workspace}");
@@ -186,7 +186,7 @@ internal static class SessionsCommand
         ToolStarted t => t.Name,
         ToolCompleted c => $"{c.Name} {c.Outcome.ToString().ToLowerInvariant()} in {c.DurationMs} ms: {Shorten(c.Result, 150)}{(c.Truncated ? $" (cut from {c.OriginalLength} chars)" : "")}",
         SessionSuspended s => s.Reason,
-        SessionResumed r => r.InterruptedCalls > 0 ? $"{r.InterruptedCalls} interrupted call(s) reported" : "",
+        SessionResumed r => r.InterruptedCalls > 0 ? $"{Plural.Of(r.InterruptedCalls, "interrupted call")} reported" : "",
         SessionEnded end => end.Detail is null ? end.Reason : $"{end.Reason}: {end.Detail}",
         PolicyDecided p => $"{p.Tool} {p.Decision}: {p.Reason}",
         ApprovalRequested a => $"{Guard.Approvals.ApprovalText.Describe(a.Tool, a.Arguments)} — {a.Reason}",
@@ -200,7 +200,7 @@ internal static class SessionsCommand
         ProjectSettingsIgnored i => $"{i.File}: {string.Join(", ", i.Keys)}",
         ProtectedPathsRestored pr => string.Join("; ", pr.Restored.Concat(pr.NotRestored.Select(n => "not undone: " + n))),
         SubAgentStarted a => $"{a.Description} → session {a.ChildSessionId}{(a.Agent is null ? "" : $" ({a.Agent})")}",
-        SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {f.Steps} steps, {f.Usage.InputTokens + f.Usage.OutputTokens} tokens",
+        SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {Plural.Of(f.Steps, "step")}, {Plural.Of(f.Usage.InputTokens + f.Usage.OutputTokens, "token")}",
         HookRan h => $"{h.HookEvent} {h.Outcome}: {h.Command}{(h.Reason is null ? "" : " — " + h.Reason)}",
         ContextCompacted c => $"{c.Trigger}: steps 1-{c.ThroughStep} summarised, {c.TokensBefore:N0} → {c.TokensAfter:N0} tokens",
         ObservationsMasked m => $"{m.Observations} observations up to step {m.ThroughStep} masked, {m.TokensSaved:N0} tokens saved",

@@ -6,9 +6,10 @@ namespace Rein.Cli.Rendering;
 
 /// <summary>
 /// <c>--json</c> output: every journal event as one JSON object per line (<c>seq</c>, <c>at</c>,
-/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object.
+/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object; with <c>--include-deltas</c>, also the
+/// model's text as it streams (<c>text_delta</c>). The format is documented in docs/json-output.md.
 /// </summary>
-internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
+internal sealed class JsonLinesRenderer(TextWriter output, bool includeDeltas = false) : IRunRenderer
 {
     private string _sessionId = "";
 
@@ -32,10 +33,24 @@ internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
 
     public void Render(AgentUpdate update)
     {
-        if (update is EventAppended appended)
+        switch (update)
         {
-            output.WriteLine(EventLine(SessionIdOf(appended), appended.Recorded));
-            output.Flush();
+            case EventAppended appended:
+                output.WriteLine(EventLine(SessionIdOf(appended), appended.Recorded));
+                output.Flush();
+                break;
+            case TextDelta delta when includeDeltas:
+                // Not journaled, so no seq or at: the model_called event that follows holds the whole text.
+                output.WriteLine(new JsonObject
+                {
+                    ["type"] = "text_delta",
+                    ["session_id"] = _sessionId,
+                    ["text"] = delta.Text,
+                }.ToJsonString(JournalJson.Options));
+                output.Flush();
+                break;
+            default:
+                break;
         }
     }
 
