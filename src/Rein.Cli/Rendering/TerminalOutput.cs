@@ -25,6 +25,26 @@ internal static class TerminalOutput
     /// <summary>Replaces the console's writers with neutralising ones and sets up <see cref="AnsiConsole.Console"/>; call once, first.</summary>
     public static void Install()
     {
+        if (NoColor)
+        {
+            // .NET writes the terminal's keypad-mode sequence (terminfo keypad_xmit) when it sets the console up, and again
+            // after each child process. Set up with TERM hidden, there is none to write; shell commands still get TERM.
+            var term = Environment.GetEnvironmentVariable("TERM");
+            Environment.SetEnvironmentVariable("TERM", null);
+            try
+            {
+                _ = Console.WindowWidth;
+            }
+            catch (IOException)
+            {
+                // No terminal: nothing was set up, nothing to write.
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("TERM", term);
+            }
+        }
+
         var output = Console.Out;
         var error = Console.Error;
         // Created while Console.Out is still the real stream, so colour support is detected from it. A pipe or a file gets
