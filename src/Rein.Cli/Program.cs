@@ -46,6 +46,9 @@ var root = new RootCommand($"""
     TrustCommand.Create(),
 };
 
+var help = root.Options.OfType<System.CommandLine.Help.HelpOption>().Single();
+help.Action = new SummaryHelpAction((System.CommandLine.Help.HelpAction)help.Action!);
+
 // Ctrl-C is handled by Interrupts so a run can journal its suspension before exiting.
 // Claude Code's one-shot form, rein -p "…", is rein run -p "…"; rein -c continues the newest session; bare rein on a terminal chats.
 var parse = root.Parse(EntryArguments.Rewrite(args, terminal: !Console.IsInputRedirected && !Console.IsOutputRedirected));

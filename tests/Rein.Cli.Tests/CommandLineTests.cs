@@ -89,4 +89,21 @@ public sealed class CommandLineTests : IDisposable
 
         Assert.Equal(expected, FreeText.Closest(given, command));
     }
+
+    [Fact]
+    public async Task Help_TopLevelAndCommands_OneLineSummariesAndNoDoubledDefaults()
+    {
+        var top = await _rein.RunAsync("--help");
+        var commands = top.Stdout.ReplaceLineEndings("\n").Split("Commands:\n")[1].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var helps = new[] { top, await _rein.RunAsync("cost", "--help"), await _rein.RunAsync("eval", "--help"), await _rein.RunAsync("sessions", "list", "--help") };
+
+        Assert.True(commands.Length >= 17, top.Stdout);
+        Assert.All(commands, line => Assert.Matches(@"^  [a-z]+( <[a-z-]+>)? +\S.{0,100}$", line));
+        Assert.Contains(helps[1].Stdout.Split('\n'), l => l.Contains("--by", StringComparison.Ordinal) && l.Contains("[default: day]", StringComparison.Ordinal));
+        foreach (var help in helps)
+        {
+            Assert.True(help.ExitCode == 0, help.ToString());
+            Assert.DoesNotContain(help.Stdout.Split('\n'), l => l.Contains("[default:", StringComparison.Ordinal) && l[..l.IndexOf("[default:", StringComparison.Ordinal)].Contains("default", StringComparison.OrdinalIgnoreCase));
+        }
+    }
 }

@@ -97,7 +97,7 @@ public sealed class ReplayEndToEndTests : IDisposable
 
         var human = await _rein.RunAsync("replay", "--check", Suite);
         Assert.True(human.ExitCode == 0, human.ToString());
-        Assert.Contains("1 of 1 session(s) replayed without divergence", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 of 1 session replayed without divergence", human.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ public sealed class TraceCostCommandTests : IDisposable
         var trace = await _rein.RunAsync("trace", session, "--json");
         var text = await _rein.RunAsync("trace", session[..8]);
         var cost = await _rein.RunAsync("cost", "--by", "session", "--json");
+        var byModel = await _rein.RunAsync("cost", "--by", "model", "--json");
 
         Assert.True(trace.ExitCode == 0, trace.ToString());
         var root = Assert.Single(trace.JsonLines());
@@ -37,6 +38,9 @@ public sealed class TraceCostCommandTests : IDisposable
         Assert.Equal(session, report.GetProperty("rows")[0].GetProperty("key").GetString());
         Assert.Equal(2, report.GetProperty("total").GetProperty("model_calls").GetInt32());
         Assert.Equal(600, report.GetProperty("total").GetProperty("cached_input_tokens").GetInt64());
+        // Named as rein sessions list names it, not as the provider reported it.
+        Assert.Equal($"scripted:{script}", Assert.Single(byModel.JsonLines()).GetProperty("rows")[0].GetProperty("key").GetString());
+        Assert.Contains($"chat scripted:{script}", text.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -23,10 +23,10 @@ internal static class ChatCommand
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
-            using var approvals = SessionRunner.CreateApprovalChannel(host, inputIsConversation: true);
+            using var renderer = SessionRunner.CreateRenderer(json: false);
+            using var approvals = SessionRunner.CreateApprovalChannel(host, renderer, inputIsConversation: true);
             var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
             var interactive = !Console.IsInputRedirected;
-            using var renderer = SessionRunner.CreateRenderer(json: false);
             SessionWriter? session = null;
             IAsyncDisposable? lease = null;
             var exitCode = ExitCodes.Success;

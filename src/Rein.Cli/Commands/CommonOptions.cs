@@ -75,6 +75,21 @@ internal static class CommonOptions
         Description = "Print one JSON object per line instead of human output.",
     };
 
+    public static readonly Option<bool> IncludeDeltas = new("--include-deltas")
+    {
+        Description = "With --json, also print the model's text as it streams, as text_delta lines (see docs/json-output.md).",
+    };
+
+    /// <summary>Whether <c>--json</c> was given.</summary>
+    /// <exception cref="SettingsException"><c>--include-deltas</c> was given without <c>--json</c>.</exception>
+    public static bool JsonOutput(ParseResult parse)
+    {
+        var json = parse.GetValue(Json);
+        return json || !parse.GetValue(IncludeDeltas)
+            ? json
+            : throw new SettingsException("--include-deltas needs --json: human output already shows the text as it streams.");
+    }
+
     public static void AddRunOptions(Command command)
     {
         command.Add(Model);

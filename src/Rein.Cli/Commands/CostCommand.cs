@@ -14,7 +14,7 @@ internal static class CostCommand
 {
     public static Command Create()
     {
-        var by = new Option<string>("--by") { Description = "Group by day (UTC), agent, model or session. Default: day.", DefaultValueFactory = _ => "day" };
+        var by = new Option<string>("--by") { Description = "Group by day (UTC), agent, model or session.", DefaultValueFactory = _ => "day" };
         by.AcceptOnlyFromAmong([.. CostReport.Groupings]);
         var since = new Option<string?>("--since") { Description = "Only calls since a date (2026-11-01) or for a duration back from now (7d, 24h, 90m)." };
         var command = new Command("cost", "Report model spend (tokens and US dollars, from the journal) grouped by day, agent, model or session.")

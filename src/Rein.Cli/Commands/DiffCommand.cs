@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
+using Rein.Cli.Rendering;
 using Rein.Guard.Checkpoints;
 using Rein.Journal;
 
@@ -93,7 +94,7 @@ internal static class DiffCommand
                 Console.Out.WriteLine($" {letter} {redact.Redact(file.Path).PadRight(width)} | {counts}");
             }
 
-            Console.Out.WriteLine($" {diff.Files.Count} file(s) changed, {diff.Files.Sum(f => f.Additions)} insertion(s)(+), {diff.Files.Sum(f => f.Deletions)} deletion(s)(-)");
+            Console.Out.WriteLine($" {Plural.Of(diff.Files.Count, "file")} changed, {Plural.Of(diff.Files.Sum(f => f.Additions), "insertion")}(+), {Plural.Of(diff.Files.Sum(f => f.Deletions), "deletion")}(-)");
             Console.Out.WriteLine();
             Console.Out.Write(redact.Redact(diff.Patch));
             return ExitCodes.Success;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
+using Rein.Cli.Rendering;
 using Rein.Evals.Compare;
 using Rein.Evals.Reports;
 using Rein.Evals.Running;
@@ -22,8 +23,8 @@ internal static class EvalCommand
     public static Command Create()
     {
         var suite = new Argument<string>("suite") { Description = "The suite folder: task folders (each with a task.yaml) at any depth, or one task folder." };
-        var trials = new Option<int>("--trials") { Description = "Trials per task (the k of pass@k). Default: 1.", DefaultValueFactory = _ => 1 };
-        var parallel = new Option<int>("--parallel") { Description = "Trials run at once. Default: 1.", DefaultValueFactory = _ => 1 };
+        var trials = new Option<int>("--trials") { Description = "Trials per task (the k of pass@k).", DefaultValueFactory = _ => 1 };
+        var parallel = new Option<int>("--parallel") { Description = "Trials run at once.", DefaultValueFactory = _ => 1 };
         var tags = new Option<string[]>("--tag") { Description = "Run only tasks with this tag (repeatable; any tag matches).", AllowMultipleArgumentsPerToken = false };
         var names = new Option<string[]>("--task") { Description = "Run only this task: its name (path under the suite) or folder name (repeatable).", AllowMultipleArgumentsPerToken = false };
         var output = new Option<string?>("--out") { Description = "The run's folder for results.json, report.md and report.html. Default: .rein/evals/RUN_ID under the current folder." };
@@ -92,7 +93,7 @@ internal static class EvalCommand
             };
             if (!quiet)
             {
-                await Console.Error.WriteLineAsync($"eval {runId} · {selected.Count} task(s) × {trialCount} · {model} · {folder}");
+                await Console.Error.WriteLineAsync($"eval {runId} · {Plural.Of(selected.Count, "task")} × {trialCount} · {model} · {folder}");
             }
 
             // Ctrl-C stops the whole run: running trials are suspended, no new one starts.

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Rein.Cli.Rendering;
 using Rein.Identity;
 using Rein.Journal;
 using Rein.Storage.Sqlite;
@@ -142,7 +143,7 @@ internal static class PrincipalsCommand
                 }
                 else
                 {
-                    await Console.Error.WriteLineAsync($"Revoked {revoked} token(s) of {principal}. Issue a new one with: rein principals token {principal}");
+                    await Console.Error.WriteLineAsync($"Revoked {Plural.Of(revoked, "token")} of {principal}. Issue a new one with: rein principals token {principal}");
                 }
 
                 return ExitCodes.Success;

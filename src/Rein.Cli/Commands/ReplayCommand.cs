@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
+using Rein.Cli.Rendering;
 using Rein.Cli.Replay;
 using Rein.Journal;
 using Rein.Replay;
@@ -177,7 +178,7 @@ internal static class ReplayCommand
             }
 
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"{passed} of {results.Count} session(s) replayed without divergence.");
+            AnsiConsole.MarkupLine($"{passed} of {Plural.Of(results.Count, "session")} replayed without divergence.");
         }
 
         return passed == results.Count ? ExitCodes.Success : ExitCodes.ReplayDiverged;
@@ -196,9 +197,9 @@ internal static class ReplayCommand
         }
 
         var comparison = outcome.Comparison;
-        var verdict = comparison.Passed ? "[green]no divergence[/]" : $"[red]{comparison.Divergences.Count} divergence(s)[/]";
+        var verdict = comparison.Passed ? "[green]no divergence[/]" : $"[red]{Plural.Of(comparison.Divergences.Count, "divergence")}[/]";
         AnsiConsole.MarkupLine(
-            $"replay of {Markup.Escape(outcome.SessionId)} · {comparison.Steps} step(s) · starting workspace: {Markup.Escape(outcome.StartingWorkspace)} · {verdict}");
+            $"replay of {Markup.Escape(outcome.SessionId)} · {Plural.Of(comparison.Steps, "step")} · starting workspace: {Markup.Escape(outcome.StartingWorkspace)} · {verdict}");
         WriteDivergences(comparison);
         if (outcome.KeptAt is { } kept)
         {

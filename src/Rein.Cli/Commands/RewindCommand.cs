@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
+using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Guard.Checkpoints;
 using Rein.Journal;
@@ -82,7 +83,7 @@ internal static class RewindCommand
             }
 
             var what = step > 0 ? $"as it was before step {step}" : $"to checkpoint {Short(result.Commit)}";
-            Console.Out.WriteLine($"Restored {session.Workspace} {what} (checkpoint {Short(result.Commit)}): {result.Changes.Count} file(s) changed.");
+            Console.Out.WriteLine($"Restored {session.Workspace} {what} (checkpoint {Short(result.Commit)}): {Plural.Of(result.Changes.Count, "file")} changed.");
             foreach (var change in result.Changes)
             {
                 // File names come from the session's checkpoints, like the contents rein diff redacts.

@@ -18,7 +18,7 @@ internal static class RunCommand
         {
             Description = "Print the answer and exit, which rein run always does (accepted as Claude Code users type it; rein -p \"…\" is rein run).",
         };
-        var command = new Command("run", "Run the agent on one task until it finishes, then exit.") { prompt, print, CommonOptions.Json };
+        var command = new Command("run", "Run the agent on one task until it finishes, then exit.") { prompt, print, CommonOptions.Json, CommonOptions.IncludeDeltas };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
@@ -29,10 +29,10 @@ internal static class RunCommand
             using var host = AgentHost.Open(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
-            var json = parse.GetValue(CommonOptions.Json);
-            using var approvals = SessionRunner.CreateApprovalChannel(host);
+            var json = CommonOptions.JsonOutput(parse);
+            using var renderer = SessionRunner.CreateRenderer(json, parse.GetValue(CommonOptions.IncludeDeltas));
+            using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
             var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
-            using var renderer = SessionRunner.CreateRenderer(json);
             using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
             await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
             if (!json)

@@ -126,23 +126,23 @@ internal static class SessionRunner
     /// <summary>
     /// The terminal approval prompt when a person can answer here: standard input is a terminal (or, for
     /// <c>rein chat</c>, the message stream itself); otherwise <see langword="null"/> and an <c>ask</c> suspends the session.
+    /// The run's <paramref name="renderer"/> holds its output while a question is open.
     /// </summary>
     /// <remarks>
     /// The question shows what the call will do (<see cref="ApprovalPreview"/>), on a line of its own; diffs are coloured
     /// when standard error is a terminal and <c>NO_COLOR</c> is not set.
     /// </remarks>
-    public static TerminalApprovalChannel? CreateApprovalChannel(AgentHost host, bool inputIsConversation = false)
+    public static PromptingApprovalChannel? CreateApprovalChannel(AgentHost host, IRunRenderer renderer, bool inputIsConversation = false)
     {
         if (Console.IsInputRedirected && !inputIsConversation)
         {
             return null;
         }
 
-        var color = !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is not { Length: > 0 };
-        return new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver, async (request, ct) =>
+        var color = !Console.IsErrorRedirected && !TerminalOutput.NoColor;
+        var terminal = new TerminalApprovalChannel(ct => Console.In.ReadLineAsync(ct), Console.Error, host.Approver, async (request, ct) =>
         {
-            // Built whole, then written at once: the renderer writes to the same stream from another thread, and its
-            // lines must not land inside the preview.
+            // Built whole, then written at once, so nothing else lands inside the preview.
             using var block = new StringWriter();
             var console = AnsiConsole.Create(new AnsiConsoleSettings
             {
@@ -158,10 +158,14 @@ internal static class SessionRunner
             await TerminalOutput.StandardError.WriteAsync(block.ToString().AsMemory(), ct);
             await TerminalOutput.StandardError.FlushAsync(ct);
         });
+        return new PromptingApprovalChannel(terminal, renderer);
     }
 
-    public static IRunRenderer CreateRenderer(bool json) =>
-        json ? new JsonLinesRenderer(Console.Out) : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected);
+    /// <summary>JSON lines (with text deltas when <paramref name="includeDeltas"/>) or human output, plain when <c>NO_COLOR</c> is set.</summary>
+    public static IRunRenderer CreateRenderer(bool json, bool includeDeltas = false) =>
+        json
+            ? new JsonLinesRenderer(Console.Out, includeDeltas)
+            : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected, ansi: !TerminalOutput.NoColor);
 
     /// <summary>Starts a new session and shows its first event.</summary>
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)

@@ -132,7 +132,7 @@ internal static class SessionsCommand
         var command = new Command(name, "Continue a suspended, stopped or crashed session with the settings it was started with; flags given here override them " +
             "(journaled as run_settings_changed). Interrupted tool calls are reported to the model, never re-run.")
         {
-            id, message, last, CommonOptions.Json,
+            id, message, last, CommonOptions.Json, CommonOptions.IncludeDeltas,
         };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(() =>
@@ -175,10 +175,10 @@ internal static class SessionsCommand
             await session.AppendAsync(new RunSettingsChanged(model, settings.Profile?.Name, RecordedRunSettings.From(settings.Values), changed), CancellationToken.None);
         }
 
-        var json = parse.GetValue(CommonOptions.Json);
-        using var approvals = SessionRunner.CreateApprovalChannel(host);
+        var json = CommonOptions.JsonOutput(parse);
+        using var renderer = json ? new JsonLinesRenderer(Console.Out, parse.GetValue(CommonOptions.IncludeDeltas)).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
+        using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
         var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
-        using var renderer = json ? new JsonLinesRenderer(Console.Out).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         if (!json)
         {
             var mode = host.Guards?.Policy.Mode;
@@ -259,7 +259,7 @@ internal static class SessionsCommand
         ToolStarted t => t.Name,
         ToolCompleted c => $"{c.Name} {c.Outcome.ToString().ToLowerInvariant()} in {c.DurationMs} ms: {Shorten(c.Result, 150)}{(c.Truncated ? $" (cut from {c.OriginalLength} chars)" : "")}",
         SessionSuspended s => s.Reason,
-        SessionResumed r => r.InterruptedCalls > 0 ? $"{r.InterruptedCalls} interrupted call(s) reported" : "",
+        SessionResumed r => r.InterruptedCalls > 0 ? $"{Plural.Of(r.InterruptedCalls, "interrupted call")} reported" : "",
         SessionEnded end => end.Detail is null ? end.Reason : $"{end.Reason}: {end.Detail}",
         PolicyDecided p => $"{p.Tool} {p.Decision}: {p.Reason}",
         ApprovalRequested a => $"{Guard.Approvals.ApprovalText.Describe(a.Tool, a.Arguments)} — {a.Reason}",
@@ -273,7 +273,7 @@ internal static class SessionsCommand
         ProjectSettingsIgnored i => $"{i.File}: {string.Join(", ", i.Keys)}",
         ProtectedPathsRestored pr => string.Join("; ", pr.Restored.Concat(pr.NotRestored.Select(n => "not undone: " + n))),
         SubAgentStarted a => $"{a.Description} → session {a.ChildSessionId}{(a.Agent is null ? "" : $" ({a.Agent})")}",
-        SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {f.Steps} steps, {f.Usage.InputTokens + f.Usage.OutputTokens} tokens",
+        SubAgentFinished f => $"{f.ChildSessionId} {f.StopReason}: {Plural.Of(f.Steps, "step")}, {Plural.Of(f.Usage.InputTokens + f.Usage.OutputTokens, "token")}",
         HookRan h => $"{h.HookEvent} {h.Outcome}: {h.Command}{(h.Reason is null ? "" : " — " + h.Reason)}",
         ContextCompacted c => $"{c.Trigger}: steps 1-{c.ThroughStep} summarised, {c.TokensBefore:N0} → {c.TokensAfter:N0} tokens",
         ObservationsMasked m => $"{m.Observations} observations up to step {m.ThroughStep} masked, {m.TokensSaved:N0} tokens saved",

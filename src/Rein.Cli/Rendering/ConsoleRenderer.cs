@@ -20,17 +20,28 @@ internal sealed class ConsoleRenderer : IRunRenderer
     private readonly IAnsiConsole _err;
     private readonly Spinner _spinner;
     private readonly bool _interactive;
+    // Render runs on the session's reader; prompts come from the tool pipeline: both write to the same terminal.
+    private readonly Lock _gate = new();
+    private readonly List<AgentUpdate> _held = [];
+    private readonly Dictionary<string, string> _callLabels = new(StringComparer.Ordinal);
+    private int _prompts;
     private bool _midLine;
+    private bool _severalCalls;
     private string? _runningTool;
 
-    public ConsoleRenderer(TextWriter output, TextWriter error, bool interactive)
+    /// <param name="output">Where the answer goes (standard output).</param>
+    /// <param name="error">Where activity goes (the real standard error).</param>
+    /// <param name="interactive">Whether <paramref name="error"/> is a terminal: only then the spinner runs.</param>
+    /// <param name="ansi">Whether escape sequences (colour, bold, the spinner's line clearing) may be written; false for <c>NO_COLOR</c>.</param>
+    public ConsoleRenderer(TextWriter output, TextWriter error, bool interactive, bool ansi = true)
     {
         _out = output;
+        var styled = interactive && ansi;
         _err = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(error),
-            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Ansi = styled ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = styled ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
         });
         _err.Pipeline.Attach(TerminalOutput.NeutralizingRenderHook.Instance);
         if (!interactive)
@@ -39,11 +50,63 @@ internal sealed class ConsoleRenderer : IRunRenderer
             _err.Profile.Width = 100_000;
         }
 
-        _spinner = new Spinner(error, interactive);
+        _spinner = new Spinner(error, interactive, ansi);
         _interactive = interactive;
     }
 
     public void Render(AgentUpdate update)
+    {
+        lock (_gate)
+        {
+            if (_prompts > 0)
+            {
+                // A question is on the terminal: what happens meanwhile is shown after it is answered.
+                _held.Add(update);
+                return;
+            }
+
+            RenderCore(update);
+        }
+    }
+
+    /// <summary>
+    /// Gives the terminal to a question: the spinner stops, a half-written answer line ends, and other output waits for
+    /// <see cref="EndPrompt"/>, so the question starts on a line of its own and nothing is written into the answer.
+    /// </summary>
+    public void BeginPrompt()
+    {
+        lock (_gate)
+        {
+            _prompts++;
+            _spinner.Stop();
+            EndLine();
+        }
+    }
+
+    /// <summary>Ends a <see cref="BeginPrompt"/> and shows what happened meanwhile.</summary>
+    public void EndPrompt()
+    {
+        lock (_gate)
+        {
+            if (--_prompts > 0)
+            {
+                return;
+            }
+
+            foreach (var update in _held)
+            {
+                // The question itself said what is waiting for approval.
+                if (update is not EventAppended { Recorded.Event: ApprovalRequested })
+                {
+                    RenderCore(update);
+                }
+            }
+
+            _held.Clear();
+        }
+    }
+
+    private void RenderCore(AgentUpdate update)
     {
         switch (update)
         {
@@ -86,6 +149,14 @@ internal sealed class ConsoleRenderer : IRunRenderer
 
     public void Finish(SessionState state, RunStopped stopped)
     {
+        lock (_gate)
+        {
+            FinishCore(state, stopped);
+        }
+    }
+
+    private void FinishCore(SessionState state, RunStopped stopped)
+    {
         _spinner.Stop();
         EndLine();
         var usage = state.Usage;
@@ -98,7 +169,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
         };
         var detail = stopped.Detail is null ? "" : $" — {Markup.Escape(stopped.Detail)}";
         _err.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{color}]■ {stopped.Reason}[/]{detail} [grey]· {state.Steps} steps · {state.ToolCalls} tool calls · {tokens:N0} tokens · session {state.SessionId}[/]"));
+            $"[{color}]■ {stopped.Reason}[/]{detail} [grey]· {Plural.Of(state.Steps, "step")} · {Plural.Of(state.ToolCalls, "tool call")} · {Plural.Of(tokens, "token")} · session {state.SessionId}[/]"));
     }
 
     public void Dispose() => _spinner.Dispose();
@@ -110,6 +181,7 @@ internal sealed class ConsoleRenderer : IRunRenderer
             case ToolCallProposed proposed:
                 _spinner.Stop();
                 EndLine();
+                _callLabels[proposed.CallId] = $"{proposed.Name} {Shorten(Summarize(proposed), 40)}";
                 if (proposed.Name != "todo_write")
                 {
                     _err.MarkupLine($"[blue]●[/] [bold]{Markup.Escape(proposed.Name)}[/] [grey]{Markup.Escape(Summarize(proposed))}[/]");
@@ -126,11 +198,14 @@ internal sealed class ConsoleRenderer : IRunRenderer
                 RenderResult(completed);
                 break;
             case SessionResumed { InterruptedCalls: > 0 } resumed:
-                _err.MarkupLine($"[yellow]↻ resumed; {resumed.InterruptedCalls} interrupted tool call(s) reported to the model, not re-run[/]");
+                _err.MarkupLine($"[yellow]↻ resumed; {Plural.Of(resumed.InterruptedCalls, "interrupted tool call")} reported to the model, not re-run[/]");
                 break;
-            case ModelCalled:
+            case ModelCalled called:
                 _spinner.Stop();
                 EndLine();
+                // Results of calls made in one step may finish in any order: then each names its call.
+                _severalCalls = called.ToolCalls.Count > 1;
+                _callLabels.Clear();
                 break;
             case PolicyDecided { Decision: PolicyDecisions.Deny } denied:
                 _err.MarkupLine($"  [red]⊘ denied by policy: {Markup.Escape(denied.Reason)}[/]");
@@ -183,17 +258,57 @@ internal sealed class ConsoleRenderer : IRunRenderer
         }
 
         var lines = completed.Result.TrimEnd().Split('\n');
-        // A command's outcome is at its end ("[exit code 1]"); a file's or listing's at its start.
-        var shown = completed.Name == "shell" ? lines[^1] : lines[0];
-        var first = Shorten(shown, 120);
-        var more = lines.Length > 1 ? $" ({lines.Length} lines)" : "";
+        var label = _severalCalls && _callLabels.TryGetValue(completed.CallId, out var call) ? $"{call}: " : "";
         var (mark, color) = completed.Outcome switch
         {
             ToolOutcome.Success => ("⎿", "grey"),
             ToolOutcome.Interrupted => ("⎿ interrupted:", "yellow"),
             _ => ("⎿ error:", "red"),
         };
-        _err.MarkupLine($"  [{color}]{mark} {Markup.Escape(first)}{more}[/]");
+        if (completed.Name == "shell" && FailedCommandStatus(lines) is { } status)
+        {
+            // A failed command's cause is often at the start of its output and its summary at the end: show both.
+            string?[] output = [.. lines.Take(status), .. lines.Skip(status + 1)];
+            _err.MarkupLine($"  [red]{mark} {Markup.Escape(label + lines[status])} ({Markup.Escape(Plural.Of(output.Length, "line"))} of output)[/]");
+            var omitted = output.Length - (2 * FailedOutputLines);
+            foreach (var line in omitted > 1 ? [.. output[..FailedOutputLines], null, .. output[^FailedOutputLines..]] : output)
+            {
+                _err.MarkupLine(line is null
+                    ? $"    [grey]… {Markup.Escape(Plural.Of(omitted, "line"))} …[/]"
+                    : $"    {Markup.Escape(Shorten(line, 200))}");
+            }
+
+            return;
+        }
+
+        // A command's outcome is at its end ("[exit code 0]"); a file's or listing's at its start.
+        var shown = completed.Name == "shell" ? lines[^1] : lines[0];
+        var first = Shorten(shown, 120);
+        var more = lines.Length > 1 ? $" ({Plural.Of(lines.Length, "line")})" : "";
+        _err.MarkupLine($"  [{color}]{mark} {Markup.Escape(label + first)}{more}[/]");
+    }
+
+    /// <summary>How many lines of a failed command's output are shown from its start, and from its end.</summary>
+    private const int FailedOutputLines = 5;
+
+    /// <summary>The index of the shell result's status line when the command failed (a non-zero exit or a timeout); otherwise null.</summary>
+    private static int? FailedCommandStatus(string[] lines)
+    {
+        // The status line is last, or followed by notes such as the network refusals.
+        for (var i = lines.Length - 1; i >= 0 && lines[i].StartsWith('['); i--)
+        {
+            if (lines[i].StartsWith("[exit code ", StringComparison.Ordinal))
+            {
+                return lines[i] == "[exit code 0]" ? null : i;
+            }
+
+            if (lines[i].StartsWith("[timed out ", StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private void EndLine()

@@ -6,10 +6,12 @@ namespace Rein.Cli.Rendering;
 
 /// <summary>
 /// <c>--json</c> output: every journal event as one JSON object per line (<c>seq</c>, <c>at</c>,
-/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object. A model request that is retried adds a
+/// <c>type</c> and the event's fields), then a final <c>run_stopped</c> object; with <c>--include-deltas</c>, also the
+/// model's text as it streams (<c>text_delta</c>). A model request that is retried adds a
 /// <c>model_retrying</c> line (not a journal event: no <c>seq</c>).
+/// The format is documented in docs/json-output.md.
 /// </summary>
-internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
+internal sealed class JsonLinesRenderer(TextWriter output, bool includeDeltas = false) : IRunRenderer
 {
     private string _sessionId = "";
 
@@ -33,25 +35,37 @@ internal sealed class JsonLinesRenderer(TextWriter output) : IRunRenderer
 
     public void Render(AgentUpdate update)
     {
-        if (update is EventAppended appended)
+        switch (update)
         {
-            output.WriteLine(EventLine(SessionIdOf(appended), appended.Recorded));
-            output.Flush();
-        }
-        else if (update is ModelRetrying retry)
-        {
-            var line = new JsonObject
-            {
-                ["type"] = "model_retrying",
-                ["session_id"] = _sessionId,
-                ["attempt"] = retry.Attempt,
-                ["max_attempts"] = retry.MaxAttempts,
-                ["reason"] = retry.Reason,
-                ["delay_ms"] = (long)retry.Delay.TotalMilliseconds,
-                ["message"] = retry.Text,
-            };
-            output.WriteLine(line.ToJsonString(JournalJson.Options));
-            output.Flush();
+            case EventAppended appended:
+                output.WriteLine(EventLine(SessionIdOf(appended), appended.Recorded));
+                output.Flush();
+                break;
+            case TextDelta delta when includeDeltas:
+                // Not journaled, so no seq or at: the model_called event that follows holds the whole text.
+                output.WriteLine(new JsonObject
+                {
+                    ["type"] = "text_delta",
+                    ["session_id"] = _sessionId,
+                    ["text"] = delta.Text,
+                }.ToJsonString(JournalJson.Options));
+                output.Flush();
+                break;
+            case ModelRetrying retry:
+                output.WriteLine(new JsonObject
+                {
+                    ["type"] = "model_retrying",
+                    ["session_id"] = _sessionId,
+                    ["attempt"] = retry.Attempt,
+                    ["max_attempts"] = retry.MaxAttempts,
+                    ["reason"] = retry.Reason,
+                    ["delay_ms"] = (long)retry.Delay.TotalMilliseconds,
+                    ["message"] = retry.Text,
+                }.ToJsonString(JournalJson.Options));
+                output.Flush();
+                break;
+            default:
+                break;
         }
     }
 

@@ -16,13 +16,46 @@ internal static class TerminalOutput
     /// </summary>
     public static TextWriter StandardError { get; private set; } = Console.Error;
 
+    /// <summary>
+    /// Whether the user asked for output without colour: <c>NO_COLOR</c> set to anything but the empty string
+    /// (no-color.org). Rein then writes no escape sequence at all, not even for its spinner or bold text.
+    /// </summary>
+    public static bool NoColor => Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
+
     /// <summary>Replaces the console's writers with neutralising ones and sets up <see cref="AnsiConsole.Console"/>; call once, first.</summary>
     public static void Install()
     {
+        if (NoColor)
+        {
+            // .NET writes the terminal's keypad-mode sequence (terminfo keypad_xmit) when it sets the console up, and again
+            // after each child process. Set up with TERM hidden, there is none to write; shell commands still get TERM.
+            var term = Environment.GetEnvironmentVariable("TERM");
+            Environment.SetEnvironmentVariable("TERM", null);
+            try
+            {
+                _ = Console.WindowWidth;
+            }
+            catch (IOException)
+            {
+                // No terminal: nothing was set up, nothing to write.
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("TERM", term);
+            }
+        }
+
         var output = Console.Out;
         var error = Console.Error;
-        // Created while Console.Out is still the real stream, so colour support is detected from it.
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        // Created while Console.Out is still the real stream, so colour support is detected from it. A pipe or a file gets
+        // plain text whatever TERM says.
+        var plain = NoColor || Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        });
         console.Pipeline.Attach(NeutralizingRenderHook.Instance);
         AnsiConsole.Console = console;
         StandardError = error;

@@ -128,7 +128,7 @@ public sealed partial class AgentLoop
                 cancellationToken.ThrowIfCancellationRequested();
                 if (stepsThisRun >= _options.MaxSteps)
                 {
-                    return await EndAsync(session, StopReason.MaxSteps, $"Stopped after {_options.MaxSteps} steps (--max-steps).").ConfigureAwait(false);
+                    return await EndAsync(session, StopReason.MaxSteps, $"Stopped after {_options.MaxSteps} {(_options.MaxSteps == 1 ? "step" : "steps")} (--max-steps).").ConfigureAwait(false);
                 }
 
                 var step = state.Steps + 1;

@@ -53,7 +53,7 @@ public static class CostReport
                 {
                     "day" => recorded.Timestamp.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     "agent" => started.Agent ?? "(none)",
-                    "model" => called.Model ?? started.Model,
+                    "model" => ModelNames.Of(started.Model, called.Model),
                     _ => started.SessionId,
                 };
                 if (!rows.TryGetValue(key, out var row))

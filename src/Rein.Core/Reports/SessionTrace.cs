@@ -25,6 +25,7 @@ public static class SessionTrace
         var root = new Node("session", "session", events.Count > 0 ? events[0].Timestamp : default);
         Node? turn = null;
         var tools = new Dictionary<string, Node>(StringComparer.Ordinal);
+        string? model = null;
         Node Turn(DateTimeOffset at, string name)
         {
             turn = new Node("turn", name, at);
@@ -44,6 +45,7 @@ public static class SessionTrace
             switch (recorded.Event)
             {
                 case SessionStarted started:
+                    model = started.Model;
                     root.Name = $"session {started.SessionId}";
                     root.Detail = string.Join(" · ", new[] { started.Agent, started.Model, started.Principal, started.Origin }.Where(s => !string.IsNullOrEmpty(s)));
                     break;
@@ -54,7 +56,7 @@ public static class SessionTrace
                     Turn(at, "turn: resumed");
                     break;
                 case ModelCalled called:
-                    var chat = new Node("chat", $"chat {called.Model ?? "model"}", at.AddMilliseconds(-called.LatencyMs))
+                    var chat = new Node("chat", $"chat {(model is null ? called.Model ?? "model" : ModelNames.Of(model, called.Model))}", at.AddMilliseconds(-called.LatencyMs))
                     {
                         End = at,
                         Usage = called.Usage,

@@ -42,11 +42,33 @@ public sealed class CostReportTests
         var byModel = CostReport.Build(Journals, "model");
         var byAgent = CostReport.Build(Journals, "agent");
 
-        Assert.Equal(["claude", "gpt-5.5"], byModel.Select(r => r.Key));
+        Assert.Equal(["openai:claude", "openai:gpt-5.5"], byModel.Select(r => r.Key));
         Assert.Equal(2, byModel[1].Sessions);
         Assert.Equal(3, byModel[1].ModelCalls);
         Assert.Equal(["reviewer", "coder"], byAgent.Select(r => r.Key));
         Assert.Equal(0.53m, CostReport.Total(byAgent, 2).CostUsd);
+    }
+
+    [Theory]
+    [InlineData("openai:gpt-5.5", "gpt-5.5", "openai:gpt-5.5")]
+    [InlineData("openai:gpt-5.5", "gpt-5.5-2025-08-07", "openai:gpt-5.5")]
+    [InlineData("openai:gpt-5.5", null, "openai:gpt-5.5")]
+    [InlineData("openai:gpt-5.5", "gpt-4.1", "openai:gpt-4.1")]
+    [InlineData("anthropic:claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "anthropic:claude-sonnet-4-5")]
+    [InlineData("scripted:/tmp/x/turns.json", "scripted:turns.json", "scripted:/tmp/x/turns.json")]
+    public void Build_ByModel_NamesModelsAsSessionsDo(string spec, string? reported, string expected)
+    {
+        List<IReadOnlyList<RecordedEvent>> journals =
+        [
+            [
+                new(1, Day1, new SessionStarted("s1", "/ws", spec)),
+                new(2, Day1, new ModelCalled(1, reported, "x", [], "stop", new TokenUsage(1, 1, 0), 5, 0.01m)),
+            ],
+        ];
+
+        var rows = CostReport.Build(journals, "model");
+
+        Assert.Equal(expected, Assert.Single(rows).Key);
     }
 
     [Fact]

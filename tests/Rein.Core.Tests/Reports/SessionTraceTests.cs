@@ -35,7 +35,7 @@ public sealed class SessionTraceTests
         Assert.Collection(turn.Children,
             chat =>
             {
-                Assert.Equal("chat gpt-5.5", chat.Name);
+                Assert.Equal("chat openai:gpt-5.5", chat.Name);
                 Assert.Equal(850, chat.DurationMs);
                 Assert.Equal(800, chat.Usage.CachedInputTokens);
                 var tool = Assert.Single(chat.Children);
