@@ -41,7 +41,7 @@ public sealed partial class ReportTests : IDisposable
     {
         var md = MarkdownReport.Render(Run("r1", ("alpha", [true, false], 1000, 0.02m)));
 
-        Assert.Contains("| 1 | 0 | 1 | 0 | 50% | 100% (k=2) |", md, StringComparison.Ordinal);
+        Assert.Contains("| 1 | 0 | 1 | 0 | 0 | 50% | 100% (k=2) |", md, StringComparison.Ordinal);
         Assert.Contains("| alpha | FAIL | 1/2 | 50% |", md, StringComparison.Ordinal);
         Assert.Contains("**alpha** trial 2 (max_steps, session `sess1`)", md, StringComparison.Ordinal);
     }
