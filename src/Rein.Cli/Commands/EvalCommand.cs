@@ -33,7 +33,9 @@ internal static class EvalCommand
             runs the agent in-process in a fresh copy of the workspace (workspace-write mode; a request for approval fails
             the trial), then the graders in the sandbox. --model scripted plays each task's solution.json. A task workspace's
             own .rein/settings.json and .rein/agents/ apply in full only when the suite folder is trusted (rein trust).
-            Writes results.json, report.md and report.html; exit code 0 when every trial passed, 7 when some failed.
+            A malformed task.yaml is reported (file:line: field) and the other tasks still run.
+            Writes results.json, report.md and report.html; exit code 0 when every trial passed, 7 when some failed or
+            some tasks are malformed.
             """)
         {
             suite, CommonOptions.Model, trials, parallel, tags, names, output, json,

@@ -21,8 +21,11 @@ namespace Rein.Cli.Composition;
 /// Whether the suite's folder is trusted (<c>rein trust</c>): a trial's workspace is a fresh copy of a task's, so its
 /// project settings (<c>.rein/settings.json</c>, <c>.rein/agents/</c>) apply in full only when the suite they came from is trusted.
 /// </param>
-internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted) : IEvalAgent
+/// <param name="environment">Reads environment variables (where the user's settings are). Defaults to the process's.</param>
+internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted, Func<string, string?>? environment = null) : IEvalAgent
 {
+    private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+
     public const string DefaultMode = "workspace-write";
 
     /// <summary>
@@ -32,7 +35,7 @@ internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted)
     /// <exception cref="SettingsException">A sandbox section of a settings file is invalid.</exception>
     public ICommandRunner CreateGraderRunner(string workspace)
     {
-        var settings = SettingsResolver.Resolve(flags with { Mode = flags.Mode ?? DefaultMode }, workspace, Environment.GetEnvironmentVariable, trusted: suiteTrusted);
+        var settings = SettingsResolver.Resolve(flags with { Mode = flags.Mode ?? DefaultMode }, workspace, _environment, trusted: suiteTrusted);
         try
         {
             return GuardSetup.CreateCommandRunner(settings, workspace).Runner;
@@ -57,7 +60,7 @@ internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted)
                 MaxTime = limits.Timeout ?? flags.MaxTime,
             },
             request.Workspace,
-            Environment.GetEnvironmentVariable,
+            _environment,
             trusted: suiteTrusted);
         using var host = AgentHost.Open(settings);
         if (request.ShellTimeout is { } shellTimeout)
