@@ -12,8 +12,9 @@ public static class BuiltInTools
     /// <summary>Creates the eight built-in tools with their defaults, in a stable order: read_file, write_file, edit_file, list_files, grep, shell, fetch_url, todo_write.</summary>
     /// <param name="commandRunner">Runs <c>shell</c> commands, e.g. inside a sandbox. Defaults to a <see cref="ProcessCommandRunner"/> that runs them directly.</param>
     /// <param name="secrets">Stored secrets <c>shell</c> commands may ask for by name. Defaults to none (no <c>secrets</c> argument).</param>
+    /// <param name="shellMaxTimeoutSeconds">The largest timeout a <c>shell</c> call may ask for. Defaults to <see cref="ShellTool.MaxTimeoutSeconds"/>.</param>
     /// <returns>The tools, ready for <c>new ToolSet(...)</c>.</returns>
-    public static IReadOnlyList<ITool> CreateAll(ICommandRunner? commandRunner = null, ISecretResolver? secrets = null)
+    public static IReadOnlyList<ITool> CreateAll(ICommandRunner? commandRunner = null, ISecretResolver? secrets = null, int shellMaxTimeoutSeconds = ShellTool.MaxTimeoutSeconds)
     {
         return
         [
@@ -22,7 +23,7 @@ public static class BuiltInTools
             new EditFileTool(),
             new ListFilesTool(),
             new GrepTool(),
-            new ShellTool(commandRunner, JournaledOutputChars, secrets),
+            new ShellTool(commandRunner, JournaledOutputChars, secrets, shellMaxTimeoutSeconds),
             new FetchUrlTool(),
             new TodoWriteTool(),
         ];

@@ -20,6 +20,7 @@ public sealed class ShellTool : ITool
     private readonly ICommandRunner _runner;
     private readonly int _maxOutputChars;
     private readonly ISecretResolver? _secrets;
+    private readonly int _maxTimeoutSeconds;
 
     /// <summary>Creates the tool.</summary>
     /// <param name="runner">Runs the commands. Defaults to a <see cref="ProcessCommandRunner"/> that runs them directly.</param>
@@ -28,10 +29,16 @@ public sealed class ShellTool : ITool
     /// Stored secrets a command may ask for by name (the <c>secrets</c> argument); their values are set as environment
     /// variables of that command only. Without it the tool has no <c>secrets</c> argument.
     /// </param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOutputChars"/> is less than 200.</exception>
-    public ShellTool(ICommandRunner? runner = null, int maxOutputChars = 30_000, ISecretResolver? secrets = null)
+    /// <param name="maxTimeoutSeconds">
+    /// The largest <c>timeout_seconds</c> a call may ask for. Defaults to <see cref="MaxTimeoutSeconds"/>; an eval's scripted
+    /// solution raises it to its task's time limit.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxOutputChars"/> is less than 200, or <paramref name="maxTimeoutSeconds"/> less than 1.</exception>
+    public ShellTool(ICommandRunner? runner = null, int maxOutputChars = 30_000, ISecretResolver? secrets = null, int maxTimeoutSeconds = MaxTimeoutSeconds)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxOutputChars, 200);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTimeoutSeconds, 1);
+        _maxTimeoutSeconds = maxTimeoutSeconds;
         _runner = runner ?? new ProcessCommandRunner();
         _maxOutputChars = maxOutputChars;
         _secrets = secrets;
@@ -46,7 +53,7 @@ public sealed class ShellTool : ITool
                 {"type":"object","properties":{
                 "command":{"type":"string","minLength":1,"description":"The command line"},
                 "workdir":{"type":"string","description":"Working folder, relative to the workspace. Default: root"},
-                "timeout_seconds":{"type":"integer","minimum":1,"maximum":{{{MaxTimeoutSeconds}}},"description":"Default {{{DefaultTimeoutSeconds}}}"}{{{secretsSchema}}}},
+                "timeout_seconds":{"type":"integer","minimum":1,"maximum":{{{maxTimeoutSeconds}}},"description":"Default {{{DefaultTimeoutSeconds}}}"}{{{secretsSchema}}}},
                 "required":["command"],"additionalProperties":false}
                 """));
     }
@@ -65,7 +72,7 @@ public sealed class ShellTool : ITool
     {
         var command = ToolArguments.RequiredString(invocation.Arguments, "command");
         var workdir = ToolArguments.OptionalString(invocation.Arguments, "workdir") ?? "";
-        var timeoutSeconds = ToolArguments.OptionalInteger(invocation.Arguments, "timeout_seconds", 1, MaxTimeoutSeconds) ?? DefaultTimeoutSeconds;
+        var timeoutSeconds = ToolArguments.OptionalInteger(invocation.Arguments, "timeout_seconds", 1, _maxTimeoutSeconds) ?? DefaultTimeoutSeconds;
         var workspace = new WorkspacePaths(invocation.Context.WorkspaceRoot);
         if (!workspace.TryResolve(workdir, out var folder, out var error))
         {

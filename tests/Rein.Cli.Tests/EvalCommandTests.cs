@@ -98,6 +98,36 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Eval_SuiteMixingGoodSkippedMalformedAndRefusedTasks_RunsTheOthersAndReportsEach()
+    {
+        var suite = SourceTree.Combine("tests", "Rein.Cli.Tests", "EvalFixtures", "mixed-suite");
+        var output = Path.Combine(_rein.Home, "mixed");
+
+        var result = await _rein.RunAsync("eval", suite, "--model", "scripted", "--trials", "2", "--out", output, "--json");
+
+        // A refused solution fails its trials and a malformed task is not clean: exit 7, with every file written.
+        Assert.True(result.ExitCode == 7, result.ToString());
+        using var saved = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "results.json"), TestContext.Current.CancellationToken));
+        var root = saved.RootElement;
+        Assert.Equal((2, 1, 1, 1, 1), (root.GetProperty("total").GetInt32(), root.GetProperty("passed").GetInt32(), root.GetProperty("failed").GetInt32(), root.GetProperty("skipped").GetInt32(), root.GetProperty("malformed").GetInt32()));
+        var tasks = root.GetProperty("tasks").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+        Assert.True(tasks["good"].GetProperty("passed").GetBoolean(), tasks["good"].ToString());
+        Assert.StartsWith("needs Docker: the instruction (task.yaml line 2) uses the container path /app", tasks["needs-container"].GetProperty("skipped").GetString(), StringComparison.Ordinal);
+        var refused = tasks["refused-solution"].GetProperty("results")[0];
+        Assert.Equal("solution_refused", refused.GetProperty("stop_reason").GetString());
+        Assert.StartsWith("solution.sh was refused by the policy", refused.GetProperty("failure_reason").GetString(), StringComparison.Ordinal);
+        var problem = Assert.Single(Assert.Single(root.GetProperty("malformed_tasks").EnumerateArray()).GetProperty("problems").EnumerateArray());
+        Assert.Equal((Path.Combine(suite, "malformed", "task.yaml"), 5, "limits.max_steps"), (problem.GetProperty("file").GetString(), problem.GetProperty("line").GetInt32(), problem.GetProperty("field").GetString()));
+        Assert.Contains($"malformed  {Path.Combine(suite, "malformed", "task.yaml")}:5: field 'limits.max_steps'", result.Stderr, StringComparison.Ordinal);
+
+        var markdown = await File.ReadAllTextAsync(Path.Combine(output, "report.md"), TestContext.Current.CancellationToken);
+        Assert.Contains("skipped: needs Docker: the instruction", markdown, StringComparison.Ordinal);
+        Assert.Contains("solution.sh was refused by the policy", markdown, StringComparison.Ordinal);
+        Assert.Contains("malformed/task.yaml:5: field 'limits.max_steps'", markdown, StringComparison.Ordinal);
+        Assert.Contains("malformed/task.yaml:5: field &#39;limits.max_steps&#39;", await File.ReadAllTextAsync(Path.Combine(output, "report.html"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Eval_UnknownTaskName_IsAUsageError()
     {
         var result = await _rein.RunAsync("eval", Suite, "--model", "scripted", "--task", "nope");

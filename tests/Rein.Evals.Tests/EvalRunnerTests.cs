@@ -208,13 +208,131 @@ public sealed class EvalRunnerTests : IDisposable
     }
 
     [Fact]
-    public void ScriptForShell_RunsTheScriptAsOneShellCall()
+    public async Task RunAsync_SuiteWithASkippedTask_ComputesTotalsAndWritesTheReports()
     {
-        var turns = Rein.Models.ScriptedTurn.ParseScript(EvalRunner.ScriptForShell("echo \"hi\"\nexit 0\n"));
+        _dir.Write("ok/task.yaml", "instruction: x\ngrader: ['true']\n");
+        _dir.Write("tb/task.yaml", "instruction: x\n");
+        _dir.Write("tb/Dockerfile", "FROM debian\nRUN apt-get update\n");
+        _dir.Write("tb/run-tests.sh", "true\n");
+        var options = Options(trials: 2);
+
+        var run = await RunAsync(new FakeEvalAgent(), options);
+        var files = Reports.EvalReportFiles.Write(run, _dir.Combine("out"));
+
+        var skipped = run.Tasks.Single(t => t.Name == "tb");
+        Assert.Equal(0, skipped.PassAtTrials);
+        Assert.Equal((1, 1, 1.0), (run.Summary.Total, run.Summary.Skipped, run.Summary.PassAtK));
+        Assert.Contains("Dockerfile line 2", File.ReadAllText(files.Markdown), StringComparison.Ordinal);
+        Assert.Contains("\"skipped\": \"needs Docker", File.ReadAllText(files.Json), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_TerminalBenchWithoutRunTests_RunsTheDefaultTestCommand()
+    {
+        _dir.Write("tb/task.yaml", "instruction: make hi.txt\n");
+        _dir.Write("tb/tests/test_outputs.py", "def test_hi():\n    pass\n");
+        var agent = new FakeEvalAgent
+        {
+            OnRun = (r, _) =>
+            {
+                // python3 -m finds modules in the working folder first: this stands in for pytest, checking how it is called.
+                File.WriteAllText(Path.Combine(r.Workspace, "pytest.py"), """
+                    import os, sys
+                    ok = sys.argv[1:] == [os.environ['TEST_DIR'] + '/test_outputs.py', '-rA'] and os.path.basename(os.environ['TEST_DIR']) == 'tests'
+                    print('PASSED tests/test_outputs.py::test_hi' if ok else 'called with ' + ' '.join(sys.argv))
+                    sys.exit(0 if ok else 1)
+                    """);
+                return Task.FromResult(new EvalAgentResult("s", 1, 0, 0, 0, "completed"));
+            },
+        };
+
+        var run = await RunAsync(agent, Options());
+
+        var trial = Assert.Single(Assert.Single(run.Tasks).Trials);
+        Assert.True(trial.Passed, trial.FailureReason);
+        Assert.Equal([new EvalTestResult("tests/test_outputs.py::test_hi", "passed")], trial.Tests);
+    }
+
+    [Fact]
+    public void ScriptForShell_RunsTheScriptAsOneShellCallWithTheTaskTimeout()
+    {
+        var turns = Rein.Models.ScriptedTurn.ParseScript(EvalRunner.ScriptForShell("echo \"hi\"\nexit 0\n", TimeSpan.FromSeconds(900)));
 
         Assert.Equal(2, turns.Count);
         var call = Assert.Single(turns[0].ToolCalls);
         Assert.Equal("shell", call.Name);
         Assert.Equal("echo \"hi\"\nexit 0\n", call.Arguments!.Value.GetProperty("command").GetString());
+        Assert.Equal(900, call.Arguments!.Value.GetProperty("timeout_seconds").GetInt32());
+    }
+
+    [Fact]
+    public async Task RunAsync_ScriptedSolutionSh_GetsTheTasksAgentTimeoutForItsShellCall()
+    {
+        WriteTerminalBenchWithSolution("tb", "max_agent_timeout_sec: 900\n");
+        EvalAgentRequest? seen = null;
+        var script = "";
+        var agent = new FakeEvalAgent
+        {
+            OnRun = (r, _) =>
+            {
+                seen = r;
+                script = File.ReadAllText(r.Model["scripted:".Length..]);
+                return Task.FromResult(new EvalAgentResult("s", 2, 0, 0, 0, "completed") { ToolCalls = [new EvalToolCall("shell", EvalToolCall.Completed)] });
+            },
+        };
+
+        var run = await RunAsync(agent, Options(EvalRunOptions.ScriptedSolutions));
+
+        Assert.Equal(TimeSpan.FromSeconds(900), seen!.ShellTimeout);
+        Assert.Contains("\"timeout_seconds\":900", script, StringComparison.Ordinal);
+        Assert.True(Assert.Single(Assert.Single(run.Tasks).Trials).Passed);
+    }
+
+    [Theory]
+    [InlineData(EvalToolCall.Refused, "denied by rule shell(rm *)", EvalRunner.SolutionRefusedStopReason, "solution.sh was refused by the policy: denied by rule shell(rm *)")]
+    [InlineData(EvalToolCall.TimedOut, "timed out after 900 s", EvalRunner.SolutionKilledStopReason, "solution.sh was killed: timed out after 900 s")]
+    [InlineData(EvalToolCall.Killed, "killed by signal 9", EvalRunner.SolutionKilledStopReason, "solution.sh was killed: killed by signal 9")]
+    public async Task RunAsync_ScriptedSolutionShRefusedOrKilled_FailsSayingSoWithoutGrading(string status, string detail, string stopReason, string failure)
+    {
+        WriteTerminalBenchWithSolution("tb", "");
+        _dir.Write("tb/run-tests.sh", "touch \"$TEST_DIR/../graded\"\n");
+        string? workspace = null;
+        var agent = new FakeEvalAgent
+        {
+            OnRun = (r, _) =>
+            {
+                workspace = r.Workspace;
+                return Task.FromResult(new EvalAgentResult("s", 2, 0, 0, 0, "completed") { ToolCalls = [new EvalToolCall("shell", status, detail)] });
+            },
+        };
+
+        var run = await RunAsync(agent, Options(EvalRunOptions.ScriptedSolutions));
+
+        var trial = Assert.Single(Assert.Single(run.Tasks).Trials);
+        Assert.False(trial.Passed);
+        Assert.Equal((stopReason, failure), (trial.StopReason, trial.FailureReason));
+    }
+
+    [Fact]
+    public async Task RunAsync_LongGraderOutput_FailureShowsTheHeadAndTheTail()
+    {
+        _dir.Write("t/task.yaml", "instruction: x\ngrader:\n  - |\n    echo 'error: could not choose a version of rustc'\n    for i in $(seq 1 400); do echo \"  backtrace frame $i\"; done\n    echo 'FAILED tests/test_outputs.py::test_build - assert 1 == 0'\n    exit 1\n");
+
+        var run = await RunAsync(new FakeEvalAgent(), Options());
+
+        var trial = Assert.Single(Assert.Single(run.Tasks).Trials);
+        Assert.Contains("could not choose a version of rustc", trial.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("backtrace frame 400", trial.FailureReason, StringComparison.Ordinal);
+        Assert.Contains("characters left out", trial.FailureReason, StringComparison.Ordinal);
+        Assert.DoesNotContain("backtrace frame 200\n", trial.FailureReason, StringComparison.Ordinal);
+        Assert.Equal([new EvalTestResult("tests/test_outputs.py::test_build", "failed")], trial.Tests);
+    }
+
+    private void WriteTerminalBenchWithSolution(string name, string extraYaml)
+    {
+        _dir.Write($"{name}/task.yaml", "instruction: make hi.txt\n" + extraYaml);
+        _dir.Write($"{name}/run-tests.sh", "true\n");
+        _dir.Write($"{name}/tests/check.sh", "true\n");
+        _dir.Write($"{name}/solution.sh", "echo hi > hi.txt\n");
     }
 }

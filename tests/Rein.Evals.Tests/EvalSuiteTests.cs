@@ -118,6 +118,91 @@ public sealed class EvalSuiteTests : IDisposable
     }
 
     [Theory]
+    [InlineData("instruction: |\n  first\n    \n  second\ngrader: ['true']\n", "first\n  \nsecond\n")]
+    [InlineData("instruction: |\n  \n  first\ngrader: ['true']\n", "\nfirst\n")]
+    [InlineData("instruction: |\n  first\n \n  second\ngrader: ['true']\n", "first\n\nsecond\n")]
+    [InlineData("instruction: |-\n  first\n      \ngrader: ['true']\n", "first\n    ")]
+    [InlineData("instruction: >\n  \n  folded\n  text\ngrader: ['true']\n", "\nfolded text\n")]
+    [InlineData("instruction: |\r\n  \r\n  first\r\ngrader: ['true']\r\n", "\nfirst\n")]
+    public void Load_BlockScalarWithWhitespaceOnlyLines_LoadsAsPyYamlDoes(string yaml, string expected)
+    {
+        // The expected values are what PyYAML 6 gives for the same text.
+        _dir.Write("t/task.yaml", yaml);
+
+        var suite = EvalSuite.Load(_dir.Path);
+
+        Assert.Equal(expected, Assert.Single(suite.Tasks).Instruction);
+    }
+
+    [Fact]
+    public void Load_OneMalformedTask_LoadsTheOthersAndReportsFileLineAndField()
+    {
+        _dir.Write("good/task.yaml", "instruction: do it\ngrader: ['true']\n");
+        var bad = _dir.Write("bad/task.yaml", "instruction: do it\ngrader: ['true']\nlimits:\n  max_steps: many\n");
+
+        var suite = EvalSuite.Load(_dir.Path);
+
+        Assert.Equal("good", Assert.Single(suite.Tasks).Name);
+        var malformed = Assert.Single(suite.Malformed);
+        Assert.Equal("bad", malformed.Name);
+        var problem = Assert.Single(malformed.Problems);
+        Assert.Equal((bad, 4L, "limits.max_steps"), (problem.File, problem.Line, problem.Field));
+        Assert.StartsWith($"{bad}:4: field 'limits.max_steps'", problem.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_OnlyMalformedTasks_IsAnErrorListingThem()
+    {
+        _dir.Write("bad/task.yaml", "instruction: [1\n");
+
+        var ex = Assert.Throws<EvalSuiteException>(() => EvalSuite.Load(_dir.Path));
+
+        Assert.Contains("invalid YAML", Assert.Single(ex.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_TerminalBenchWithoutRunTests_UsesTheBenchmarksDefaultTestCommand()
+    {
+        _dir.Write("no-script/task.yaml", "instruction: say hi\n");
+        _dir.Write("no-script/tests/test_outputs.py", "def test_hi():\n    pass\n");
+
+        var task = Assert.Single(EvalSuite.Load(_dir.Path).Tasks);
+
+        Assert.Equal(EvalTaskLayout.TerminalBench, task.Layout);
+        Assert.Equal([TerminalBench.DefaultTestCommand], task.Grader);
+        Assert.Contains("$TEST_DIR/test_outputs.py", TerminalBench.DefaultTestCommand, StringComparison.Ordinal);
+        Assert.Contains("-rA", TerminalBench.DefaultTestCommand, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("task.yaml", "instruction: |\n  Read the log.\n  Write /app/report.txt.\n", "instruction (task.yaml line 3)")]
+    [InlineData("solution.sh", "cd /app\necho hi > hi.txt\n", "solution.sh line 1")]
+    [InlineData("run-tests.sh", "set -e\ncd /app && pytest $TEST_DIR -rA\n", "run-tests.sh line 2")]
+    [InlineData("tests/test_outputs.py", "import os\n\nOUT = '/app/out.txt'\n", "tests/test_outputs.py line 3")]
+    public void Load_TerminalBenchNamingTheContainerFolder_IsSkippedSayingWhere(string file, string content, string where)
+    {
+        WriteTerminalBench("abs", "FROM python:3.13\n");
+        _dir.Write($"abs/{file}", content);
+
+        var task = Assert.Single(EvalSuite.Load(_dir.Path).Tasks);
+
+        Assert.NotNull(task.SkipReason);
+        Assert.Contains(where, task.SkipReason, StringComparison.Ordinal);
+        Assert.Contains("/app", task.SkipReason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("cat /webapp/x /home/app/y ./app/z")]
+    [InlineData("python -m myapp")]
+    public void Load_TerminalBenchWithPathsThatOnlyContainApp_IsNotSkipped(string solution)
+    {
+        WriteTerminalBench("fine", "FROM python:3.13\n");
+        _dir.Write("fine/solution.sh", solution);
+
+        Assert.Null(Assert.Single(EvalSuite.Load(_dir.Path).Tasks).SkipReason);
+    }
+
+    [Theory]
     [InlineData("task.yaml", true)]
     [InlineData("tests", true)]
     [InlineData("run-tests.sh", true)]

@@ -41,7 +41,7 @@ public sealed partial class ReportTests : IDisposable
     {
         var md = MarkdownReport.Render(Run("r1", ("alpha", [true, false], 1000, 0.02m)));
 
-        Assert.Contains("| 1 | 0 | 1 | 0 | 50% | 100% (k=2) |", md, StringComparison.Ordinal);
+        Assert.Contains("| 1 | 0 | 1 | 0 | 0 | 50% | 100% (k=2) |", md, StringComparison.Ordinal);
         Assert.Contains("| alpha | FAIL | 1/2 | 50% |", md, StringComparison.Ordinal);
         Assert.Contains("**alpha** trial 2 (max_steps, session `sess1`)", md, StringComparison.Ordinal);
     }
@@ -58,6 +58,30 @@ public sealed partial class ReportTests : IDisposable
         Assert.Equal(run.Summary, loaded.Summary);
         Assert.Equal(run.Tasks[0].Trials, loaded.Tasks[0].Trials);
         Assert.Equal((2, 0, 2), (run.Summary.Total, run.Summary.Passed, run.Summary.Failed));
+    }
+
+    [Fact]
+    public void Reports_TestsAndMalformedTasks_AreWrittenShownAndLoadedBack()
+    {
+        var run = Run("r1", ("alpha", [false], 1000, 0.02m));
+        run = run with
+        {
+            Tasks = [run.Tasks[0] with { Trials = [run.Tasks[0].Trials[0] with { Tests = [new("tests/test_outputs.py::test_a", "passed"), new("tests/test_outputs.py::test_b", "failed")] }] }],
+            Malformed = [new("bad", "/suite/bad", [new("/suite/bad/task.yaml", 4, "limits.max_steps", "field 'limits.max_steps': must be a positive number.")])],
+        };
+
+        var files = EvalReportFiles.Write(run, _dir.Combine("run"));
+        var loaded = RunComparison.LoadRun(_dir.Combine("run"));
+
+        Assert.Equal(run.Tasks[0].Trials[0].Tests, loaded.Tasks[0].Trials[0].Tests);
+        Assert.Equal(1, loaded.Summary.Malformed);
+        Assert.Equal(run.Malformed[0].Problems, loaded.Malformed[0].Problems);
+        var markdown = File.ReadAllText(files.Markdown);
+        Assert.Contains("| alpha | 1 | `tests/test_outputs.py::test_b` | FAILED |", markdown, StringComparison.Ordinal);
+        Assert.Contains("- **bad**: `/suite/bad/task.yaml:4: field 'limits.max_steps': must be a positive number.`", markdown, StringComparison.Ordinal);
+        var html = File.ReadAllText(files.Html);
+        Assert.Contains("failed tests/test_outputs.py::test_b", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"malformed\"", html, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,9 +7,7 @@ using Rein.Evals.Compare;
 using Rein.Evals.Reports;
 using Rein.Evals.Running;
 using Rein.Evals.Suites;
-using Rein.Guard.Sandbox;
 using Rein.Journal;
-using Rein.Tools;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;
@@ -36,7 +34,9 @@ internal static class EvalCommand
             runs the agent in-process in a fresh copy of the workspace (workspace-write mode; a request for approval fails
             the trial), then the graders in the sandbox. --model scripted plays each task's solution.json. A task workspace's
             own .rein/settings.json and .rein/agents/ apply in full only when the suite folder is trusted (rein trust).
-            Writes results.json, report.md and report.html; exit code 0 when every trial passed, 7 when some failed.
+            A malformed task.yaml is reported (file:line: field) and the other tasks still run.
+            Writes results.json, report.md and report.html; exit code 0 when every trial passed, 7 when some failed or
+            some tasks are malformed.
             """)
         {
             suite, CommonOptions.Model, trials, parallel, tags, names, output, json,
@@ -73,7 +73,10 @@ internal static class EvalCommand
                 return ExitCodes.Usage;
             }
 
-            var selected = Select(loaded, parse.GetValue(names) ?? [], parse.GetValue(tags) ?? []);
+            var nameFilter = parse.GetValue(names) ?? [];
+            var selected = Select(loaded, nameFilter, parse.GetValue(tags) ?? []);
+            // A malformed task is reported with every run that would have included it; it never stops the others.
+            loaded = loaded with { Malformed = [.. loaded.Malformed.Where(m => nameFilter.Length == 0 || nameFilter.Any(n => m.Name == n || Path.GetFileName(m.Directory) == n))] };
             var runId = EvalRunner.NewRunId(TimeProvider.System);
             var folder = Path.GetFullPath(parse.GetValue(output) ?? Path.Combine(RunsFolder, runId));
             var quiet = parse.GetValue(json);
@@ -82,13 +85,19 @@ internal static class EvalCommand
                 await Console.Error.WriteLineAsync($"skip  {skipped.Name}: {skipped.SkipReason}");
             }
 
+            foreach (var problem in loaded.Malformed.SelectMany(m => m.Problems))
+            {
+                await Console.Error.WriteLineAsync($"malformed  {problem}");
+            }
+
+            var agent = new EvalAgent(flags with { Store = settings.StorePath }, TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(parse.GetValue(suite)!));
             var options = new EvalRunOptions
             {
                 Model = model,
                 RunId = runId,
                 Trials = trialCount,
                 Parallel = workers,
-                GraderRunner = GraderRunner(settings),
+                GraderRunner = agent.CreateGraderRunner,
                 Progress = p => Console.Error.WriteLine(ProgressLine(p)),
             };
             if (!quiet)
@@ -108,7 +117,7 @@ internal static class EvalCommand
             EvalRunResult run;
             try
             {
-                run = await new EvalRunner(new EvalAgent(flags with { Store = settings.StorePath }, TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(parse.GetValue(suite)!)), options).RunAsync(loaded, selected, stop.Token);
+                run = await new EvalRunner(agent, options).RunAsync(loaded, selected, stop.Token);
             }
             finally
             {
@@ -129,7 +138,7 @@ internal static class EvalCommand
                 Render(run, files);
             }
 
-            return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.EvalFailed;
+            return summary.Failed == 0 && summary.Malformed == 0 ? ExitCodes.Success : ExitCodes.EvalFailed;
         }));
         return command;
     }
@@ -251,22 +260,6 @@ internal static class EvalCommand
     private static bool Matches(EvalTask task, string name) =>
         task.Name == name || Path.GetFileName(task.Directory) == name;
 
-    /// <summary>Graders run like the agent's commands: in bubblewrap confined to the trial's workspace, the store hidden; or unsandboxed with <c>--sandbox none</c>.</summary>
-    private static Func<string, ICommandRunner> GraderRunner(ResolvedSettings settings)
-    {
-        if (settings.Values.Sandbox == "none")
-        {
-            return _ => new ProcessCommandRunner();
-        }
-
-        return workspace =>
-        {
-            var options = new SandboxOptions();
-            options.HiddenPaths.Add(settings.StorePath);
-            return new BubblewrapCommandRunner(workspace, options);
-        };
-    }
-
     private static string ProgressLine(EvalTrialProgress p)
     {
         var r = p.Result;
@@ -299,10 +292,15 @@ internal static class EvalCommand
                 Markup.Escape(failure.Length > 120 ? failure[..117] + "..." : failure));
         }
 
-        AnsiConsole.Write(table);
         var s = run.Summary;
+        foreach (var task in run.Malformed)
+        {
+            table.AddRow(Markup.Escape(task.Name), "[red]malformed[/]", "", "", "", "", "", Markup.Escape(string.Join(" ", task.Problems)));
+        }
+
+        AnsiConsole.Write(table);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{s.Total} tasks: {s.Passed} passed, {s.Failed} failed, {s.Skipped} skipped · pass@1 {Percent(s.PassAt1)} · pass@{s.K} {Percent(s.PassAtK)} · {N(s.InputTokens + s.OutputTokens)} tokens · {Usd(s.CostUsd)} · run {run.RunId}"));
+            $"{s.Total} tasks: {s.Passed} passed, {s.Failed} failed, {s.Skipped} skipped, {s.Malformed} malformed · pass@1 {Percent(s.PassAt1)} · pass@{s.K} {Percent(s.PassAtK)} · {N(s.InputTokens + s.OutputTokens)} tokens · {Usd(s.CostUsd)} · run {run.RunId}"));
         Console.WriteLine($"reports: {files.Markdown}, {files.Html}, {files.Json}");
     }
 

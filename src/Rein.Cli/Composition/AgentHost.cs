@@ -146,6 +146,9 @@ internal sealed class AgentHost : IDisposable
     /// <summary>The long-term memory of the last loop created, or null when memory is turned off.</summary>
     public MemorySetup? Memory { get; private set; }
 
+    /// <summary>The largest timeout a <c>shell</c> call of the next loop may ask for; null for the tool's own maximum (an eval's scripted solution.sh gets its task's limit).</summary>
+    public int? ShellMaxTimeoutSeconds { get; set; }
+
     /// <summary>Creates the agent loop with the production guards from the settings.</summary>
     /// <param name="chatClient">The model.</param>
     /// <param name="workspace">The session's workspace.</param>
@@ -199,7 +202,7 @@ internal sealed class AgentHost : IDisposable
         });
         return new(
             chatClient,
-            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, ShellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
             context,
             options,
             pipeline =>

@@ -1,9 +1,12 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Rein.Cli.Commands;
 using Rein.Cli.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Evals.Running;
 using Rein.Journal;
+using Rein.Tools;
 
 namespace Rein.Cli.Composition;
 
@@ -18,9 +21,30 @@ namespace Rein.Cli.Composition;
 /// Whether the suite's folder is trusted (<c>rein trust</c>): a trial's workspace is a fresh copy of a task's, so its
 /// project settings (<c>.rein/settings.json</c>, <c>.rein/agents/</c>) apply in full only when the suite they came from is trusted.
 /// </param>
-internal sealed class EvalAgent(SettingsValues flags, bool suiteTrusted) : IEvalAgent
+/// <param name="environment">Reads environment variables (where the user's settings are). Defaults to the process's.</param>
+internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted, Func<string, string?>? environment = null) : IEvalAgent
 {
+    private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+
     public const string DefaultMode = "workspace-write";
+
+    /// <summary>
+    /// Runs a trial's grader commands as the trial's shell commands ran: the settings resolved for its workspace, the same
+    /// sandbox (network allow-list, paths, limits, environment) or none with <c>--sandbox none</c>.
+    /// </summary>
+    /// <exception cref="SettingsException">A sandbox section of a settings file is invalid.</exception>
+    public ICommandRunner CreateGraderRunner(string workspace)
+    {
+        var settings = SettingsResolver.Resolve(flags with { Mode = flags.Mode ?? DefaultMode }, workspace, _environment, trusted: suiteTrusted);
+        try
+        {
+            return GuardSetup.CreateCommandRunner(settings, workspace).Runner;
+        }
+        catch (FormatException ex)
+        {
+            throw new SettingsException(ex.Message);
+        }
+    }
 
     public async Task<EvalAgentResult> RunAsync(EvalAgentRequest request, CancellationToken cancellationToken = default)
     {
@@ -36,9 +60,14 @@ internal sealed class EvalAgent(SettingsValues flags, bool suiteTrusted) : IEval
                 MaxTime = limits.Timeout ?? flags.MaxTime,
             },
             request.Workspace,
-            Environment.GetEnvironmentVariable,
+            _environment,
             trusted: suiteTrusted);
         using var host = AgentHost.Open(settings);
+        if (request.ShellTimeout is { } shellTimeout)
+        {
+            host.ShellMaxTimeoutSeconds = Math.Max(ShellTool.MaxTimeoutSeconds, (int)Math.Ceiling(shellTimeout.TotalSeconds));
+        }
+
         using var chat = await host.CreateChatClientAsync(request.Model, cancellationToken);
         var loop = host.CreateLoop(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode);
         // The trial spends as the person running the eval (their daily budgets apply); the origin tags the run.
@@ -50,10 +79,72 @@ internal sealed class EvalAgent(SettingsValues flags, bool suiteTrusted) : IEval
         using var stop = new StopRecorder();
         await SessionRunner.RunAsync(host, loop, session, request.Task.Instruction, stop, interrupts, cancellationToken);
         var state = session.State;
+        var events = await host.Store.ReadAsync(session.SessionId, cancellationToken: CancellationToken.None);
         return new EvalAgentResult(
             session.SessionId, state.Steps, state.Usage.InputTokens, state.Usage.OutputTokens, state.CostUsd,
-            stop.Reason ?? state.StopReason ?? StopReason.Cancelled, stop.Detail);
+            stop.Reason ?? state.StopReason ?? StopReason.Cancelled, stop.Detail)
+        {
+            ToolCalls = ToolCalls(events.Select(e => e.Event)),
+        };
     }
+
+    /// <summary>How each proposed tool call ended, from the journal: refused by the policy, timed out, killed, failed or completed.</summary>
+    internal static List<EvalToolCall> ToolCalls(IEnumerable<SessionEvent> events)
+    {
+        var calls = new List<(string Id, string Name)>();
+        var refusals = new Dictionary<string, string>(StringComparer.Ordinal);
+        var completions = new Dictionary<string, ToolCompleted>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            switch (e)
+            {
+                case ToolCallProposed proposed:
+                    calls.Add((proposed.CallId, proposed.Name));
+                    break;
+                case PolicyDecided { Decision: PolicyDecisions.Deny } denied:
+                    refusals[denied.CallId] = denied.Reason;
+                    break;
+                case ToolCompleted completed:
+                    completions[completed.CallId] = completed;
+                    break;
+            }
+        }
+
+        return [.. calls.Select(c => refusals.TryGetValue(c.Id, out var why) ? new EvalToolCall(c.Name, EvalToolCall.Refused, why)
+            : completions.TryGetValue(c.Id, out var done) ? Outcome(c.Name, done)
+            : new EvalToolCall(c.Name, EvalToolCall.Killed, "it never finished"))];
+    }
+
+    private static EvalToolCall Outcome(string name, ToolCompleted completed)
+    {
+        var tail = completed.Result.TrimEnd();
+        if (completed.Outcome == ToolOutcome.Interrupted)
+        {
+            return new EvalToolCall(name, EvalToolCall.Killed, "interrupted");
+        }
+
+        if (name == "shell" && TimedOut().Match(tail) is { Success: true } timedOut)
+        {
+            return new EvalToolCall(name, EvalToolCall.TimedOut, timedOut.Groups[1].Value);
+        }
+
+        // A shell reports a command killed by signal N as exit code 128 + N.
+        if (name == "shell" && ExitCode().Match(tail) is { Success: true } exit
+            && int.TryParse(exit.Groups[1].Value, CultureInfo.InvariantCulture, out var code) && code is > 128 and <= 128 + 64)
+        {
+            return new EvalToolCall(name, EvalToolCall.Killed, string.Create(CultureInfo.InvariantCulture, $"killed by signal {code - 128} (exit code {code})"));
+        }
+
+        return completed.Outcome == ToolOutcome.Error
+            ? new EvalToolCall(name, EvalToolCall.Failed, tail.Length <= 300 ? tail : tail[^300..])
+            : new EvalToolCall(name, EvalToolCall.Completed);
+    }
+
+    [GeneratedRegex(@"\[(timed out after [^;\]]+)[^\]]*\]$")]
+    private static partial Regex TimedOut();
+
+    [GeneratedRegex(@"\[exit code (-?\d+)\]$")]
+    private static partial Regex ExitCode();
 
     /// <summary>Shows nothing (trials run side by side); keeps how the run stopped.</summary>
     private sealed class StopRecorder : IRunRenderer

@@ -112,7 +112,9 @@ internal sealed class GuardSetup
             .UsePostToolUseHooks(Hooks);
     }
 
-    private static (ICommandRunner Runner, string? Disabled) CreateCommandRunner(ResolvedSettings settings, string workspace)
+    /// <summary>The runner of shell commands and hooks for these settings; eval graders use it too, so they run as the agent's commands did.</summary>
+    /// <exception cref="FormatException">A sandbox section is invalid.</exception>
+    public static (ICommandRunner Runner, string? Disabled) CreateCommandRunner(ResolvedSettings settings, string workspace)
     {
         // Read even with --sandbox none: the environment allow-list (sandbox.env) applies to unsandboxed commands too.
         var options = new SandboxOptions();

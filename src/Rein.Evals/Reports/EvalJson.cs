@@ -8,8 +8,9 @@ namespace Rein.Evals.Reports;
 /// <summary>
 /// The <c>results.json</c> of a run (format <c>rein-eval/1</c>): the run's fields and totals at the top level
 /// (<c>run_id</c>, <c>suite</c>, <c>model</c>, <c>trials</c>, <c>k</c>, <c>total</c>, <c>passed</c>, <c>failed</c>,
-/// <c>skipped</c>, <c>pass_at_1</c>, <c>pass_at_k</c>, tokens, <c>cost_usd</c>, …) and <c>tasks</c>, each with its
-/// trials under <c>results</c>.
+/// <c>skipped</c>, <c>malformed</c>, <c>pass_at_1</c>, <c>pass_at_k</c>, tokens, <c>cost_usd</c>, …), <c>tasks</c>, each
+/// with its trials under <c>results</c> (and their <c>tests</c>), and <c>malformed_tasks</c> with each problem's file, line
+/// and field.
 /// </summary>
 public static class EvalJson
 {
@@ -40,6 +41,7 @@ public static class EvalJson
             ["passed"] = s.Passed,
             ["failed"] = s.Failed,
             ["skipped"] = s.Skipped,
+            ["malformed"] = s.Malformed,
             ["trials_run"] = s.TrialsRun,
             ["trials_passed"] = s.TrialsPassed,
             ["pass_at_1"] = Round(s.PassAt1),
@@ -49,6 +51,17 @@ public static class EvalJson
             ["tokens"] = s.InputTokens + s.OutputTokens,
             ["cost_usd"] = s.CostUsd,
             ["tasks"] = new JsonArray([.. run.Tasks.Select(t => (JsonNode)Task(t))]),
+            ["malformed_tasks"] = new JsonArray([.. run.Malformed.Select(m => (JsonNode)new JsonObject
+            {
+                ["name"] = m.Name,
+                ["problems"] = new JsonArray([.. m.Problems.Select(p => (JsonNode)new JsonObject
+                {
+                    ["file"] = p.File,
+                    ["line"] = p.Line,
+                    ["field"] = p.Field,
+                    ["message"] = p.Message,
+                })]),
+            })]),
         };
     }
 
@@ -87,7 +100,16 @@ public static class EvalJson
                 root.GetProperty("trials").GetInt32(),
                 root.GetProperty("started_at").GetDateTimeOffset(),
                 root.GetProperty("duration_s").GetDouble(),
-                [.. root.GetProperty("tasks").EnumerateArray().Select(ReadTask)]);
+                [.. root.GetProperty("tasks").EnumerateArray().Select(ReadTask)])
+            {
+                Malformed = root.TryGetProperty("malformed_tasks", out var malformed) && malformed.ValueKind == JsonValueKind.Array && malformed.GetArrayLength() > 0
+                    ? [.. malformed.EnumerateArray().Select(m => new Suites.EvalMalformedTask(
+                        Str(m, "name") ?? "",
+                        "",
+                        [.. m.GetProperty("problems").EnumerateArray().Select(p => new Suites.EvalTaskProblem(
+                            Str(p, "file") ?? "", p.GetProperty("line").GetInt64(), Str(p, "field"), Str(p, "message") ?? ""))]))]
+                    : [],
+            };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -122,6 +144,7 @@ public static class EvalJson
             ["duration_s"] = Round(r.DurationSeconds),
             ["stop_reason"] = r.StopReason,
             ["failure_reason"] = r.FailureReason,
+            ["tests"] = new JsonArray([.. r.Tests.Select(t => (JsonNode)new JsonObject { ["name"] = t.Name, ["outcome"] = t.Outcome })]),
         })]),
     };
 
@@ -139,7 +162,12 @@ public static class EvalJson
             r.GetProperty("cost_usd").GetDecimal(),
             r.GetProperty("duration_s").GetDouble(),
             Str(r, "stop_reason") ?? "",
-            Str(r, "failure_reason")))] : []);
+            Str(r, "failure_reason"))
+        {
+            Tests = r.TryGetProperty("tests", out var tests) && tests.ValueKind == JsonValueKind.Array && tests.GetArrayLength() > 0
+                ? [.. tests.EnumerateArray().Select(t => new EvalTestResult(Str(t, "name") ?? "", Str(t, "outcome") ?? ""))]
+                : [],
+        })] : []);
 
     private static string? Str(JsonElement obj, string name) =>
         obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -37,29 +37,44 @@ public static class HtmlReport
             </style></head><body>
             <h1>Eval run {E(run.RunId)}</h1>
             <p>Suite <code>{E(run.Suite)}</code> · model <code>{E(run.Model)}</code> · {run.Trials} trial(s) per task · started {run.StartedAt:u} · {run.DurationSeconds:0.#} s</p>
-            <table id="summary"><tr><th>tasks</th><th>passed</th><th>failed</th><th>skipped</th><th>pass@1</th><th>pass@{s.K}</th><th>tokens</th><th>cost</th></tr>
-            <tr><td>{s.Total}</td><td class="pass">{s.Passed}</td><td class="fail">{s.Failed}</td><td class="skip">{s.Skipped}</td><td>{EvalJson.Percent(s.PassAt1)}</td><td>{EvalJson.Percent(s.PassAtK)}</td><td>{EvalJson.Count(s.InputTokens + s.OutputTokens)}</td><td>{EvalJson.Usd(s.CostUsd)}</td></tr></table>
+            <table id="summary"><tr><th>tasks</th><th>passed</th><th>failed</th><th>skipped</th><th>malformed</th><th>pass@1</th><th>pass@{s.K}</th><th>tokens</th><th>cost</th></tr>
+            <tr><td>{s.Total}</td><td class="pass">{s.Passed}</td><td class="fail">{s.Failed}</td><td class="skip">{s.Skipped}</td><td class="fail">{s.Malformed}</td><td>{EvalJson.Percent(s.PassAt1)}</td><td>{EvalJson.Percent(s.PassAtK)}</td><td>{EvalJson.Count(s.InputTokens + s.OutputTokens)}</td><td>{EvalJson.Usd(s.CostUsd)}</td></tr></table>
 
             """);
         html.Append(Chart("chart-pass-rate", "Pass rate per task", [.. ran.Select(t => (t.Name, t.PassAt1, EvalJson.Percent(t.PassAt1)))], 1.0, "#1a7f37"));
         html.Append(Chart("chart-tokens", "Tokens per task (mean per trial)", [.. ran.Select(t => (t.Name, t.MeanTokens, EvalJson.Count(t.MeanTokens)))], null, "#0969da"));
         html.Append(Chart("chart-cost", "Cost per task (mean per trial, USD)", [.. ran.Select(t => (t.Name, (double)t.MeanCostUsd, EvalJson.Usd(t.MeanCostUsd)))], null, "#8250df"));
-        html.Append("<h2>Trials</h2>\n<table id=\"trials\"><tr><th>task</th><th>trial</th><th>result</th><th>steps</th><th>tokens</th><th>cost</th><th>time</th><th>stop</th><th>session</th><th>failure</th></tr>\n");
+        html.Append("<h2>Trials</h2>\n<table id=\"trials\"><tr><th>task</th><th>trial</th><th>result</th><th>steps</th><th>tokens</th><th>cost</th><th>time</th><th>stop</th><th>session</th><th>failure</th><th>tests</th></tr>\n");
         foreach (var task in run.Tasks)
         {
             if (task.SkipReason is { } skip)
             {
-                html.Append(inv, $"<tr><td>{E(task.Name)}</td><td></td><td class=\"skip\">skipped</td><td colspan=\"7\">{E(skip)}</td></tr>\n");
+                html.Append(inv, $"<tr><td>{E(task.Name)}</td><td></td><td class=\"skip\">skipped</td><td colspan=\"8\">{E(skip)}</td></tr>\n");
                 continue;
             }
 
             foreach (var r in task.Trials)
             {
-                html.Append(inv, $"<tr><td>{E(task.Name)}</td><td>{r.Trial}</td><td class=\"{(r.Passed ? "pass\">pass" : "fail\">fail")}</td><td>{r.Steps}</td><td>{EvalJson.Count(r.Tokens)}</td><td>{EvalJson.Usd(r.CostUsd)}</td><td>{r.DurationSeconds:0.#} s</td><td>{E(r.StopReason)}</td><td><code>{E(r.SessionId ?? "")}</code></td><td><pre>{E(r.FailureReason ?? "")}</pre></td></tr>\n");
+                html.Append(inv, $"<tr><td>{E(task.Name)}</td><td>{r.Trial}</td><td class=\"{(r.Passed ? "pass\">pass" : "fail\">fail")}</td><td>{r.Steps}</td><td>{EvalJson.Count(r.Tokens)}</td><td>{EvalJson.Usd(r.CostUsd)}</td><td>{r.DurationSeconds:0.#} s</td><td>{E(r.StopReason)}</td><td><code>{E(r.SessionId ?? "")}</code></td><td><pre>{E(r.FailureReason ?? "")}</pre></td><td><pre>{E(string.Join('\n', r.Tests.Select(t => $"{t.Outcome} {t.Name}")))}</pre></td></tr>\n");
             }
         }
 
-        html.Append("</table>\n</body></html>\n");
+        html.Append("</table>\n");
+        if (run.Malformed.Count > 0)
+        {
+            html.Append("<h2>Malformed tasks (not run)</h2>\n<table id=\"malformed\"><tr><th>task</th><th>problem</th></tr>\n");
+            foreach (var task in run.Malformed)
+            {
+                foreach (var problem in task.Problems)
+                {
+                    html.Append(inv, $"<tr><td>{E(task.Name)}</td><td><code>{E(problem.ToString())}</code></td></tr>\n");
+                }
+            }
+
+            html.Append("</table>\n");
+        }
+
+        html.Append("</body></html>\n");
         return html.ToString();
     }
 

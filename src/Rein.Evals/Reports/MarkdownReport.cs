@@ -4,7 +4,7 @@ using Rein.Evals.Running;
 
 namespace Rein.Evals.Reports;
 
-/// <summary>The <c>report.md</c> of a run: totals, a row per task, and why each failed trial failed.</summary>
+/// <summary>The <c>report.md</c> of a run: totals, a row per task, why each failed trial failed, the tests the graders ran, and the malformed tasks.</summary>
 public static class MarkdownReport
 {
     /// <summary>Renders a run as Markdown.</summary>
@@ -19,8 +19,8 @@ public static class MarkdownReport
         var inv = CultureInfo.InvariantCulture;
         md.Append(inv, $"# Eval run {run.RunId}\n\n");
         md.Append(inv, $"- Suite: `{run.Suite}`\n- Model: `{run.Model}`\n- Trials per task: {run.Trials}\n- Started: {run.StartedAt:u} ({run.DurationSeconds:0.#} s)\n\n");
-        md.Append("| tasks | passed | failed | skipped | pass@1 | pass@k | tokens | cost |\n|---|---|---|---|---|---|---|---|\n");
-        md.Append(inv, $"| {s.Total} | {s.Passed} | {s.Failed} | {s.Skipped} | {EvalJson.Percent(s.PassAt1)} | {EvalJson.Percent(s.PassAtK)} (k={s.K}) | {EvalJson.Count(s.InputTokens + s.OutputTokens)} | {EvalJson.Usd(s.CostUsd)} |\n\n");
+        md.Append("| tasks | passed | failed | skipped | malformed | pass@1 | pass@k | tokens | cost |\n|---|---|---|---|---|---|---|---|---|\n");
+        md.Append(inv, $"| {s.Total} | {s.Passed} | {s.Failed} | {s.Skipped} | {s.Malformed} | {EvalJson.Percent(s.PassAt1)} | {EvalJson.Percent(s.PassAtK)} (k={s.K}) | {EvalJson.Count(s.InputTokens + s.OutputTokens)} | {EvalJson.Usd(s.CostUsd)} |\n\n");
         md.Append("## Tasks\n\n| task | result | passes | pass@1 | steps | tokens | cost | time |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var task in run.Tasks)
         {
@@ -47,6 +47,31 @@ public static class MarkdownReport
                 }
 
                 md.Append("  ```\n");
+            }
+        }
+
+        var tested = run.Tasks.SelectMany(t => t.Trials.Where(r => r.Tests.Count > 0).Select(r => (t.Name, r))).ToList();
+        if (tested.Count > 0)
+        {
+            md.Append("\n## Tests\n\n| task | trial | test | outcome |\n|---|---|---|---|\n");
+            foreach (var (name, trial) in tested)
+            {
+                foreach (var test in trial.Tests)
+                {
+                    md.Append(inv, $"| {Cell(name)} | {trial.Trial} | `{Cell(test.Name)}` | {(test.Outcome is "passed" or "xfail" ? test.Outcome : test.Outcome.ToUpperInvariant())} |\n");
+                }
+            }
+        }
+
+        if (run.Malformed.Count > 0)
+        {
+            md.Append("\n## Malformed tasks (not run)\n\n");
+            foreach (var task in run.Malformed)
+            {
+                foreach (var problem in task.Problems)
+                {
+                    md.Append(inv, $"- **{task.Name}**: `{problem.ToString().Replace("`", "'", StringComparison.Ordinal)}`\n");
+                }
             }
         }
 

@@ -1,3 +1,4 @@
+using Rein.Evals.Suites;
 using Rein.Evals.Scoring;
 
 namespace Rein.Evals.Running;
@@ -15,9 +16,17 @@ namespace Rein.Evals.Running;
 /// <param name="FailureReason">Why the trial failed, or null when it passed.</param>
 public sealed record EvalTrialResult(int Trial, bool Passed, string? SessionId, int Steps, long InputTokens, long OutputTokens, decimal CostUsd, double DurationSeconds, string StopReason, string? FailureReason)
 {
+    /// <summary>Gets the graders' per-test results, read from pytest's <c>-rA</c> summary lines; empty when the graders printed none.</summary>
+    public IReadOnlyList<EvalTestResult> Tests { get; init; } = [];
+
     /// <summary>Gets input plus output tokens.</summary>
     public long Tokens => InputTokens + OutputTokens;
 }
+
+/// <summary>One test a grader ran, from a pytest <c>-rA</c> summary line such as <c>PASSED tests/test_outputs.py::test_x</c>.</summary>
+/// <param name="Name">The test, e.g. <c>tests/test_outputs.py::test_x</c>.</param>
+/// <param name="Outcome">The outcome in lower case: <c>passed</c>, <c>failed</c>, <c>error</c>, <c>skipped</c>, <c>xfail</c> or <c>xpass</c>.</param>
+public sealed record EvalTestResult(string Name, string Outcome);
 
 /// <summary>The outcome of one task over all its trials.</summary>
 /// <param name="Name">The task's name.</param>
@@ -35,8 +44,8 @@ public sealed record EvalTaskResult(string Name, IReadOnlyList<string> Tags, str
     /// <summary>Gets the share of trials that passed (the unbiased pass@1), 0 when skipped.</summary>
     public double PassAt1 => PassAtK.Estimate(Trials.Count, Passes, 1);
 
-    /// <summary>Gets pass@k for k = the number of trials.</summary>
-    public double PassAtTrials => PassAtK.Estimate(Trials.Count, Passes, Trials.Count);
+    /// <summary>Gets pass@k for k = the number of trials, 0 when skipped (no trial ran).</summary>
+    public double PassAtTrials => Trials.Count == 0 ? 0 : PassAtK.Estimate(Trials.Count, Passes, Trials.Count);
 
     /// <summary>Gets the mean tokens per trial.</summary>
     public double MeanTokens => Trials.Count == 0 ? 0 : Trials.Average(t => (double)t.Tokens);
@@ -61,11 +70,14 @@ public sealed record EvalTaskResult(string Name, IReadOnlyList<string> Tags, str
 /// <param name="Tasks">The tasks' outcomes, ordered by name.</param>
 public sealed record EvalRunResult(string RunId, string Suite, string Model, int Trials, DateTimeOffset StartedAt, double DurationSeconds, IReadOnlyList<EvalTaskResult> Tasks)
 {
+    /// <summary>Gets the task folders whose <c>task.yaml</c> could not be loaded: reported, not run.</summary>
+    public IReadOnlyList<EvalMalformedTask> Malformed { get; init; } = [];
+
     /// <summary>Gets the totals.</summary>
     public EvalSummary Summary => EvalSummary.Of(this);
 }
 
-/// <summary>The totals of a run. Skipped tasks count in <see cref="Skipped"/> only.</summary>
+/// <summary>The totals of a run. Skipped tasks count in <see cref="Skipped"/> only, malformed ones in <see cref="Malformed"/> only.</summary>
 /// <param name="Total">Tasks run (passed + failed).</param>
 /// <param name="Passed">Tasks whose every trial passed.</param>
 /// <param name="Failed">Tasks with at least one failed trial.</param>
@@ -80,6 +92,9 @@ public sealed record EvalRunResult(string RunId, string Suite, string Model, int
 /// <param name="CostUsd">US dollars of all trials.</param>
 public sealed record EvalSummary(int Total, int Passed, int Failed, int Skipped, int TrialsRun, int TrialsPassed, double PassAt1, double PassAtK, int K, long InputTokens, long OutputTokens, decimal CostUsd)
 {
+    /// <summary>Gets how many task folders could not be loaded (their <c>task.yaml</c> is invalid).</summary>
+    public int Malformed { get; init; }
+
     /// <summary>Computes the totals of a run.</summary>
     /// <param name="run">The run.</param>
     /// <returns>The totals.</returns>
@@ -101,6 +116,9 @@ public sealed record EvalSummary(int Total, int Passed, int Failed, int Skipped,
             run.Trials,
             trials.Sum(t => t.InputTokens),
             trials.Sum(t => t.OutputTokens),
-            trials.Sum(t => t.CostUsd));
+            trials.Sum(t => t.CostUsd))
+        {
+            Malformed = run.Malformed.Count,
+        };
     }
 }

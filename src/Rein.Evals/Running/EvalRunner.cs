@@ -25,7 +25,14 @@ public sealed class EvalRunner
     /// <summary>The stop reason of a trial whose agent failed with an error.</summary>
     public const string ErrorStopReason = "error";
 
-    private const int FailureTailChars = 600;
+    /// <summary>The stop reason of a trial whose scripted <c>solution.sh</c> the policy refused to run.</summary>
+    public const string SolutionRefusedStopReason = "solution_refused";
+
+    /// <summary>The stop reason of a trial whose scripted <c>solution.sh</c> was killed (its timeout, or a signal).</summary>
+    public const string SolutionKilledStopReason = "solution_killed";
+
+    private const int FailureHeadChars = 800;
+    private const int FailureTailChars = 1200;
     private readonly IEvalAgent _agent;
     private readonly EvalRunOptions _options;
 
@@ -56,7 +63,7 @@ public sealed class EvalRunner
     }
 
     /// <summary>Runs the given tasks of a suite.</summary>
-    /// <param name="suite">The suite (named in the result).</param>
+    /// <param name="suite">The suite (named in the result, with its <see cref="EvalSuite.Malformed"/> tasks).</param>
     /// <param name="tasks">The tasks to run; skipped tasks are reported without running.</param>
     /// <param name="cancellationToken">Stops the run: running trials are cancelled and no new one starts.</param>
     /// <returns>The run's outcome.</returns>
@@ -94,7 +101,10 @@ public sealed class EvalRunner
         var taskResults = tasks
             .Select(t => new EvalTaskResult(t.Name, t.Tags, t.SkipReason, [.. byTask[t.Name].OrderBy(r => r.Trial)]))
             .ToList();
-        return new EvalRunResult(runId, suite.Directory, _options.Model, _options.Trials, startedAt, time.GetElapsedTime(started).TotalSeconds, taskResults);
+        return new EvalRunResult(runId, suite.Directory, _options.Model, _options.Trials, startedAt, time.GetElapsedTime(started).TotalSeconds, taskResults)
+        {
+            Malformed = suite.Malformed,
+        };
     }
 
     private async Task<EvalTrialResult> RunTrialAsync(string runId, EvalTask task, int trial, CancellationToken cancellationToken)
@@ -111,14 +121,21 @@ public sealed class EvalRunner
                 trial, passed, agent.SessionId, agent.Steps, agent.InputTokens, agent.OutputTokens, agent.CostUsd,
                 time.GetElapsedTime(started).TotalSeconds, agent.StopReason, failure);
 
-            var (model, missing) = ResolveModel(task, root);
+            var timeout = task.Limits.Timeout ?? _options.DefaultTimeout;
+            var (model, script, missing) = ResolveModel(task, root, timeout);
             if (model is null)
             {
                 return Result(new EvalAgentResult(null, 0, 0, 0, 0, NoSolutionStopReason), false, missing);
             }
 
-            var timeout = task.Limits.Timeout ?? _options.DefaultTimeout;
-            var agent = await RunAgentAsync(new EvalAgentRequest(runId, task, trial, workspace, model, task.Limits), timeout, cancellationToken).ConfigureAwait(false);
+            var request = new EvalAgentRequest(runId, task, trial, workspace, model, task.Limits) { ShellTimeout = script ? timeout : null };
+            var agent = await RunAgentAsync(request, timeout, cancellationToken).ConfigureAwait(false);
+            if (script && agent.StopReason == StopReason.Completed && SolutionFailure(agent) is { } solution)
+            {
+                // The scripted turns finish whatever the shell call did: a refused or killed solution is not a completed one.
+                return Result(agent with { StopReason = solution.StopReason }, false, solution.Reason);
+            }
+
             if (agent.StopReason != StopReason.Completed)
             {
                 return Result(agent, false, agent.StopReason switch
@@ -129,8 +146,8 @@ public sealed class EvalRunner
                 });
             }
 
-            var failure = await GradeAsync(task, workspace, cancellationToken).ConfigureAwait(false);
-            return Result(agent, failure is null, failure);
+            var (failure, tests) = await GradeAsync(task, workspace, cancellationToken).ConfigureAwait(false);
+            return Result(agent, failure is null, failure) with { Tests = tests };
         }
         finally
         {
@@ -158,82 +175,103 @@ public sealed class EvalRunner
         }
     }
 
-    /// <summary>Runs the grader commands in order; returns why the trial failed, or null when all exited 0.</summary>
-    private async Task<string?> GradeAsync(EvalTask task, string workspace, CancellationToken cancellationToken)
+    /// <summary>Why a scripted <c>solution.sh</c> did not run to its end, or null when it did.</summary>
+    private static (string StopReason, string Reason)? SolutionFailure(EvalAgentResult agent)
+    {
+        var shell = agent.ToolCalls.FirstOrDefault(c => c.Name == "shell");
+        return shell?.Status switch
+        {
+            EvalToolCall.Refused => (SolutionRefusedStopReason, $"solution.sh was refused by the policy: {shell.Detail}"),
+            EvalToolCall.TimedOut => (SolutionKilledStopReason, $"solution.sh was killed: {shell.Detail}"),
+            EvalToolCall.Killed => (SolutionKilledStopReason, $"solution.sh was killed: {shell.Detail}"),
+            EvalToolCall.Failed => (ErrorStopReason, $"solution.sh did not run: {shell.Detail}"),
+            _ => null,
+        };
+    }
+
+    /// <summary>Runs the grader commands in order; returns why the trial failed (null when all exited 0) and the tests they reported.</summary>
+    private async Task<(string? Failure, List<EvalTestResult> Tests)> GradeAsync(EvalTask task, string workspace, CancellationToken cancellationToken)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         if (task.Layout == EvalTaskLayout.TerminalBench)
         {
             // The tests arrive only now, so the agent could not read or change them.
-            var tests = Path.Combine(workspace, TerminalBench.TestsFolder);
-            if (Directory.Exists(tests))
+            var testsFolder = Path.Combine(workspace, TerminalBench.TestsFolder);
+            if (Directory.Exists(testsFolder))
             {
-                Directory.Delete(tests, recursive: true);
+                Directory.Delete(testsFolder, recursive: true);
             }
 
             var source = Path.Combine(task.Directory, TerminalBench.TestsFolder);
             if (Directory.Exists(source))
             {
-                WorkspaceCopy.Copy(source, tests, _ => true);
+                WorkspaceCopy.Copy(source, testsFolder, _ => true);
             }
 
-            File.Copy(Path.Combine(task.Directory, TerminalBench.RunTestsScript), Path.Combine(workspace, TerminalBench.RunTestsScript), overwrite: true);
-            environment["TEST_DIR"] = tests;
+            var script = Path.Combine(task.Directory, TerminalBench.RunTestsScript);
+            if (File.Exists(script))
+            {
+                File.Copy(script, Path.Combine(workspace, TerminalBench.RunTestsScript), overwrite: true);
+            }
+
+            environment["TEST_DIR"] = testsFolder;
         }
 
         var runner = _options.GraderRunner(workspace);
         var timeout = task.Limits.GraderTimeout ?? _options.DefaultGraderTimeout;
+        var tests = new List<EvalTestResult>();
         for (var i = 0; i < task.Grader.Count; i++)
         {
             var command = task.Grader[i];
-            var result = await runner.RunAsync(new CommandRequest(command, workspace, timeout) { Environment = environment, MaxOutputChars = 20_000 }, cancellationToken).ConfigureAwait(false);
+            var result = await runner.RunAsync(new CommandRequest(command, workspace, timeout) { Environment = environment, MaxOutputChars = 40_000 }, cancellationToken).ConfigureAwait(false);
+            tests.AddRange(PytestSummary.Parse(result.Output));
             var which = $"grader command {i + 1} ({Shorten(command)})";
             if (result.StartError is { } error)
             {
-                return $"{which} could not start: {error}";
+                return ($"{which} could not start: {error}", tests);
             }
 
             if (result.TimedOut)
             {
-                return $"{which} timed out after {FormatSeconds(timeout)}{Tail(result.Output)}";
+                return ($"{which} timed out after {FormatSeconds(timeout)}{HeadAndTail(result.Output)}", tests);
             }
 
             if (result.ExitCode != 0)
             {
-                return $"{which} exited {(result.ExitCode is { } code ? code.ToString(CultureInfo.InvariantCulture) : "without a code")}{Tail(result.Output)}";
+                return ($"{which} exited {(result.ExitCode is { } code ? code.ToString(CultureInfo.InvariantCulture) : "without a code")}{HeadAndTail(result.Output)}", tests);
             }
         }
 
-        return null;
+        return (null, tests);
     }
 
-    /// <summary>The model for a trial, or null and why there is none.</summary>
-    private (string? Model, string? Missing) ResolveModel(EvalTask task, string scratch)
+    /// <summary>The model for a trial and whether it plays <c>solution.sh</c>, or null and why there is none.</summary>
+    private (string? Model, bool Script, string? Missing) ResolveModel(EvalTask task, string scratch, TimeSpan timeout)
     {
         if (_options.Model != EvalRunOptions.ScriptedSolutions)
         {
-            return (_options.Model, null);
+            return (_options.Model, false, null);
         }
 
         if (task.SolutionFile is { } solution)
         {
-            return ($"scripted:{solution}", null);
+            return ($"scripted:{solution}", false, null);
         }
 
         if (task.SolutionScript is { } script)
         {
             var file = Path.Combine(scratch, "solution.json");
-            File.WriteAllText(file, ScriptForShell(File.ReadAllText(script)));
-            return ($"scripted:{file}", null);
+            File.WriteAllText(file, ScriptForShell(File.ReadAllText(script), timeout));
+            return ($"scripted:{file}", true, null);
         }
 
-        return (null, task.Layout == EvalTaskLayout.TerminalBench
+        return (null, false, task.Layout == EvalTaskLayout.TerminalBench
             ? "no solution: --model scripted needs solution.json or solution.sh in the task folder"
             : "no solution: --model scripted needs solution.json (scripted turns) in the task folder");
     }
 
-    /// <summary>Scripted turns that run a shell script as one <c>shell</c> call, then finish.</summary>
-    internal static string ScriptForShell(string script)
+    /// <summary>Scripted turns that run a shell script as one <c>shell</c> call with the given timeout, then finish.</summary>
+    internal static string ScriptForShell(string script, TimeSpan timeout)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -246,6 +284,7 @@ public sealed class EvalRunner
             json.WriteString("name", "shell");
             json.WriteStartObject("arguments");
             json.WriteString("command", script);
+            json.WriteNumber("timeout_seconds", (long)Math.Ceiling(timeout.TotalSeconds));
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndArray();
@@ -279,7 +318,8 @@ public sealed class EvalRunner
         }
     }
 
-    private static string Tail(string output)
+    /// <summary>The start and the end of a grader's output: the cause is often at the top (a missing tool) and the verdict at the bottom.</summary>
+    private static string HeadAndTail(string output)
     {
         var text = output.Trim();
         if (text.Length == 0)
@@ -287,7 +327,13 @@ public sealed class EvalRunner
             return "";
         }
 
-        return ": " + (text.Length <= FailureTailChars ? text : "…" + text[^FailureTailChars..]);
+        if (text.Length <= FailureHeadChars + FailureTailChars)
+        {
+            return ": " + text;
+        }
+
+        var left = text.Length - FailureHeadChars - FailureTailChars;
+        return string.Create(CultureInfo.InvariantCulture, $": {text[..FailureHeadChars]}\n[… {left:N0} characters left out …]\n{text[^FailureTailChars..]}");
     }
 
     private static string Shorten(string command)

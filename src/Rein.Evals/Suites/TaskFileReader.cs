@@ -11,7 +11,7 @@ internal static class TaskFileReader
     private static readonly string[] LimitKeys = ["max_steps", "max_tokens", "max_cost", "max_cost_usd", "timeout", "timeout_seconds", "grader_timeout", "grader_timeout_seconds"];
 
     /// <summary>Reads a task folder; returns null and adds to <paramref name="errors"/> when it is invalid.</summary>
-    public static EvalTask? Read(string folder, string name, List<string> errors)
+    public static EvalTask? Read(string folder, string name, List<EvalTaskProblem> errors)
     {
         var file = Path.Combine(folder, EvalSuite.TaskFile);
         var before = errors.Count;
@@ -19,7 +19,7 @@ internal static class TaskFileReader
         try
         {
             var stream = new YamlStream();
-            using (var reader = new StreamReader(file))
+            using (var reader = new StringReader(PyYamlCompatibility.Prepare(File.ReadAllText(file))))
             {
                 stream.Load(reader);
             }
@@ -28,13 +28,13 @@ internal static class TaskFileReader
         }
         catch (YamlException ex)
         {
-            errors.Add($"{file}:{ex.Start.Line}: invalid YAML: {ex.Message}");
+            errors.Add(new EvalTaskProblem(file, ex.Start.Line, null, $"invalid YAML: {ex.Message}"));
             return null;
         }
 
         if (map is null)
         {
-            errors.Add($"{file}:1: a task file is a mapping with at least 'instruction' (and 'grader' unless it is a Terminal-Bench task).");
+            errors.Add(new EvalTaskProblem(file, 1, null, "a task file is a mapping with at least 'instruction' (and 'grader' unless it is a Terminal-Bench task)."));
             return null;
         }
 
@@ -58,26 +58,22 @@ internal static class TaskFileReader
                 limits = limits with { GraderTimeout = limits.GraderTimeout ?? TimeSpan.FromSeconds((double)testSeconds) };
             }
 
-            if (!File.Exists(Path.Combine(folder, TerminalBench.RunTestsScript)))
-            {
-                errors.Add($"{file}:1: a Terminal-Bench task needs {TerminalBench.RunTestsScript} next to its task.yaml.");
-            }
-
-            grader = [$"bash {TerminalBench.RunTestsScript}"];
-            skip = TerminalBench.WhyDockerIsNeeded(folder);
+            // Without its own run-tests.sh, Terminal-Bench runs its default script: pytest on tests/test_outputs.py.
+            grader = [File.Exists(Path.Combine(folder, TerminalBench.RunTestsScript)) ? $"bash {TerminalBench.RunTestsScript}" : TerminalBench.DefaultTestCommand];
+            skip = TerminalBench.WhyDockerIsNeeded(folder, instruction);
         }
         else
         {
             grader = fields.StringList("grader", required: true);
             if (fields.Has("grader") && grader.Count == 0)
             {
-                errors.Add($"{file}:{fields.Line("grader")}: field 'grader': list at least one command.");
+                errors.Add(new EvalTaskProblem(file, fields.Line("grader"), "grader", "field 'grader': list at least one command."));
             }
 
             var workspace = Path.Combine(folder, "workspace");
             if (File.Exists(workspace))
             {
-                errors.Add($"{file}: 'workspace' must be a folder (the starting workspace).");
+                errors.Add(new EvalTaskProblem(file, 0, "workspace", "'workspace' must be a folder (the starting workspace)."));
             }
         }
 
@@ -122,11 +118,11 @@ internal static class TaskFileReader
     }
 
     /// <summary>Typed access to a mapping's fields, adding an error (with file and line) for each bad value.</summary>
-    private sealed class Fields(string file, YamlMappingNode map, List<string> errors, string prefix = "")
+    private sealed class Fields(string file, YamlMappingNode map, List<EvalTaskProblem> errors, string prefix = "")
     {
         public string File => file;
 
-        public List<string> Errors => errors;
+        public List<EvalTaskProblem> Errors => errors;
 
         public IEnumerable<string> Keys => map.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "");
 
@@ -136,7 +132,9 @@ internal static class TaskFileReader
 
         public long Line(string key) => Node(key)?.Start.Line ?? map.Start.Line;
 
-        public void Error(string key, string message) => errors.Add($"{file}:{Line(key)}: field '{prefix}{key}': {message}");
+        public void Error(string key, string message) => errors.Add(new EvalTaskProblem(file, Line(key), prefix + key, $"field '{prefix}{key}': {message}"));
+
+        private void Required(string key) => errors.Add(new EvalTaskProblem(file, map.Start.Line, prefix + key, $"field '{prefix}{key}' is required."));
 
         public string? String(string key, bool required)
         {
@@ -145,7 +143,7 @@ internal static class TaskFileReader
                 case null:
                     if (required)
                     {
-                        errors.Add($"{file}:{map.Start.Line}: field '{prefix}{key}' is required.");
+                        Required(key);
                     }
 
                     return null;
@@ -164,7 +162,7 @@ internal static class TaskFileReader
                 case null:
                     if (required)
                     {
-                        errors.Add($"{file}:{map.Start.Line}: field '{prefix}{key}' is required.");
+                        Required(key);
                     }
 
                     return [];
@@ -180,7 +178,7 @@ internal static class TaskFileReader
                         }
                         else
                         {
-                            errors.Add($"{file}:{item.Start.Line}: field '{prefix}{key}': each entry must be a non-empty string.");
+                            errors.Add(new EvalTaskProblem(file, item.Start.Line, prefix + key, $"field '{prefix}{key}': each entry must be a non-empty string."));
                         }
                     }
 

@@ -1,0 +1,2 @@
+def test_out():
+    assert open("out.txt").read().strip() == "done"
