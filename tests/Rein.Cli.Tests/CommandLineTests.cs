@@ -98,7 +98,7 @@ public sealed class CommandLineTests : IDisposable
         var helps = new[] { top, await _rein.RunAsync("cost", "--help"), await _rein.RunAsync("eval", "--help"), await _rein.RunAsync("sessions", "list", "--help") };
 
         Assert.True(commands.Length >= 17, top.Stdout);
-        Assert.All(commands, line => Assert.Matches(@"^  [a-z]+( <[a-z-]+>)? +\S.{0,100}$", line));
+        Assert.All(commands, line => Assert.Matches(@"^  [a-z]+( <[a-z-]+>)* +\S.{0,100}$", line));
         Assert.Contains(helps[1].Stdout.Split('\n'), l => l.Contains("--by", StringComparison.Ordinal) && l.Contains("[default: day]", StringComparison.Ordinal));
         foreach (var help in helps)
         {

@@ -160,7 +160,7 @@ public sealed class ReplayEndToEndTests : IDisposable
         var script = _rein.WriteFile("noisy.json", """
             {"turns":[
               {"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"checked\n"}}]},
-              {"tool_calls":[{"name":"shell","arguments":{"command":"python3 -m unittest test_math 2>&1; pwd; ls $PWD; date -u +%Y-%m-%dT%H:%M:%S.%NZ"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"python3 -m unittest test_math 2>&1; echo took 0.$(date +%N)s; pwd; ls $PWD; date -u +%Y-%m-%dT%H:%M:%S.%NZ"}}]},
               {"text":"done"}
             ]}
             """);

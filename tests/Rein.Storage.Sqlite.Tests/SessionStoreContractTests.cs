@@ -74,6 +74,7 @@ public abstract class SessionStoreContractTests
             new InstructionsLoaded("src/api/AGENTS.md", "ab12", "Use tabs.", "call_1"),
             new ProtectedPathsRestored("call_1", ["removed .git/hooks/pre-commit"], ["moved .git back"]),
             new ProjectSettingsIgnored("/ws/.rein/settings.json", ["base_url", "hooks"]),
+            new RunSettingsChanged("openai-compatible:m", "coder", new SessionRunSettings("http://127.0.0.1:8000/v1", "full-auto", "dev", "none", 20, 5000, 1.5m, 600), ["mode", "base_url"]),
         ];
 
         var appended = await store.AppendAsync("s1", 0, events, cancellationToken: Ct);
