@@ -470,6 +470,10 @@ public abstract class SessionStoreContractTests
             case (SubAgentFinished e, SubAgentFinished a):
                 Assert.Equal(e, a);
                 break;
+            case (RunSettingsChanged e, RunSettingsChanged a):
+                Assert.Equal(e with { Changed = [] }, a with { Changed = [] });
+                Assert.Equal(e.Changed, a.Changed);
+                break;
             case (CheckpointTaken e, CheckpointTaken a):
                 Assert.Equal(e with { SkippedFiles = null }, a with { SkippedFiles = null });
                 Assert.Equal(e.SkippedFiles, a.SkippedFiles);
