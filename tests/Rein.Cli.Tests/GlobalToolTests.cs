@@ -44,9 +44,9 @@ public sealed class GlobalToolTests
 
         // The package layout users get on this platform (a pointer package and a self-contained linux-x64 package; the
         // framework-dependent `any` fallback is built the same way), without the trimming and composite ReadyToRun
-        // compilation that make a release pack take minutes.
+        // compilation that make a release pack take minutes. Debug reuses the libraries the test run already built.
         var pack = await RunAsync(
-            "dotnet", SourceTree.Root, "pack", "src/Rein.Cli", "-c", "Release", "-o", feed, "-p:ToolPackageRuntimeIdentifiers=linux-x64",
+            "dotnet", SourceTree.Root, "pack", "src/Rein.Cli", "-c", "Debug", "-o", feed, "-p:ToolPackageRuntimeIdentifiers=linux-x64",
             "-p:PublishTrimmed=false", "-p:PublishReadyToRun=false", "-p:PublishReadyToRunComposite=false");
         Assert.True(pack.ExitCode == 0, pack.Output);
         var packages = Directory.GetFiles(feed, "rein*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
