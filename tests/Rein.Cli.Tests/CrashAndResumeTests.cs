@@ -18,7 +18,8 @@ public sealed class CrashAndResumeTests : IDisposable
         ]}
         """;
 
-    private static async Task<string> WaitForToolStartedAsync(Process process)
+    /// <summary>Reads a <c>rein run --json</c> process's output until its first tool starts; returns the session id.</summary>
+    internal static async Task<string> WaitForToolStartedAsync(Process process)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string? sessionId = null;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Rein.Testing.FakeProviders;
 
@@ -59,7 +58,7 @@ public sealed class ResumeEndToEndTests : IDisposable
             ]}
             """);
         using var process = _rein.Start(["run", "--json", "--mode", "full-auto", "--model", $"scripted:{script}", "go"]);
-        var sessionId = await WaitForToolStartedAsync(process);
+        var sessionId = await CrashAndResumeTests.WaitForToolStartedAsync(process);
         process.Kill();
         await process.WaitForExitAsync(_ct);
 
@@ -106,22 +105,5 @@ public sealed class ResumeEndToEndTests : IDisposable
         Assert.Contains("Usage:", result.Stdout + result.Stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("session ", result.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_rein.StorePath));
-    }
-
-    private static async Task<string> WaitForToolStartedAsync(Process process)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        string? sessionId = null;
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            var json = JsonDocument.Parse(line).RootElement;
-            sessionId ??= json.GetProperty("session_id").GetString();
-            if (json.GetProperty("type").GetString() == "tool_started")
-            {
-                return sessionId!;
-            }
-        }
-
-        throw new InvalidOperationException("rein exited before starting the tool: " + await process.StandardError.ReadToEndAsync());
     }
 }
