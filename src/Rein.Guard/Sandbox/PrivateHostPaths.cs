@@ -16,7 +16,8 @@ namespace Rein.Guard.Sandbox;
 /// </para>
 /// <para>
 /// The scan runs once per process, in the background from the first sandbox runner on, and is then reused: a file
-/// made private later in the same process stays visible. Thread-safe.
+/// made private later in the same process stays visible. <c>/usr</c> comes from <see cref="HostScanCache"/> while none
+/// of its folders changed (see there for what that cannot see). Thread-safe.
 /// </para>
 /// </remarks>
 internal static class PrivateHostPaths
@@ -24,7 +25,7 @@ internal static class PrivateHostPaths
     private static readonly string[] Skipped = ["/proc", "/sys", "/dev", "/run", "/var/run", "/tmp", "/var/tmp", "/root", "/home"];
 
     private static readonly Lazy<Task<IReadOnlyList<(string Path, bool IsFolder)>>> Scanned =
-        new(() => Task.Run(() => Scan("/")), LazyThreadSafetyMode.ExecutionAndPublication);
+        new(() => Task.Run(() => ScanHost(HostScanCache.ForRoot)), LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Starts the scan if it has not started yet; completes when it is done.</summary>
     public static Task PrepareAsync() => Scanned.Value;
@@ -92,9 +93,68 @@ internal static class PrivateHostPaths
         }
     }
 
-    /// <summary>Lists the private entries under <paramref name="root"/> (the host's root in production).</summary>
-    internal static IReadOnlyList<(string Path, bool IsFolder)> Scan(string root)
+    /// <summary>
+    /// Scans the host. <c>/usr</c>, most of a host's entries and changed only by package managers, comes from
+    /// <paramref name="cache"/> while that is valid; everything else, <c>/usr/local</c> included, is scanned every time.
+    /// </summary>
+    /// <param name="cache">Where the scan of <c>/usr</c> is kept between processes; null to scan it every time.</param>
+    internal static IReadOnlyList<(string Path, bool IsFolder)> ScanHost(HostScanCache? cache)
     {
+        const string packageTree = "/usr";
+        const string localTree = "/usr/local";
+        var found = Scan("/", [.. Skipped, packageTree], folders: null);
+        found.AddRange(ScanTree(packageTree, [localTree], cache, TimeProvider.System));
+        var local = new DirectoryInfo(localTree);
+        if (local.Exists && (local.Attributes & FileAttributes.ReparsePoint) == 0)
+        {
+            if ((local.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+            {
+                found.Add((localTree, true));
+            }
+            else
+            {
+                found.AddRange(Scan(localTree, [], folders: null));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Lists the private entries of <paramref name="tree"/>, from <paramref name="cache"/> when it is valid, else by a scan it then saves.</summary>
+    /// <param name="tree">The tree's absolute path.</param>
+    /// <param name="skipped">Paths inside it that are neither listed nor entered.</param>
+    /// <param name="cache">The cache; null to scan every time.</param>
+    /// <param name="time">The clock that dates the scan.</param>
+    internal static IReadOnlyList<(string Path, bool IsFolder)> ScanTree(string tree, IReadOnlyCollection<string> skipped, HostScanCache? cache, TimeProvider time)
+    {
+        if (cache?.TryLoad(tree) is { } cached)
+        {
+            return cached;
+        }
+
+        var started = time.GetUtcNow();
+        var root = new DirectoryInfo(tree);
+        if (!root.Exists)
+        {
+            return [];
+        }
+
+        var folders = new List<FolderStamp> { new(tree, root.LastWriteTimeUtc, root.UnixFileMode) };
+        var found = Scan(tree, skipped, folders);
+        cache?.Save(tree, started, folders, found);
+        return found;
+    }
+
+    /// <summary>Lists the private entries under <paramref name="root"/>, skipping what the sandbox replaces anyway.</summary>
+    internal static IReadOnlyList<(string Path, bool IsFolder)> Scan(string root) => Scan(root, Skipped, folders: null);
+
+    /// <summary>Lists the private entries under <paramref name="root"/>.</summary>
+    /// <param name="root">The folder to walk.</param>
+    /// <param name="skipped">Absolute paths that are neither listed nor entered.</param>
+    /// <param name="folders">When not null, receives every folder entered, stamped before it is read.</param>
+    internal static List<(string Path, bool IsFolder)> Scan(string root, IReadOnlyCollection<string> skipped, List<FolderStamp>? folders)
+    {
+        var skip = skipped.ToHashSet(StringComparer.Ordinal);
         var options = new EnumerationOptions
         {
             RecurseSubdirectories = true,
@@ -104,7 +164,7 @@ internal static class PrivateHostPaths
         };
         var found = new FileSystemEnumerable<(string Path, bool IsFolder)?>(
             root,
-            (ref FileSystemEntry entry) => Private(ref entry),
+            (ref FileSystemEntry entry) => Private(ref entry, skip),
             options)
         {
             ShouldIncludePredicate = (ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) == 0,
@@ -116,16 +176,24 @@ internal static class PrivateHostPaths
                 }
 
                 var path = entry.ToFullPath();
-                return !Skipped.Contains(path, StringComparer.Ordinal) && (entry.ToFileSystemInfo().UnixFileMode & UnixFileMode.OtherExecute) != 0;
+                var info = entry.ToFileSystemInfo();
+                if (skip.Contains(path) || (info.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+                {
+                    return false;
+                }
+
+                // The entry's status was read while its parent was listed, so before the folder itself is opened.
+                folders?.Add(new FolderStamp(path, info.LastWriteTimeUtc, info.UnixFileMode));
+                return true;
             },
         };
         return [.. found.Where(item => item is not null).Select(item => item!.Value)];
     }
 
-    private static (string Path, bool IsFolder)? Private(ref FileSystemEntry entry)
+    private static (string Path, bool IsFolder)? Private(ref FileSystemEntry entry, HashSet<string> skipped)
     {
         var path = entry.ToFullPath();
-        if (Skipped.Contains(path, StringComparer.Ordinal))
+        if (skipped.Contains(path))
         {
             return null;
         }
