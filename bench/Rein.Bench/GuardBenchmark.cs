@@ -17,6 +17,7 @@ internal static class GuardBenchmark
         {
             await CommandsAsync(workspace, runs);
             await SnapshotsAsync(workspace, Math.Max(5, runs / 3));
+            HostScan(Math.Max(3, runs / 10));
         }
         finally
         {
@@ -58,6 +59,34 @@ internal static class GuardBenchmark
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"shell `true`, {name}: median {Stats.Percentile(latencies, 50):0.0} ms, p90 {Stats.Percentile(latencies, 90):0.0} ms ({runs} runs)"));
+        }
+    }
+
+    /// <summary>Root's scan for private host files: the whole host, and with <c>/usr</c> from the cache.</summary>
+    private static void HostScan(int runs)
+    {
+        var cacheFolder = Directory.CreateTempSubdirectory("rein-bench-hostscan-").FullName;
+        try
+        {
+            var cache = new HostScanCache(Path.Combine(cacheFolder, "host-scan.txt"), TimeProvider.System);
+            var found = PrivateHostPaths.ScanHost(cache).Count;
+            foreach (var (name, withCache) in new[] { ("whole host", (HostScanCache?)null), ("/usr from the cache", cache) })
+            {
+                var latencies = new List<double>();
+                for (var i = 0; i < runs; i++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    PrivateHostPaths.ScanHost(withCache);
+                    latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"host scan for private files (root only), {name}: median {Stats.Percentile(latencies, 50):0} ms, p90 {Stats.Percentile(latencies, 90):0} ms ({runs} runs, {found} found)"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(cacheFolder, recursive: true);
         }
     }
 

@@ -41,9 +41,11 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
 
         _workspaceRoot = Bubblewrap.RealPath(workspaceRoot);
         Options = options ?? new SandboxOptions();
+        // Started now so the probe (a throwaway sandbox) and root's host scan overlap the model's first answer
+        // instead of delaying the first command.
+        _ = Task.Run(Bubblewrap.Probe);
         if (Bubblewrap.RunsAsRoot)
         {
-            // Started now so the scan overlaps the model's first answer instead of delaying the first command.
             _ = PrivateHostPaths.PrepareAsync();
         }
     }
