@@ -10,38 +10,70 @@ namespace Rein.Guard.Sandbox;
 /// <remarks>
 /// <para>
 /// The cache holds every folder the scan entered, with its last-write time and mode, and the private entries it found.
-/// It is used only while every one of those folders is unchanged and the cache is younger than <see cref="MaxAge"/>:
-/// creating, removing or renaming an entry changes its folder's last-write time, and a folder made private changes
-/// its own mode, so both invalidate it and the next process scans the tree again. What folder times cannot show is an
-/// existing file in the tree whose permissions alone were narrowed (<c>chmod 600</c>): it stays visible in the sandbox
-/// until the next full scan, at most <see cref="MaxAge"/> later. That is why only the package-managed tree is cached,
-/// never <c>/etc</c>, <c>/var</c>, <c>/opt</c> or <c>/usr/local</c>, where people keep and lock down their secrets.
+/// A later process checks each folder and reads again only those that changed: creating, removing or renaming an
+/// entry changes its folder's last-write time, and a folder made private changes its own mode. A new folder is
+/// scanned whole. What folder times cannot show is an existing file whose permissions alone were narrowed
+/// (<c>chmod 600</c>): it stays visible in the sandbox until the next full scan, at most <see cref="MaxAge"/> after
+/// the last one. That is why only the package-managed tree is cached, never <c>/etc</c>, <c>/var</c>, <c>/opt</c> or
+/// <c>/usr/local</c>, where people keep and lock down their secrets.
 /// </para>
 /// <para>
-/// A scan is not saved when a folder changed less than two seconds before it started (file times are coarser than
-/// the clock, so a change right after the scan read a folder could leave its time as it was), or when a path holds a
-/// line break. The file is written whole and renamed into place, with mode 0600 in a folder of mode 0700, and is not
-/// read when it or its folder is writable by group or others. Failing to read or write it only costs a full scan.
-/// Thread-safe.
+/// A folder changed less than two seconds before it was read is saved as unknown and read again next time: file
+/// times are coarser than the clock, so a change right after the read could leave its time as it was. Nothing is saved
+/// when a path holds a line break. The file is written whole and renamed into place, with mode 0600 in a folder of mode
+/// 0700, and is not read when it or its folder is writable by group or others. Failing to read or write it only costs
+/// a full scan. Thread-safe.
 /// </para>
 /// </remarks>
 /// <param name="file">The cache file.</param>
 /// <param name="time">The clock that dates scans.</param>
 internal sealed class HostScanCache(string file, TimeProvider time)
 {
-    /// <summary>How long a saved scan is trusted at most: 24 hours.</summary>
+    /// <summary>How long after a full scan the tree is scanned whole again: 24 hours.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromHours(24);
 
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
-    private const string Header = "rein host scan 1";
+    private const string Header = "rein host scan 2";
     private const UnixFileMode SharedWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
     /// <summary>Gets root's cache, in <c>/var/cache/rein</c>: a folder only root may create, whatever <c>HOME</c> says.</summary>
     public static HostScanCache ForRoot { get; } = new("/var/cache/rein/host-scan.txt", TimeProvider.System);
 
-    /// <summary>Gets the private entries of <paramref name="tree"/> from the cache, or null when there is no valid one.</summary>
-    /// <param name="tree">The scanned tree's absolute path.</param>
-    public IReadOnlyList<(string Path, bool IsFolder)>? TryLoad(string tree)
+    /// <summary>
+    /// Lists the private entries of <paramref name="tree"/>: the saved scan with every changed folder read again, or a
+    /// full scan when there is no usable one; what changed is saved for the next process.
+    /// </summary>
+    /// <param name="tree">The tree's absolute path.</param>
+    /// <param name="skipped">Paths inside it that are neither listed nor entered.</param>
+    public IReadOnlyList<(string Path, bool IsFolder)> Scan(string tree, IReadOnlyCollection<string> skipped)
+    {
+        var now = time.GetUtcNow();
+        if (Load(tree, now) is not { } saved)
+        {
+            var root = new DirectoryInfo(tree);
+            if (!root.Exists)
+            {
+                return [];
+            }
+
+            var folders = new List<FolderStamp> { Stamp(root) };
+            var found = PrivateHostPaths.Scan(tree, skipped, folders);
+            Save(tree, now, folders, found, now);
+            return found;
+        }
+
+        var refreshed = new Refresh(tree, skipped, saved.Folders, saved.Found);
+        if (refreshed.Changed)
+        {
+            Save(tree, saved.Scanned, refreshed.Folders, refreshed.Found, now);
+        }
+
+        return refreshed.Found;
+    }
+
+    private static FolderStamp Stamp(FileSystemInfo folder) => new(folder.FullName, folder.LastWriteTimeUtc, folder.UnixFileMode);
+
+    private Saved? Load(string tree, DateTimeOffset now)
     {
         string[] lines;
         try
@@ -67,12 +99,13 @@ internal sealed class HostScanCache(string file, TimeProvider time)
             return null;
         }
 
-        var age = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(scannedMs);
-        if (age < TimeSpan.Zero || age > MaxAge)
+        var scanned = DateTimeOffset.FromUnixTimeMilliseconds(scannedMs);
+        if (now - scanned < TimeSpan.Zero || now - scanned > MaxAge)
         {
             return null;
         }
 
+        var folders = new List<FolderStamp>();
         var found = new List<(string Path, bool IsFolder)>();
         foreach (var line in lines.AsSpan(3))
         {
@@ -80,37 +113,60 @@ internal sealed class HostScanCache(string file, TimeProvider time)
             {
                 found.Add((line[2..], line[0] == 'f'));
             }
-            else if (!line.StartsWith("d ", StringComparison.Ordinal) || !Unchanged(line))
+            else if (ParseFolder(line) is { } folder)
+            {
+                folders.Add(folder);
+            }
+            else
             {
                 return null;
             }
         }
 
-        return found;
+        return folders.Count > 0 && folders[0].Path == tree && found.All(e => Bubblewrap.IsInside(e.Path, tree))
+            ? new Saved(scanned, folders, found)
+            : null;
     }
 
-    /// <summary>Saves a scan of <paramref name="tree"/>, unless it cannot be trusted later (see the remarks).</summary>
-    /// <param name="tree">The scanned tree's absolute path.</param>
-    /// <param name="started">When the scan started.</param>
-    /// <param name="folders">Every folder the scan entered, stamped before it was read.</param>
-    /// <param name="found">The private entries it found.</param>
-    public void Save(string tree, DateTimeOffset started, IReadOnlyList<FolderStamp> folders, IReadOnlyList<(string Path, bool IsFolder)> found)
+    private static FolderStamp? ParseFolder(string line)
     {
-        var settled = started.UtcDateTime - Settle;
-        if (!OperatingSystem.IsLinux()
-            || folders.Any(f => f.LastWrite >= settled || HasLineBreak(f.Path))
-            || found.Any(e => HasLineBreak(e.Path)))
+        // "d TICKS MODE PATH"
+        if (!line.StartsWith("d ", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = line.AsSpan(2);
+        var space = rest.IndexOf(' ');
+        if (space <= 0 || !long.TryParse(rest[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks > DateTime.MaxValue.Ticks)
+        {
+            return null;
+        }
+
+        rest = rest[(space + 1)..];
+        space = rest.IndexOf(' ');
+        return space > 0 && int.TryParse(rest[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var mode)
+            ? new FolderStamp(rest[(space + 1)..].ToString(), new DateTime(ticks, DateTimeKind.Utc), (UnixFileMode)mode)
+            : null;
+    }
+
+    private void Save(string tree, DateTimeOffset scanned, IReadOnlyList<FolderStamp> folders, IReadOnlyList<(string Path, bool IsFolder)> found, DateTimeOffset now)
+    {
+        if (!OperatingSystem.IsLinux() || folders.Any(f => HasLineBreak(f.Path)) || found.Any(e => HasLineBreak(e.Path)))
         {
             return;
         }
 
+        var settled = now.UtcDateTime - Settle;
         var text = new StringBuilder()
             .Append(Header).Append('\n')
             .Append("tree ").Append(tree).Append('\n')
-            .Append("scanned ").Append(started.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Append('\n');
+            .Append("scanned ").Append(scanned.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Append('\n');
         foreach (var folder in folders)
         {
-            text.Append("d ").Append(folder.LastWrite.Ticks.ToString(CultureInfo.InvariantCulture))
+            // A folder that changed just before it was read is saved as unknown, so the next process reads it again.
+            var ticks = folder.LastWrite >= settled ? 0 : folder.LastWrite.Ticks;
+            text.Append("d ").Append(ticks.ToString(CultureInfo.InvariantCulture))
                 .Append(' ').Append(((int)folder.Mode).ToString(CultureInfo.InvariantCulture))
                 .Append(' ').Append(folder.Path).Append('\n');
         }
@@ -151,28 +207,135 @@ internal sealed class HostScanCache(string file, TimeProvider time)
 
     private static bool HasLineBreak(string path) => path.AsSpan().IndexOfAny('\n', '\r') >= 0;
 
-    private static bool Unchanged(string line)
+    private sealed record Saved(DateTimeOffset Scanned, List<FolderStamp> Folders, List<(string Path, bool IsFolder)> Found);
+
+    /// <summary>Brings a saved scan up to date: every saved folder is checked, and those that changed are read again.</summary>
+    private sealed class Refresh
     {
-        // "d TICKS MODE PATH"
-        var rest = line.AsSpan(2);
-        var space = rest.IndexOf(' ');
-        if (space <= 0 || !long.TryParse(rest[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
+        private readonly string _tree;
+        private readonly IReadOnlyCollection<string> _skipped;
+        private readonly HashSet<string> _known;
+        private readonly HashSet<string> _dropped = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, HashSet<(string Path, bool IsFolder)>> _byFolder = new(StringComparer.Ordinal);
+
+        public Refresh(string tree, IReadOnlyCollection<string> skipped, List<FolderStamp> saved, List<(string Path, bool IsFolder)> found)
         {
+            _tree = tree;
+            _skipped = skipped;
+            _known = saved.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+            foreach (var entry in found)
+            {
+                Add(entry);
+            }
+
+            // Saved folders come parent first (a folder is found while its parent is read), so a folder that is gone
+            // or turned private is dropped before any folder inside it comes up.
+            foreach (var stamp in saved)
+            {
+                if (InsideDropped(stamp.Path))
+                {
+                    continue;
+                }
+
+                var folder = new DirectoryInfo(stamp.Path);
+                if (!folder.Exists || (folder.Attributes & FileAttributes.ReparsePoint) != 0 || (folder.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+                {
+                    _dropped.Add(stamp.Path);
+                    _byFolder.Remove(stamp.Path);
+                    if (folder.Exists && (folder.Attributes & FileAttributes.ReparsePoint) == 0)
+                    {
+                        Add((stamp.Path, true));
+                    }
+
+                    Changed = true;
+                    continue;
+                }
+
+                var now = Stamp(folder);
+                Folders.Add(now);
+                if (now.LastWrite != stamp.LastWrite || now.Mode != stamp.Mode)
+                {
+                    Changed = true;
+                    ReadAgain(folder);
+                }
+            }
+
+            Found = [.. _byFolder.Values.SelectMany(entries => entries).Where(e => !InsideDropped(e.Path))];
+        }
+
+        public bool Changed { get; private set; }
+
+        public List<FolderStamp> Folders { get; } = [];
+
+        public List<(string Path, bool IsFolder)> Found { get; }
+
+        private void Add((string Path, bool IsFolder) entry)
+        {
+            var parent = Path.GetDirectoryName(entry.Path) ?? "";
+            if (!_byFolder.TryGetValue(parent, out var entries))
+            {
+                _byFolder[parent] = entries = [];
+            }
+
+            entries.Add(entry);
+        }
+
+        private bool InsideDropped(string path)
+        {
+            for (var parent = Path.GetDirectoryName(path); parent is not null && parent.Length >= _tree.Length; parent = Path.GetDirectoryName(parent))
+            {
+                if (_dropped.Contains(parent))
+                {
+                    return true;
+                }
+            }
+
             return false;
         }
 
-        rest = rest[(space + 1)..];
-        space = rest.IndexOf(' ');
-        if (space <= 0 || !int.TryParse(rest[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var mode))
+        private void ReadAgain(DirectoryInfo folder)
         {
-            return false;
-        }
+            _byFolder.Remove(folder.FullName);
+            List<FileSystemInfo> children;
+            try
+            {
+                children = [.. folder.EnumerateFileSystemInfos()];
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return;
+            }
 
-        var folder = new DirectoryInfo(rest[(space + 1)..].ToString());
-        return folder.Exists
-            && (folder.Attributes & FileAttributes.ReparsePoint) == 0
-            && folder.LastWriteTimeUtc.Ticks == ticks
-            && (int)folder.UnixFileMode == mode;
+            foreach (var child in children)
+            {
+                if ((child.Attributes & FileAttributes.ReparsePoint) != 0 || _skipped.Contains(child.FullName))
+                {
+                    continue;
+                }
+
+                var mode = child.UnixFileMode;
+                if (child is not DirectoryInfo)
+                {
+                    if ((mode & UnixFileMode.OtherRead) == 0)
+                    {
+                        Add((child.FullName, false));
+                    }
+                }
+                else if ((mode & UnixFileMode.OtherExecute) == 0)
+                {
+                    Add((child.FullName, true));
+                }
+                else if (!_known.Contains(child.FullName))
+                {
+                    // A folder the saved scan never entered (new, or no longer private): scanned whole.
+                    Folders.Add(Stamp(child));
+                    foreach (var entry in PrivateHostPaths.Scan(child.FullName, _skipped, Folders))
+                    {
+                        Add(entry);
+                    }
+                }
+            }
+        }
     }
 }
 

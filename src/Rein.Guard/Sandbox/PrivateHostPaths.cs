@@ -16,8 +16,8 @@ namespace Rein.Guard.Sandbox;
 /// </para>
 /// <para>
 /// The scan runs once per process, in the background from the first sandbox runner on, and is then reused: a file
-/// made private later in the same process stays visible. <c>/usr</c> comes from <see cref="HostScanCache"/> while none
-/// of its folders changed (see there for what that cannot see). Thread-safe.
+/// made private later in the same process stays visible. <c>/usr</c> comes from <see cref="HostScanCache"/>, which reads
+/// again only the folders that changed since the last process (see there for what that cannot see). Thread-safe.
 /// </para>
 /// </remarks>
 internal static class PrivateHostPaths
@@ -95,7 +95,8 @@ internal static class PrivateHostPaths
 
     /// <summary>
     /// Scans the host. <c>/usr</c>, most of a host's entries and changed only by package managers, comes from
-    /// <paramref name="cache"/> while that is valid; everything else, <c>/usr/local</c> included, is scanned every time.
+    /// <paramref name="cache"/>, where only its changed folders are read again; everything else, <c>/usr/local</c>
+    /// included, is scanned every time.
     /// </summary>
     /// <param name="cache">Where the scan of <c>/usr</c> is kept between processes; null to scan it every time.</param>
     internal static IReadOnlyList<(string Path, bool IsFolder)> ScanHost(HostScanCache? cache)
@@ -103,7 +104,7 @@ internal static class PrivateHostPaths
         const string packageTree = "/usr";
         const string localTree = "/usr/local";
         var found = Scan("/", [.. Skipped, packageTree], folders: null);
-        found.AddRange(ScanTree(packageTree, [localTree], cache, TimeProvider.System));
+        found.AddRange(cache?.Scan(packageTree, [localTree]) ?? Scan(packageTree, [localTree], folders: null));
         var local = new DirectoryInfo(localTree);
         if (local.Exists && (local.Attributes & FileAttributes.ReparsePoint) == 0)
         {
@@ -117,31 +118,6 @@ internal static class PrivateHostPaths
             }
         }
 
-        return found;
-    }
-
-    /// <summary>Lists the private entries of <paramref name="tree"/>, from <paramref name="cache"/> when it is valid, else by a scan it then saves.</summary>
-    /// <param name="tree">The tree's absolute path.</param>
-    /// <param name="skipped">Paths inside it that are neither listed nor entered.</param>
-    /// <param name="cache">The cache; null to scan every time.</param>
-    /// <param name="time">The clock that dates the scan.</param>
-    internal static IReadOnlyList<(string Path, bool IsFolder)> ScanTree(string tree, IReadOnlyCollection<string> skipped, HostScanCache? cache, TimeProvider time)
-    {
-        if (cache?.TryLoad(tree) is { } cached)
-        {
-            return cached;
-        }
-
-        var started = time.GetUtcNow();
-        var root = new DirectoryInfo(tree);
-        if (!root.Exists)
-        {
-            return [];
-        }
-
-        var folders = new List<FolderStamp> { new(tree, root.LastWriteTimeUtc, root.UnixFileMode) };
-        var found = Scan(tree, skipped, folders);
-        cache?.Save(tree, started, folders, found);
         return found;
     }
 

@@ -7,121 +7,134 @@ namespace Rein.Guard.Tests.Sandbox;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class HostScanCacheTests : IDisposable
 {
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     private readonly TempDirectory _root = new("rein-hostscan");
     private readonly FakeTimeProvider _time = new(TimeProvider.System.GetUtcNow());
     private readonly string _tree;
     private readonly string _secret;
+    private readonly string _readme;
+    private readonly string _cacheFile;
     private readonly HostScanCache _cache;
 
     public HostScanCacheTests()
     {
-        _root.Write("tree/lib/readme.txt", "hi");
+        _readme = _root.Write("tree/lib/readme.txt", "hi");
         _secret = _root.Write("tree/lib/deep/secret.txt", "s");
-        _root.Write("tree/local/other.key", "k");
+        _root.Write("tree/local/other.txt", "k");
         _tree = _root.Combine("tree");
-        _cache = new HostScanCache(_root.Combine("cache", "host-scan.txt"), _time);
+        _cacheFile = _root.Combine("cache", "host-scan.txt");
+        _cache = new HostScanCache(_cacheFile, _time);
         if (OperatingSystem.IsLinux())
         {
-            File.SetUnixFileMode(_secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        // Settled an hour ago, so a change made by a test always moves a folder's time, however coarse the file system's clock.
-        foreach (var folder in Directory.EnumerateDirectories(_tree, "*", SearchOption.AllDirectories).Append(_tree))
-        {
-            Directory.SetLastWriteTimeUtc(folder, _time.GetUtcNow().UtcDateTime.AddHours(-1));
+            File.SetUnixFileMode(_secret, Private);
+            Settle();
         }
     }
 
     public void Dispose() => _root.Dispose();
 
     [Fact]
-    public void ScanTree_UnchangedTree_SecondScanComesFromTheCache()
+    public void Scan_FileMadePrivateInUnchangedFolder_IsSeenOnlyAfterMaxAge()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
+        Assert.Equal([(_secret, false)], _cache.Scan(_tree, []));
+        Assert.Equal(Private, File.GetUnixFileMode(_cacheFile));
 
-        var first = PrivateHostPaths.ScanTree(_tree, [Path.Join(_tree, "local")], _cache, _time);
-        _time.Advance(TimeSpan.FromMinutes(5));
+        // chmod changes no folder's time: the saved scan is used as it is (the documented limit)...
+        File.SetUnixFileMode(_readme, Private);
+        _time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal([(_secret, false)], _cache.Scan(_tree, []));
 
-        Assert.Equal([(_secret, false)], first);
-        Assert.Equal(first, _cache.TryLoad(_tree));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_root.Combine("cache", "host-scan.txt")));
+        // ...until the next full scan.
+        _time.Advance(HostScanCache.MaxAge);
+        Assert.Equal([(_secret, false), (_readme, false)], Sorted(_cache.Scan(_tree, [])));
     }
 
     [Fact]
-    public void TryLoad_NewPrivateFile_IsInvalid()
+    public void Scan_NewAndRemovedEntries_AreSeenNextTime()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
-        PrivateHostPaths.ScanTree(_tree, [], _cache, _time);
-        Assert.NotNull(_cache.TryLoad(_tree));
+        _cache.Scan(_tree, []);
 
-        var added = _root.Write("tree/lib/deep/new.key", "k");
-        File.SetUnixFileMode(added, UnixFileMode.UserRead);
+        var added = _root.Write("tree/lib/new.key", "k");
+        File.SetUnixFileMode(added, Private);
+        var nested = _root.Write("tree/lib/fresh/inner/token", "t");
+        File.SetUnixFileMode(nested, Private);
+        File.Delete(_secret);
 
-        Assert.Null(_cache.TryLoad(_tree));
-        Assert.Contains((added, false), PrivateHostPaths.ScanTree(_tree, [], _cache, _time));
+        Assert.Equal([(nested, false), (added, false)], Sorted(_cache.Scan(_tree, [])));
     }
 
     [Fact]
-    public void TryLoad_FolderMadePrivate_IsInvalid()
+    public void Scan_FolderMadePrivate_IsListedInsteadOfItsEntries()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
-        PrivateHostPaths.ScanTree(_tree, [], _cache, _time);
+        _cache.Scan(_tree, []);
 
-        File.SetUnixFileMode(_root.Combine("tree", "lib"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var deep = _root.Combine("tree", "lib", "deep");
+        File.SetUnixFileMode(deep, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        Assert.Null(_cache.TryLoad(_tree));
+        Assert.Equal([(deep, true)], _cache.Scan(_tree, []));
     }
 
     [Fact]
-    public void TryLoad_ChangeInSkippedFolder_StaysValid()
+    public void Scan_SkippedFolder_IsNeitherListedNorWatched()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
-        PrivateHostPaths.ScanTree(_tree, [Path.Join(_tree, "local")], _cache, _time);
+        var local = _root.Combine("tree", "local");
+        _cache.Scan(_tree, [local]);
 
-        _root.Write("tree/local/more.txt", "m");
+        File.SetUnixFileMode(_root.Write("tree/local/more.key", "m"), Private);
 
-        Assert.NotNull(_cache.TryLoad(_tree));
+        Assert.Equal([(_secret, false)], _cache.Scan(_tree, [local]));
     }
 
     [Fact]
-    public void TryLoad_OlderThanMaxAge_IsInvalid()
+    public void Scan_CacheWritableByOthers_IsNotTrusted()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
-        PrivateHostPaths.ScanTree(_tree, [], _cache, _time);
+        _cache.Scan(_tree, []);
+        File.SetUnixFileMode(_readme, Private);
 
-        _time.Advance(HostScanCache.MaxAge + TimeSpan.FromMinutes(1));
+        File.SetUnixFileMode(_cacheFile, Private | UnixFileMode.OtherWrite);
 
-        Assert.Null(_cache.TryLoad(_tree));
+        Assert.Equal([(_secret, false), (_readme, false)], Sorted(_cache.Scan(_tree, [])));
     }
 
     [Fact]
-    public void TryLoad_CacheWritableByOthers_IsIgnored()
-    {
-        Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
-        PrivateHostPaths.ScanTree(_tree, [], _cache, _time);
-
-        File.SetUnixFileMode(_root.Combine("cache", "host-scan.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherWrite);
-
-        Assert.Null(_cache.TryLoad(_tree));
-    }
-
-    [Fact]
-    public void ScanTree_FolderChangedJustBeforeScan_IsNotSaved()
+    public void Scan_FolderChangedJustBeforeTheScan_IsReadAgainNextTime()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
         _root.Write("tree/lib/just-now.txt", "n");
+        _cache.Scan(_tree, []);
 
-        PrivateHostPaths.ScanTree(_tree, [], _cache, _time);
+        // Its time may not move again within the file system's clock tick, so only reading it again can tell.
+        File.SetUnixFileMode(_readme, Private);
 
-        Assert.False(File.Exists(_root.Combine("cache", "host-scan.txt")));
+        Assert.Equal([(_secret, false), (_readme, false)], Sorted(_cache.Scan(_tree, [])));
     }
 
     [Fact]
-    public void TryLoad_OtherTree_IsInvalid()
+    public void Scan_CacheOfAnotherTree_IsNotUsed()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Unix file modes");
-        PrivateHostPaths.ScanTree(_tree, [], _cache, _time);
+        _cache.Scan(_tree, []);
+        var other = _root.Combine("tree", "lib");
 
-        Assert.Null(_cache.TryLoad(_root.Combine("cache")));
+        Assert.Equal([(_secret, false)], _cache.Scan(other, []));
+        Assert.Contains("tree " + other, File.ReadAllText(_cacheFile), StringComparison.Ordinal);
+    }
+
+    private static List<(string Path, bool IsFolder)> Sorted(IEnumerable<(string Path, bool IsFolder)> entries) =>
+        [.. entries.OrderBy(e => e.Path, StringComparer.Ordinal)];
+
+    // Dated an hour back, so a change made by a test always moves a folder's time, however coarse the file system's clock.
+    private void Settle()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(_tree, "*", SearchOption.AllDirectories).Append(_tree))
+        {
+            Directory.SetLastWriteTimeUtc(folder, _time.GetUtcNow().UtcDateTime.AddHours(-1));
+        }
     }
 }
