@@ -130,7 +130,7 @@ internal sealed class GuardSetup
         {
             return (
                 new ProcessCommandRunner(environment: new CommandEnvironment(options.EnvironmentNames)),
-                "--sandbox none: shell commands and hooks run WITHOUT isolation, with full access to this machine as the current user.");
+                settings.SandboxOffReason ?? "--sandbox none: shell commands and hooks run WITHOUT isolation, with full access to this machine as the current user.");
         }
 
         // Rein's own files: the journal and the secret store and its key are never visible to commands.

@@ -21,6 +21,12 @@ internal sealed record ResolvedSettings(SettingsValues Values, string Workspace,
     /// <summary>One line for each key of a settings file or profile that Rein does not know (<see cref="KnownSettings"/>), lowest precedence first.</summary>
     public IReadOnlyList<string> UnknownKeys { get; init; } = [];
 
+    /// <summary>
+    /// Why commands run without the sandbox when a command rather than the user turned it off (<c>rein demo</c> on a
+    /// machine without bubblewrap); journaled instead of the <c>--sandbox none</c> warning. Null when the user chose.
+    /// </summary>
+    public string? SandboxOffReason { get; init; }
+
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
     public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
 }
