@@ -4,57 +4,117 @@ using System.Text.Json.Nodes;
 
 namespace Rein.Cli.Tests;
 
-[Trait("Category", "e2e")]
-public sealed class ReplayEndToEndTests : IDisposable
+/// <summary>
+/// The sessions the replay tests replay, recorded and exported once for the class: each recording is a rein run that
+/// takes seconds of CPU, and every test only reads them (tests that change an archive change their own copy).
+/// </summary>
+public sealed class ReplayRecordings : IAsyncLifetime
 {
-    private readonly ReinProcess _rein = new();
+    /// <summary>The home of the session that writes out.txt, then cats input.txt and out.txt in a shell.</summary>
+    internal ReinProcess Rein { get; } = new();
 
-    public void Dispose() => _rein.Dispose();
+    /// <summary>The home of the session whose observations carry a test runner's duration, timestamps and the workspace's path.</summary>
+    internal ReinProcess Noisy { get; } = new();
 
-    private string Suite => Path.Combine(_rein.Home, "suite");
+    public string SessionId { get; private set; } = "";
 
-    /// <summary>Runs the script that writes out.txt, then cats input.txt and out.txt in a shell.</summary>
-    private Task<ReinProcess.Result> RunWriteAndReadAsync()
+    public string NoisySessionId { get; private set; } = "";
+
+    /// <summary>The session's exported archive, alone in its suite folder (which export created).</summary>
+    public string Archive { get; private set; } = "";
+
+    public string NoisyArchive { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
     {
-        var script = _rein.WriteFile("turns.json", """
+        File.WriteAllText(Path.Combine(Rein.Workspace, "input.txt"), "hello from the starting workspace\n");
+        var run = await ReplayEndToEndTests.RunWriteAndReadAsync(Rein);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        SessionId = run.JsonLines()[^1].GetProperty("session_id").GetString()!;
+
+        // The recorded workspace moves on after the session; a replay starts from the first checkpoint, not from this.
+        File.WriteAllText(Path.Combine(Rein.Workspace, "input.txt"), "changed after the session\n");
+        Archive = await ExportAsync(Rein, SessionId, "write-and-read.rein.json");
+
+        File.WriteAllText(Path.Combine(Noisy.Workspace, "test_math.py"), """
+            import time
+            import unittest
+
+            class MathTest(unittest.TestCase):
+                def test_add(self):
+                    time.sleep(0.003)
+                    self.assertEqual(2, 1 + 1)
+            """);
+        var script = Noisy.WriteFile("noisy.json", """
             {"turns":[
-              {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
-              {"tool_calls":[{"name":"shell","arguments":{"command":"cat input.txt out.txt"}}]},
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"checked\n"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"python3 -m unittest test_math 2>&1; echo took 0.$(date +%N)s; pwd; ls $PWD; date -u +%Y-%m-%dT%H:%M:%S.%NZ"}}]},
               {"text":"done"}
             ]}
             """);
-        return _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+        var noisy = await Noisy.RunAsync("run", "--json", "--model", $"scripted:{script}", "run the tests");
+        Assert.True(noisy.ExitCode == 0, noisy.ToString());
+        NoisySessionId = noisy.JsonLines()[^1].GetProperty("session_id").GetString()!;
+        NoisyArchive = await ExportAsync(Noisy, NoisySessionId, "noisy.rein.json");
     }
 
-    /// <summary>A scripted session that writes a file, then runs a shell command that reads a file of the starting workspace.</summary>
-    private async Task<string> RunScriptedSessionAsync()
-    {
-        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello from the starting workspace\n");
-        var run = await RunWriteAndReadAsync();
-        Assert.True(run.ExitCode == 0, run.ToString());
-
-        // The recorded workspace moves on after the session; a replay starts from the first checkpoint, not from this.
-        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "changed after the session\n");
-        return run.JsonLines()[^1].GetProperty("session_id").GetString()!;
-    }
-
-    private async Task<string> ExportAsync(string sessionId, string name)
+    private static async Task<string> ExportAsync(ReinProcess rein, string sessionId, string name)
     {
         // The suite folder does not exist yet: export creates it.
-        var file = Path.Combine(Suite, name);
-        var export = await _rein.RunAsync("sessions", "export", sessionId, "-o", file, "--json");
+        var file = Path.Combine(rein.Home, "suite", name);
+        var export = await rein.RunAsync("sessions", "export", sessionId, "-o", file, "--json");
         Assert.True(export.ExitCode == 0, export.ToString());
         var report = export.JsonLines()[0];
         Assert.Equal("checkpoint", report.GetProperty("starting_workspace").GetString());
         return file;
     }
 
+    public ValueTask DisposeAsync()
+    {
+        Rein.Dispose();
+        Noisy.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+[Trait("Category", "e2e")]
+public sealed class ReplayEndToEndTests(ReplayRecordings recordings) : IClassFixture<ReplayRecordings>
+{
+    private readonly ReinProcess _rein = recordings.Rein;
+
+    /// <summary>Runs the script that writes out.txt, then cats input.txt and out.txt in a shell.</summary>
+    internal static Task<ReinProcess.Result> RunWriteAndReadAsync(ReinProcess rein)
+    {
+        var script = rein.WriteFile("turns.json", """
+            {"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"out.txt","content":"written\n"}}]},
+              {"tool_calls":[{"name":"shell","arguments":{"command":"cat input.txt out.txt"}}]},
+              {"text":"done"}
+            ]}
+            """);
+        return rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "write and read");
+    }
+
+    /// <summary>A suite folder of this test's own holding a copy of <paramref name="archive"/> changed by <paramref name="change"/>.</summary>
+    private static string SuiteWith(string archive, Action<JsonNode> change)
+    {
+        var suite = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(archive))!, "suites", TestContext.Current.Test!.UniqueID[..12]);
+        Directory.CreateDirectory(suite);
+        var copy = JsonNode.Parse(File.ReadAllText(archive))!;
+        change(copy);
+        File.WriteAllText(Path.Combine(suite, Path.GetFileName(archive)), copy.ToJsonString());
+        return suite;
+    }
+
+    /// <summary>A path under the recorded home that no other test uses.</summary>
+    private string Fresh(string name) => Path.Combine(_rein.Home, "fresh", TestContext.Current.Test!.UniqueID[..12], name);
+
     private static JsonElement Single(ReinProcess.Result result) => Assert.Single(result.JsonLines());
 
     [Fact]
     public async Task Replay_RecordedSession_MatchesWithNoDivergence()
     {
-        var sessionId = await RunScriptedSessionAsync();
+        var sessionId = recordings.SessionId;
 
         var replay = await _rein.RunAsync("replay", sessionId, "--json");
 
@@ -68,15 +128,16 @@ public sealed class ReplayEndToEndTests : IDisposable
 
         // The replay ran in a throw-away store: the user's store still has only the recorded session.
         var list = await _rein.RunAsync("sessions", "list", "--json");
-        Assert.Single(list.JsonLines());
+        Assert.Equal(sessionId, Assert.Single(list.JsonLines()).GetProperty("id").GetString());
     }
 
     [Fact]
     public async Task ExportImportCheck_FreshStore_ReplaysTheSuiteAndPasses()
     {
-        var sessionId = await RunScriptedSessionAsync();
-        var file = await ExportAsync(sessionId, "write-and-read.rein.json");
-        var fresh = Path.Combine(_rein.Home, "fresh", "rein.db");
+        var sessionId = recordings.SessionId;
+        var file = recordings.Archive;
+        var suite = Path.GetDirectoryName(file)!;
+        var fresh = Fresh("rein.db");
 
         var import = await _rein.RunAsync("sessions", "import", file, "--store", fresh, "--json");
         Assert.True(import.ExitCode == 0, import.ToString());
@@ -90,12 +151,12 @@ public sealed class ReplayEndToEndTests : IDisposable
         var replayImported = await _rein.RunAsync("replay", sessionId, "--store", fresh, "--json");
         Assert.True(replayImported.ExitCode == 0, replayImported.ToString());
 
-        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+        var check = await _rein.RunAsync("replay", "--check", suite, "--json");
         Assert.True(check.ExitCode == 0, check.ToString());
         var summary = Single(check);
         Assert.Equal((1, 1, 0), (summary.GetProperty("total").GetInt32(), summary.GetProperty("passed").GetInt32(), summary.GetProperty("failed").GetInt32()));
 
-        var human = await _rein.RunAsync("replay", "--check", Suite);
+        var human = await _rein.RunAsync("replay", "--check", suite);
         Assert.True(human.ExitCode == 0, human.ToString());
         Assert.Contains("1 of 1 session replayed without divergence", human.Stdout, StringComparison.Ordinal);
     }
@@ -103,14 +164,13 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Check_StartingWorkspaceDiffers_FailsNamingTheStepAndKind()
     {
-        var sessionId = await RunScriptedSessionAsync();
-        var file = await ExportAsync(sessionId, "session.rein.json");
-        var archive = JsonNode.Parse(File.ReadAllText(file))!;
-        var input = archive["workspace"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "input.txt")!;
-        input["content_base64"] = Convert.ToBase64String("a different environment\n"u8);
-        File.WriteAllText(file, archive.ToJsonString());
+        var suite = SuiteWith(recordings.Archive, archive =>
+        {
+            var input = archive["workspace"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "input.txt")!;
+            input["content_base64"] = Convert.ToBase64String("a different environment\n"u8);
+        });
 
-        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+        var check = await _rein.RunAsync("replay", "--check", suite, "--json");
 
         Assert.True(check.ExitCode == 8, check.ToString());
         var session = Assert.Single(Single(check).GetProperty("sessions").EnumerateArray());
@@ -121,7 +181,7 @@ public sealed class ReplayEndToEndTests : IDisposable
         Assert.Contains("hello from the starting workspace", divergence.GetProperty("expected").GetString(), StringComparison.Ordinal);
         Assert.Contains("a different environment", divergence.GetProperty("actual").GetString(), StringComparison.Ordinal);
 
-        var human = await _rein.RunAsync("replay", "--check", Suite);
+        var human = await _rein.RunAsync("replay", "--check", suite);
         Assert.Equal(8, human.ExitCode);
         Assert.Contains("step 2 observation call_2_1", human.Stdout, StringComparison.Ordinal);
     }
@@ -129,52 +189,27 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Check_RecordedObservationEdited_FailsNamingTheStep()
     {
-        var sessionId = await RunScriptedSessionAsync();
-        var file = await ExportAsync(sessionId, "session.rein.json");
-        var archive = JsonNode.Parse(File.ReadAllText(file))!;
-        var completed = archive["events"]!.AsArray()
-            .Select(e => e!["event"]!)
-            .First(e => (string)e["type"]! == "tool_completed" && (string)e["name"]! == "write_file");
-        completed["result"] = "an observation the tool never gave";
-        File.WriteAllText(file, archive.ToJsonString());
+        var suite = SuiteWith(recordings.Archive, archive =>
+        {
+            var completed = archive["events"]!.AsArray()
+                .Select(e => e!["event"]!)
+                .First(e => (string)e["type"]! == "tool_completed" && (string)e["name"]! == "write_file");
+            completed["result"] = "an observation the tool never gave";
+        });
 
-        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+        var check = await _rein.RunAsync("replay", "--check", suite, "--json");
 
         Assert.True(check.ExitCode == 8, check.ToString());
         var divergence = Assert.Single(Assert.Single(Single(check).GetProperty("sessions").EnumerateArray()).GetProperty("divergences").EnumerateArray());
         Assert.Equal((1, "observation"), (divergence.GetProperty("step").GetInt32(), divergence.GetProperty("kind").GetString()));
     }
 
-    /// <summary>A session whose observations carry ordinary noise: a test runner's duration and the workspace's path.</summary>
-    private async Task<string> RunNoisySessionAsync()
-    {
-        File.WriteAllText(Path.Combine(_rein.Workspace, "test_math.py"), """
-            import time
-            import unittest
-
-            class MathTest(unittest.TestCase):
-                def test_add(self):
-                    time.sleep(0.003)
-                    self.assertEqual(2, 1 + 1)
-            """);
-        var script = _rein.WriteFile("noisy.json", """
-            {"turns":[
-              {"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"checked\n"}}]},
-              {"tool_calls":[{"name":"shell","arguments":{"command":"python3 -m unittest test_math 2>&1; echo took 0.$(date +%N)s; pwd; ls $PWD; date -u +%Y-%m-%dT%H:%M:%S.%NZ"}}]},
-              {"text":"done"}
-            ]}
-            """);
-        var run = await _rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "run the tests");
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run.JsonLines()[^1].GetProperty("session_id").GetString()!;
-    }
-
     [Fact]
     public async Task Replay_DurationsTimestampsAndWorkspacePathDiffer_PassesAndVerboseShowsWhatWasNormalised()
     {
-        var sessionId = await RunNoisySessionAsync();
+        var sessionId = recordings.NoisySessionId;
 
-        var replay = await _rein.RunAsync("replay", sessionId, "--verbose");
+        var replay = await recordings.Noisy.RunAsync("replay", sessionId, "--verbose");
 
         Assert.True(replay.ExitCode == 0, replay.ToString());
         Assert.Contains("no divergence", replay.Stdout, StringComparison.Ordinal);
@@ -182,7 +217,7 @@ public sealed class ReplayEndToEndTests : IDisposable
         Assert.Contains("workspace", replay.Stderr, StringComparison.Ordinal);
         Assert.Contains("timestamp", replay.Stderr, StringComparison.Ordinal);
 
-        var json = await _rein.RunAsync("replay", sessionId, "--json", "--verbose");
+        var json = await recordings.Noisy.RunAsync("replay", sessionId, "--json", "--verbose");
         Assert.True(json.ExitCode == 0, json.ToString());
         var rules = Single(json).GetProperty("normalized").EnumerateArray().Select(n => n.GetProperty("rule").GetString()).ToHashSet();
         Assert.Contains("duration", rules);
@@ -192,15 +227,14 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Check_NoisySessionWithAChangedFile_StillDivergesShowingTheOriginalTexts()
     {
-        var sessionId = await RunNoisySessionAsync();
-        var file = await ExportAsync(sessionId, "noisy.rein.json");
-        var archive = JsonNode.Parse(File.ReadAllText(file))!;
-        var test = archive["workspace"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "test_math.py")!;
-        var broken = Encoding.UTF8.GetString(Convert.FromBase64String((string)test["content_base64"]!)).Replace("2, 1 + 1", "3, 1 + 1", StringComparison.Ordinal);
-        test["content_base64"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(broken));
-        File.WriteAllText(file, archive.ToJsonString());
+        var suite = SuiteWith(recordings.NoisyArchive, archive =>
+        {
+            var test = archive["workspace"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "test_math.py")!;
+            var broken = Encoding.UTF8.GetString(Convert.FromBase64String((string)test["content_base64"]!)).Replace("2, 1 + 1", "3, 1 + 1", StringComparison.Ordinal);
+            test["content_base64"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(broken));
+        });
 
-        var check = await _rein.RunAsync("replay", "--check", Suite, "--json");
+        var check = await recordings.Noisy.RunAsync("replay", "--check", suite, "--json");
 
         Assert.True(check.ExitCode == 8, check.ToString());
         var divergence = Assert.Single(Assert.Single(Single(check).GetProperty("sessions").EnumerateArray()).GetProperty("divergences").EnumerateArray());
@@ -213,9 +247,7 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Replay_StricterPermissionMode_ReportsPolicyDecisions()
     {
-        var sessionId = await RunScriptedSessionAsync();
-
-        var replay = await _rein.RunAsync("replay", sessionId, "--mode", "read-only", "--json");
+        var replay = await _rein.RunAsync("replay", recordings.SessionId, "--mode", "read-only", "--json");
 
         Assert.True(replay.ExitCode == 8, replay.ToString());
         var kinds = Single(replay).GetProperty("divergences").EnumerateArray()
@@ -227,16 +259,17 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Replay_ApprovalsAnsweredWhileSuspended_AnswersThemAgainAndMatches()
     {
-        _rein.Environment["REIN_MODE"] = "ask";
-        File.WriteAllText(Path.Combine(_rein.Workspace, "input.txt"), "hello\n");
-        var run = await RunWriteAndReadAsync();
+        using var rein = new ReinProcess();
+        rein.Environment["REIN_MODE"] = "ask";
+        File.WriteAllText(Path.Combine(rein.Workspace, "input.txt"), "hello\n");
+        var run = await RunWriteAndReadAsync(rein);
         Assert.True(run.ExitCode == 6, run.ToString());
         var sessionId = run.JsonLines()[^1].GetProperty("session_id").GetString()!;
-        Assert.Equal(6, (await _rein.RunAsync("approvals", "approve", "call_1_1", "--resume")).ExitCode);
-        var last = await _rein.RunAsync("approvals", "deny", "call_2_1", "--reason", "not today", "--resume");
+        Assert.Equal(6, (await rein.RunAsync("approvals", "approve", "call_1_1", "--resume")).ExitCode);
+        var last = await rein.RunAsync("approvals", "deny", "call_2_1", "--reason", "not today", "--resume");
         Assert.True(last.ExitCode == 0, last.ToString());
 
-        var replay = await _rein.RunAsync("replay", sessionId, "--json");
+        var replay = await rein.RunAsync("replay", sessionId, "--json");
 
         Assert.True(replay.ExitCode == 0, replay.ToString());
         Assert.True(Single(replay).GetProperty("passed").GetBoolean());
@@ -245,8 +278,8 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Import_ExistingOrCorruptFile_RefusesAndLosesNothing()
     {
-        var sessionId = await RunScriptedSessionAsync();
-        var file = await ExportAsync(sessionId, "session.rein.json");
+        var sessionId = recordings.SessionId;
+        var file = recordings.Archive;
         var before = await _rein.RunAsync("sessions", "show", sessionId, "--json");
 
         var again = await _rein.RunAsync("sessions", "import", file);
@@ -255,7 +288,7 @@ public sealed class ReplayEndToEndTests : IDisposable
         Assert.Equal(before.Stdout, (await _rein.RunAsync("sessions", "show", sessionId, "--json")).Stdout);
 
         var corrupt = _rein.WriteFile("corrupt.rein.json", File.ReadAllText(file)[..200]);
-        var fresh = Path.Combine(_rein.Home, "fresh", "rein.db");
+        var fresh = Fresh("rein.db");
         var broken = await _rein.RunAsync("sessions", "import", corrupt, "--store", fresh);
         Assert.True(broken.ExitCode == 2, broken.ToString());
         Assert.Contains("corrupt.rein.json", broken.Stderr, StringComparison.Ordinal);
@@ -270,9 +303,10 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Check_MissingOrEmptyFolder_IsAUsageError()
     {
-        var missing = await _rein.RunAsync("replay", "--check", Path.Combine(_rein.Home, "nope"));
-        Directory.CreateDirectory(Suite);
-        var empty = await _rein.RunAsync("replay", "--check", Suite);
+        var missing = await _rein.RunAsync("replay", "--check", Fresh("nope"));
+        var suite = Fresh("empty-suite");
+        Directory.CreateDirectory(suite);
+        var empty = await _rein.RunAsync("replay", "--check", suite);
         var neither = await _rein.RunAsync("replay");
 
         Assert.Equal((2, 2, 2), (missing.ExitCode, empty.ExitCode, neither.ExitCode));
@@ -283,7 +317,7 @@ public sealed class ReplayEndToEndTests : IDisposable
     [Fact]
     public async Task Export_ToStandardOutput_WritesTheSessionFile()
     {
-        var sessionId = await RunScriptedSessionAsync();
+        var sessionId = recordings.SessionId;
 
         var export = await _rein.RunAsync("sessions", "export", sessionId, "-o", "-");
 

@@ -4,7 +4,7 @@ namespace Rein.Cli.Tests;
 
 /// <summary>Class 3: approver identity. The session's own approvers decide, the OS user is who you are, another principal needs its token.</summary>
 [Trait("Category", "e2e")]
-public sealed partial class TrustBoundaryTests
+public sealed class TrustBoundaryApproversTests
 {
     [Fact]
     public async Task Class3_ApproverIdentity_SameUserFromAnotherFolderOrWithReinPrincipal_IsRefused()

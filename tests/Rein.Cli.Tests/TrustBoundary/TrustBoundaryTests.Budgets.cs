@@ -7,7 +7,7 @@ namespace Rein.Cli.Tests;
 /// allowed to. Whatever the children do, parent and children together stay within the parent's limits, counted from the journal.
 /// </summary>
 [Trait("Category", "e2e")]
-public sealed partial class TrustBoundaryTests
+public sealed class TrustBoundaryBudgetsTests
 {
     private const string Class6Task = """{"name":"task","arguments":{"description":"spend","prompt":"Read notes.txt again and again.","agent":"spender"}}""";
 

@@ -48,55 +48,6 @@ public sealed partial class TrustBoundaryTests
     }
 
     [Fact]
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public async Task Class4_SandboxAsRoot_RootOnlyHostFilesUnreadable()
-    {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-        {
-            Assert.Skip("Only a sandbox started by root maps its user to host root; these tests do not run as root.");
-        }
-
-        var closed = $"/var/cache/rein-tb-{Unique()}";
-        var open = closed + "-open";
-        var inClosed = "closed-secret-" + Unique();
-        var inOpen = "open-secret-" + Unique();
-        try
-        {
-            // A 0700 folder (as /var/lib/private) and a 0600 file in a world-searchable folder (as /var/cache/debconf/passwords.dat).
-            Directory.CreateDirectory(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            File.WriteAllText(Path.Join(closed, "secret.txt"), inClosed);
-            Directory.CreateDirectory(open);
-            File.WriteAllText(Path.Join(open, "secret.txt"), inOpen);
-            File.SetUnixFileMode(Path.Join(open, "secret.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            using var rein = new ReinProcess();
-            var command = $"cat {closed}/secret.txt {open}/secret.txt /var/cache/debconf/passwords.dat; ls -A {closed}; echo CAT-DONE";
-            var script = rein.WriteFile("turns.json", JsonSerializer.Serialize(new
-            {
-                turns = new object[] { new { tool_calls = new[] { new { name = "shell", arguments = new { command } } } }, new { text = "done" } },
-            }));
-
-            var run = await rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "read the files");
-
-            Assert.True(run.ExitCode == 0, run.ToString());
-            var journal = await JournalTextAsync(rein, run);
-            Assert.Contains("CAT-DONE", journal, StringComparison.Ordinal);
-            Assert.DoesNotContain(inClosed, journal, StringComparison.Ordinal);
-            Assert.DoesNotContain(inOpen, journal, StringComparison.Ordinal);
-            Assert.DoesNotContain("secret.txt", journal.Replace($"{closed}/secret.txt", "", StringComparison.Ordinal).Replace($"{open}/secret.txt", "", StringComparison.Ordinal), StringComparison.Ordinal);
-        }
-        finally
-        {
-            foreach (var folder in new[] { closed, open })
-            {
-                if (Directory.Exists(folder))
-                {
-                    Directory.Delete(folder, recursive: true);
-                }
-            }
-        }
-    }
-
-    [Fact]
     public async Task Class5_FetchUrlRedirect_ToUnnamedLoopbackAddressRefused()
     {
         var secret = "internal-only-" + Unique();
@@ -162,7 +113,7 @@ public sealed partial class TrustBoundaryTests
         Assert.Equal(0, Volatile.Read(ref hits));
     }
 
-    private static string Unique() => Guid.NewGuid().ToString("N")[..12];
+    internal static string Unique() => Guid.NewGuid().ToString("N")[..12];
 
     private static async Task<List<JsonElement>> JournalAsync(ReinProcess rein, ReinProcess.Result run)
     {
@@ -173,7 +124,7 @@ public sealed partial class TrustBoundaryTests
     }
 
     /// <summary>The journal as shown, plus the raw bytes of the store, so nothing escapes by being stored but not shown.</summary>
-    private static async Task<string> JournalTextAsync(ReinProcess rein, ReinProcess.Result run)
+    internal static async Task<string> JournalTextAsync(ReinProcess rein, ReinProcess.Result run)
     {
         var events = await JournalAsync(rein, run);
         var text = new StringBuilder(string.Join('\n', events.Select(e => e.ToString())));
