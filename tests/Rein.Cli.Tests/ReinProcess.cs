@@ -5,7 +5,7 @@ using Rein.Testing;
 
 namespace Rein.Cli.Tests;
 
-/// <summary>Runs the real <c>rein</c> executable (the published rein.dll) in an isolated home.</summary>
+/// <summary>Runs the real <c>rein</c> executable (the built rein.dll) in an isolated home.</summary>
 internal sealed class ReinProcess : IDisposable
 {
     private readonly TempDirectory _home = new("rein-home");
@@ -41,8 +41,7 @@ internal sealed class ReinProcess : IDisposable
 
     public Dictionary<string, string?> Environment { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The ReadyToRun-compiled rein that the test project's build publishes beside the tests (PublishReinForTests).</summary>
-    public static string ReinDll => Path.Combine(AppContext.BaseDirectory, "rein-publish", "rein.dll");
+    public static string ReinDll => Path.Combine(AppContext.BaseDirectory, "rein.dll");
 
     public string WriteFile(string relative, string content)
     {

@@ -62,4 +62,55 @@ public sealed class RootOnlyHostFilesTests
             }
         }
     }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Class4_SandboxAsRoot_PrivateFilesAddedUnderUsrAfterAnEarlierRun_Unreadable()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            Assert.Skip("Only a sandbox started by root maps its user to host root; these tests do not run as root.");
+        }
+
+        // /usr's scan is kept between processes (HostScanCache): a later process must still see what changed since.
+        var open = $"/usr/lib/rein-tb-{TrustBoundaryTests.Unique()}";
+        var closed = open + "-closed";
+        var inOpen = "usr-open-secret-" + TrustBoundaryTests.Unique();
+        var inClosed = "usr-closed-secret-" + TrustBoundaryTests.Unique();
+        using var rein = new ReinProcess();
+        var command = $"cat {open}/secret.txt {closed}/secret.txt; echo CAT-DONE";
+        var script = rein.WriteFile("turns.json", JsonSerializer.Serialize(new
+        {
+            turns = new object[] { new { tool_calls = new[] { new { name = "shell", arguments = new { command } } } }, new { text = "done" } },
+        }));
+        try
+        {
+            var warm = await rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "read the files");
+            Assert.True(warm.ExitCode == 0, warm.ToString());
+
+            Directory.CreateDirectory(open);
+            File.WriteAllText(Path.Join(open, "secret.txt"), inOpen);
+            File.SetUnixFileMode(Path.Join(open, "secret.txt"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Directory.CreateDirectory(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.WriteAllText(Path.Join(closed, "secret.txt"), inClosed);
+
+            var run = await rein.RunAsync("run", "--json", "--model", $"scripted:{script}", "read the files");
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var journal = await TrustBoundaryTests.JournalTextAsync(rein, run);
+            Assert.Contains("CAT-DONE", journal, StringComparison.Ordinal);
+            Assert.DoesNotContain(inOpen, journal, StringComparison.Ordinal);
+            Assert.DoesNotContain(inClosed, journal, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var folder in new[] { closed, open })
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+        }
+    }
 }
