@@ -79,6 +79,7 @@ internal static class GuardBenchmark
             foreach (var (name, scan) in scans)
             {
                 var latencies = new List<double>();
+                var allocated = GC.GetAllocatedBytesForCurrentThread();
                 for (var i = 0; i < runs; i++)
                 {
                     var started = Stopwatch.GetTimestamp();
@@ -86,8 +87,10 @@ internal static class GuardBenchmark
                     latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
 
+                allocated = (GC.GetAllocatedBytesForCurrentThread() - allocated) / runs;
+
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"host scan for private files (root only), {name}: median {Stats.Percentile(latencies, 50):0} ms, p90 {Stats.Percentile(latencies, 90):0} ms ({runs} runs, {found} found)"));
+                    $"host scan for private files (root only), {name}: median {Stats.Percentile(latencies, 50):0} ms, p90 {Stats.Percentile(latencies, 90):0} ms, {allocated / 1e6:0.0} MB allocated ({runs} runs, {found} found)"));
             }
         }
         finally

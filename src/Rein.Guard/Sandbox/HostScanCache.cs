@@ -10,7 +10,8 @@ namespace Rein.Guard.Sandbox;
 /// <remarks>
 /// <para>
 /// The cache holds every folder the scan entered, with its last-write time and mode, and the private entries it found.
-/// A later process checks each folder and reads again only those that changed: creating, removing or renaming an
+/// A later process checks each folder (one <c>statx</c> call each, no allocation: see <see cref="FolderStatus"/>) and
+/// reads again only those that changed: creating, removing or renaming an
 /// entry changes its folder's last-write time, and a folder made private changes its own mode. A new folder is
 /// scanned whole. What folder times cannot show is an existing file whose permissions alone were narrowed
 /// (<c>chmod 600</c>): it stays visible in the sandbox until the next full scan, at most <see cref="MaxAge"/> after
@@ -58,14 +59,14 @@ internal sealed class HostScanCache(string file, TimeProvider time)
 
             var folders = new List<FolderStamp> { Stamp(root) };
             var found = PrivateHostPaths.Scan(tree, skipped, folders);
-            Save(tree, now, folders, found, now);
+            Save(tree, now, now, [.. folders.Select(f => new FolderLine(default, f))], found, savedText: "");
             return found;
         }
 
-        var refreshed = new Refresh(tree, skipped, saved.Folders, saved.Found);
+        var refreshed = new Refresh(saved, skipped);
         if (refreshed.Changed)
         {
-            Save(tree, saved.Scanned, refreshed.Folders, refreshed.Found, now);
+            Save(tree, saved.Scanned, now, refreshed.Lines, refreshed.Found, saved.Text);
         }
 
         return refreshed.Found;
@@ -75,7 +76,7 @@ internal sealed class HostScanCache(string file, TimeProvider time)
 
     private Saved? Load(string tree, DateTimeOffset now)
     {
-        string[] lines;
+        string text;
         try
         {
             if (!OperatingSystem.IsLinux() || !File.Exists(file)
@@ -85,16 +86,19 @@ internal sealed class HostScanCache(string file, TimeProvider time)
                 return null;
             }
 
-            lines = File.ReadAllLines(file);
+            // One string, read in slices: a saved folder costs no allocation unless it changed.
+            text = Encoding.UTF8.GetString(File.ReadAllBytes(file));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return null;
         }
 
-        if (lines.Length < 3 || lines[0] != Header || lines[1] != "tree " + tree
-            || !lines[2].StartsWith("scanned ", StringComparison.Ordinal)
-            || !long.TryParse(lines[2].AsSpan("scanned ".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var scannedMs))
+        var position = 0;
+        if (!NextLine(text, ref position, out var header) || !text.AsSpan()[header].SequenceEqual(Header)
+            || !NextLine(text, ref position, out var treeLine) || !text.AsSpan()[treeLine].SequenceEqual("tree " + tree)
+            || !NextLine(text, ref position, out var scannedLine) || !text.AsSpan()[scannedLine].StartsWith("scanned ", StringComparison.Ordinal)
+            || !long.TryParse(text.AsSpan()[scannedLine]["scanned ".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var scannedMs))
         {
             return null;
         }
@@ -105,15 +109,16 @@ internal sealed class HostScanCache(string file, TimeProvider time)
             return null;
         }
 
-        var folders = new List<FolderStamp>();
+        var folders = new List<SavedFolder>();
         var found = new List<(string Path, bool IsFolder)>();
-        foreach (var line in lines.AsSpan(3))
+        while (NextLine(text, ref position, out var line))
         {
-            if (line.StartsWith("p ", StringComparison.Ordinal) || line.StartsWith("f ", StringComparison.Ordinal))
+            var span = text.AsSpan()[line];
+            if (span.StartsWith("p ", StringComparison.Ordinal) || span.StartsWith("f ", StringComparison.Ordinal))
             {
-                found.Add((line[2..], line[0] == 'f'));
+                found.Add((span[2..].ToString(), span[0] == 'f'));
             }
-            else if (ParseFolder(line) is { } folder)
+            else if (ParseFolder(text, line) is { } folder)
             {
                 folders.Add(folder);
             }
@@ -123,71 +128,90 @@ internal sealed class HostScanCache(string file, TimeProvider time)
             }
         }
 
-        return folders.Count > 0 && folders[0].Path == tree && found.All(e => Bubblewrap.IsInside(e.Path, tree))
-            ? new Saved(scanned, folders, found)
+        return folders.Count > 0 && text.AsSpan()[folders[0].Path].SequenceEqual(tree) && found.All(e => Bubblewrap.IsInside(e.Path, tree))
+            ? new Saved(text, tree, scanned, folders, found)
             : null;
     }
 
-    private static FolderStamp? ParseFolder(string line)
+    private static bool NextLine(string text, ref int position, out Range line)
+    {
+        if (position >= text.Length)
+        {
+            line = default;
+            return false;
+        }
+
+        var end = text.IndexOf('\n', position);
+        end = end < 0 ? text.Length : end;
+        line = position..end;
+        position = end + 1;
+        return true;
+    }
+
+    private static SavedFolder? ParseFolder(string text, Range line)
     {
         // "d TICKS MODE PATH"
-        if (!line.StartsWith("d ", StringComparison.Ordinal))
+        var (offset, length) = line.GetOffsetAndLength(text.Length);
+        var span = text.AsSpan(offset, length);
+        if (!span.StartsWith("d ", StringComparison.Ordinal))
         {
             return null;
         }
 
-        var rest = line.AsSpan(2);
-        var space = rest.IndexOf(' ');
-        if (space <= 0 || !long.TryParse(rest[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) || ticks > DateTime.MaxValue.Ticks)
+        var first = span[2..].IndexOf(' ') + 2;
+        if (first <= 2 || !long.TryParse(span[2..first], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
         {
             return null;
         }
 
-        rest = rest[(space + 1)..];
-        space = rest.IndexOf(' ');
-        return space > 0 && int.TryParse(rest[..space], NumberStyles.None, CultureInfo.InvariantCulture, out var mode)
-            ? new FolderStamp(rest[(space + 1)..].ToString(), new DateTime(ticks, DateTimeKind.Utc), (UnixFileMode)mode)
+        var second = span[(first + 1)..].IndexOf(' ') + first + 1;
+        return second > first + 1 && int.TryParse(span[(first + 1)..second], NumberStyles.None, CultureInfo.InvariantCulture, out var mode)
+            ? new SavedFolder(line, (offset + second + 1)..(offset + length), ticks, (UnixFileMode)mode)
             : null;
     }
 
-    private void Save(string tree, DateTimeOffset scanned, IReadOnlyList<FolderStamp> folders, IReadOnlyList<(string Path, bool IsFolder)> found, DateTimeOffset now)
+    private void Save(
+        string tree, DateTimeOffset scanned, DateTimeOffset now, IReadOnlyList<FolderLine> folders, IReadOnlyList<(string Path, bool IsFolder)> found, string savedText)
     {
-        if (!OperatingSystem.IsLinux() || folders.Any(f => HasLineBreak(f.Path)) || found.Any(e => HasLineBreak(e.Path)))
+        if (!OperatingSystem.IsLinux() || folders.Any(f => f.Stamp is { } stamp && HasLineBreak(stamp.Path)) || found.Any(e => HasLineBreak(e.Path)))
         {
             return;
         }
 
-        var settled = now.UtcDateTime - Settle;
-        var text = new StringBuilder()
-            .Append(Header).Append('\n')
-            .Append("tree ").Append(tree).Append('\n')
-            .Append("scanned ").Append(scanned.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)).Append('\n');
-        foreach (var folder in folders)
-        {
-            // A folder that changed just before it was read is saved as unknown, so the next process reads it again.
-            var ticks = folder.LastWrite >= settled ? 0 : folder.LastWrite.Ticks;
-            text.Append("d ").Append(ticks.ToString(CultureInfo.InvariantCulture))
-                .Append(' ').Append(((int)folder.Mode).ToString(CultureInfo.InvariantCulture))
-                .Append(' ').Append(folder.Path).Append('\n');
-        }
-
-        foreach (var (path, isFolder) in found)
-        {
-            text.Append(isFolder ? "f " : "p ").Append(path).Append('\n');
-        }
-
+        var settled = (now.UtcDateTime - Settle).Ticks;
         var temporary = $"{file}.{Environment.ProcessId}.tmp";
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            using (var stream = new FileStream(temporary, new FileStreamOptions
+            using (var writer = new StreamWriter(
+                temporary,
+                new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
+                new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
             {
-                Mode = FileMode.Create,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            }))
-            {
-                stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
+                writer.Write($"{Header}\ntree {tree}\nscanned {scanned.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}\n");
+                foreach (var folder in folders)
+                {
+                    if (folder.Stamp is { } stamp)
+                    {
+                        // A folder that changed just before it was read is saved as unknown, so the next process reads it again.
+                        var ticks = stamp.LastWrite.Ticks >= settled ? 0 : stamp.LastWrite.Ticks;
+                        writer.Write(string.Create(CultureInfo.InvariantCulture, $"d {ticks} {(int)stamp.Mode} "));
+                        writer.Write(stamp.Path);
+                    }
+                    else
+                    {
+                        writer.Write(savedText.AsSpan()[folder.Saved]);
+                    }
+
+                    writer.Write('\n');
+                }
+
+                foreach (var (path, isFolder) in found)
+                {
+                    writer.Write(isFolder ? "f " : "p ");
+                    writer.Write(path);
+                    writer.Write('\n');
+                }
             }
 
             File.Move(temporary, file, overwrite: true);
@@ -207,56 +231,64 @@ internal sealed class HostScanCache(string file, TimeProvider time)
 
     private static bool HasLineBreak(string path) => path.AsSpan().IndexOfAny('\n', '\r') >= 0;
 
-    private sealed record Saved(DateTimeOffset Scanned, List<FolderStamp> Folders, List<(string Path, bool IsFolder)> Found);
+    private sealed record Saved(string Text, string Tree, DateTimeOffset Scanned, List<SavedFolder> Folders, List<(string Path, bool IsFolder)> Found);
+
+    /// <summary>A folder line of the saved text: the whole line, its path, and the stamp it was saved with.</summary>
+    private readonly record struct SavedFolder(Range Line, Range Path, long Ticks, UnixFileMode Mode);
+
+    /// <summary>A folder line to save: a saved line kept as it was (<paramref name="Saved"/>), or a new stamp.</summary>
+    private readonly record struct FolderLine(Range Saved, FolderStamp? Stamp);
 
     /// <summary>Brings a saved scan up to date: every saved folder is checked, and those that changed are read again.</summary>
     private sealed class Refresh
     {
-        private readonly string _tree;
+        private readonly Saved _saved;
         private readonly IReadOnlyCollection<string> _skipped;
-        private readonly HashSet<string> _known;
         private readonly HashSet<string> _dropped = new(StringComparer.Ordinal);
         private readonly Dictionary<string, HashSet<(string Path, bool IsFolder)>> _byFolder = new(StringComparer.Ordinal);
 
-        public Refresh(string tree, IReadOnlyCollection<string> skipped, List<FolderStamp> saved, List<(string Path, bool IsFolder)> found)
+        public Refresh(Saved saved, IReadOnlyCollection<string> skipped)
         {
-            _tree = tree;
+            _saved = saved;
             _skipped = skipped;
-            _known = saved.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-            foreach (var entry in found)
+            foreach (var entry in saved.Found)
             {
                 Add(entry);
             }
 
             // Saved folders come parent first (a folder is found while its parent is read), so a folder that is gone
             // or turned private is dropped before any folder inside it comes up.
-            foreach (var stamp in saved)
+            foreach (var folder in saved.Folders)
             {
-                if (InsideDropped(stamp.Path))
+                var path = saved.Text.AsSpan()[folder.Path];
+                if (InsideDropped(path))
                 {
                     continue;
                 }
 
-                var folder = new DirectoryInfo(stamp.Path);
-                if (!folder.Exists || (folder.Attributes & FileAttributes.ReparsePoint) != 0 || (folder.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+                var status = FolderStatus.Read(path);
+                if (!status.IsFolder || (status.Mode & UnixFileMode.OtherExecute) == 0)
                 {
-                    _dropped.Add(stamp.Path);
-                    _byFolder.Remove(stamp.Path);
-                    if (folder.Exists && (folder.Attributes & FileAttributes.ReparsePoint) == 0)
+                    var gone = path.ToString();
+                    _dropped.Add(gone);
+                    _byFolder.Remove(gone);
+                    if (status.IsFolder)
                     {
-                        Add((stamp.Path, true));
+                        Add((gone, true));
                     }
 
                     Changed = true;
-                    continue;
                 }
-
-                var now = Stamp(folder);
-                Folders.Add(now);
-                if (now.LastWrite != stamp.LastWrite || now.Mode != stamp.Mode)
+                else if (status.LastWriteTicks == folder.Ticks && status.Mode == folder.Mode)
+                {
+                    Lines.Add(new FolderLine(folder.Line, null));
+                }
+                else
                 {
                     Changed = true;
-                    ReadAgain(folder);
+                    var changed = path.ToString();
+                    Lines.Add(new FolderLine(default, new FolderStamp(changed, new DateTime(status.LastWriteTicks, DateTimeKind.Utc), status.Mode)));
+                    ReadAgain(changed);
                 }
             }
 
@@ -265,7 +297,7 @@ internal sealed class HostScanCache(string file, TimeProvider time)
 
         public bool Changed { get; private set; }
 
-        public List<FolderStamp> Folders { get; } = [];
+        public List<FolderLine> Lines { get; } = [];
 
         public List<(string Path, bool IsFolder)> Found { get; }
 
@@ -280,11 +312,17 @@ internal sealed class HostScanCache(string file, TimeProvider time)
             entries.Add(entry);
         }
 
-        private bool InsideDropped(string path)
+        private bool InsideDropped(ReadOnlySpan<char> path)
         {
-            for (var parent = Path.GetDirectoryName(path); parent is not null && parent.Length >= _tree.Length; parent = Path.GetDirectoryName(parent))
+            if (_dropped.Count == 0)
             {
-                if (_dropped.Contains(parent))
+                return false;
+            }
+
+            var dropped = _dropped.GetAlternateLookup<ReadOnlySpan<char>>();
+            for (var cut = path.LastIndexOf('/'); cut > 0 && cut >= _saved.Tree.Length; cut = path[..cut].LastIndexOf('/'))
+            {
+                if (dropped.Contains(path[..cut]))
                 {
                     return true;
                 }
@@ -293,19 +331,37 @@ internal sealed class HostScanCache(string file, TimeProvider time)
             return false;
         }
 
-        private void ReadAgain(DirectoryInfo folder)
+        /// <summary>The saved folders directly inside <paramref name="folder"/>.</summary>
+        private HashSet<string> SavedChildren(string folder)
         {
-            _byFolder.Remove(folder.FullName);
+            var children = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var saved in _saved.Folders)
+            {
+                var path = _saved.Text.AsSpan()[saved.Path];
+                var cut = path.LastIndexOf('/');
+                if (cut > 0 && path[..cut].SequenceEqual(folder))
+                {
+                    children.Add(path.ToString());
+                }
+            }
+
+            return children;
+        }
+
+        private void ReadAgain(string folder)
+        {
+            _byFolder.Remove(folder);
             List<FileSystemInfo> children;
             try
             {
-                children = [.. folder.EnumerateFileSystemInfos()];
+                children = [.. new DirectoryInfo(folder).EnumerateFileSystemInfos()];
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 return;
             }
 
+            var known = SavedChildren(folder);
             foreach (var child in children)
             {
                 if ((child.Attributes & FileAttributes.ReparsePoint) != 0 || _skipped.Contains(child.FullName))
@@ -325,14 +381,16 @@ internal sealed class HostScanCache(string file, TimeProvider time)
                 {
                     Add((child.FullName, true));
                 }
-                else if (!_known.Contains(child.FullName))
+                else if (!known.Contains(child.FullName))
                 {
                     // A folder the saved scan never entered (new, or no longer private): scanned whole.
-                    Folders.Add(Stamp(child));
-                    foreach (var entry in PrivateHostPaths.Scan(child.FullName, _skipped, Folders))
+                    var entered = new List<FolderStamp> { Stamp(child) };
+                    foreach (var entry in PrivateHostPaths.Scan(child.FullName, _skipped, entered))
                     {
                         Add(entry);
                     }
+
+                    Lines.AddRange(entered.Select(stamp => new FolderLine(default, stamp)));
                 }
             }
         }
