@@ -156,6 +156,117 @@ public sealed class SqlitePrincipalStore : IPrincipalStore, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    public async ValueTask LinkIdentitiesAsync(string name, IReadOnlyList<string> identities, DateTimeOffset linkedAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(identities);
+        var connection = await _sessions.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            // Immediate: the check for another owner of an account and the insert must not interleave with another writer's.
+            using var transaction = connection.BeginTransaction(deferred: false);
+            using (var exists = connection.CreateCommand())
+            {
+                exists.Transaction = transaction;
+                exists.CommandText = "SELECT 1 FROM principals WHERE name = $name;";
+                exists.Parameters.AddWithValue("$name", name);
+                if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new PrincipalException($"There is no principal '{name}'. Add it first: rein principals add {name} --role operator");
+                }
+            }
+
+            foreach (var identity in identities)
+            {
+                using var owner = connection.CreateCommand();
+                owner.Transaction = transaction;
+                owner.CommandText = "SELECT principal FROM principal_identities WHERE identity = $identity;";
+                owner.Parameters.AddWithValue("$identity", identity);
+                switch (await owner.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    case string linked when linked == name:
+                        continue;
+                    case string other:
+                        throw new PrincipalException($"{identity} is linked to {other}; unlink it first: rein principals unlink {other} {identity}");
+                }
+
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO principal_identities (identity, principal, linked_at, version) VALUES ($identity, $name, $at, 1);";
+                insert.Parameters.AddWithValue("$identity", identity);
+                insert.Parameters.AddWithValue("$name", name);
+                insert.Parameters.AddWithValue("$at", SqliteTime.ToText(linkedAt));
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<int> UnlinkIdentitiesAsync(string name, IReadOnlyList<string> identities, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(identities);
+        var connection = await _sessions.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var removed = 0;
+            foreach (var identity in identities)
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "DELETE FROM principal_identities WHERE identity = $identity AND principal = $name;";
+                command.Parameters.AddWithValue("$identity", identity);
+                command.Parameters.AddWithValue("$name", name);
+                removed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return removed;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> ListIdentitiesAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var connection = await _sessions.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT identity FROM principal_identities WHERE principal = $name ORDER BY identity;";
+            command.Parameters.AddWithValue("$name", name);
+            var result = new List<string>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    result.Add(reader.GetString(0));
+                }
+            }
+
+            return result;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<string?> FindByIdentityAsync(string identity, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        var connection = await _sessions.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT principal FROM principal_identities WHERE identity = $identity;";
+            command.Parameters.AddWithValue("$identity", identity);
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+    }
+
     /// <summary>Returns this store's pooled connections; the file stays as it is.</summary>
     public void Dispose() => _sessions.Dispose();
 

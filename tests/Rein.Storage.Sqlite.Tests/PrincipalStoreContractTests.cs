@@ -181,4 +181,93 @@ public abstract class PrincipalStoreContractTests
         var token = await directory.IssueTokenAsync(owner, "root", Ct);
         Assert.Equal("root", (await directory.AuthenticateAsync(token.Token, Ct))?.Name);
     }
+
+    [Fact]
+    public async Task LinkAsync_ThenFindByIdentity_IsThePrincipalWhateverTheSurfaceCase()
+    {
+        var directory = CreateDirectory();
+        await directory.AddAsync(Owner, "alice", PrincipalRole.Operator, Ct);
+
+        var linked = await directory.LinkAsync(Owner, "alice", ["Slack:U024BE7LH", "telegram:123456789", "slack:U024BE7LH"], Ct);
+
+        Assert.Equal(["slack:U024BE7LH", "telegram:123456789"], linked);
+        Assert.Equal("alice", (await directory.FindByIdentityAsync("SLACK:U024BE7LH", Ct))?.Name);
+        Assert.Equal("alice", (await directory.FindByIdentityAsync("telegram:123456789", Ct))?.Name);
+        Assert.Null(await directory.FindByIdentityAsync("slack:u024be7lh", Ct));
+        Assert.Null(await directory.FindByIdentityAsync("telegram:1", Ct));
+    }
+
+    [Fact]
+    public async Task LinkAsync_AccountOfAnotherPrincipal_ThrowsAndLinksNothing()
+    {
+        var directory = CreateDirectory();
+        await directory.AddAsync(Owner, "alice", PrincipalRole.Operator, Ct);
+        await directory.AddAsync(Owner, "bob", PrincipalRole.Operator, Ct);
+        await directory.LinkAsync(Owner, "alice", ["slack:UA"], Ct);
+
+        var error = await Assert.ThrowsAsync<PrincipalException>(async () => await directory.LinkAsync(Owner, "bob", ["telegram:1", "slack:UA"], Ct));
+
+        Assert.Contains("linked to alice", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await directory.IdentitiesAsync(Owner, "bob", Ct));
+        Assert.Null(await directory.FindByIdentityAsync("telegram:1", Ct));
+        Assert.Equal("alice", (await directory.FindByIdentityAsync("slack:UA", Ct))?.Name);
+    }
+
+    [Theory]
+    [InlineData("slack")]
+    [InlineData(":U1")]
+    [InlineData("slack:")]
+    [InlineData("sl ack:U1")]
+    [InlineData("1slack:U1")]
+    [InlineData("slack:U 1")]
+    [InlineData("slack:U1\n")]
+    public async Task LinkAsync_MalformedAccount_IsRefused(string identity)
+    {
+        var directory = CreateDirectory();
+        await directory.AddAsync(Owner, "alice", PrincipalRole.Operator, Ct);
+
+        await Assert.ThrowsAsync<PrincipalException>(async () => await directory.LinkAsync(Owner, "alice", ["slack:OK", identity], Ct));
+
+        Assert.Empty(await directory.IdentitiesAsync(Owner, "alice", Ct));
+        Assert.Null(await directory.FindByIdentityAsync(identity, Ct));
+    }
+
+    [Fact]
+    public async Task UnlinkAndRemove_AccountsStopActingAsThePrincipal()
+    {
+        var directory = CreateDirectory();
+        await directory.AddAsync(Owner, "alice", PrincipalRole.Operator, Ct);
+        await directory.LinkAsync(Owner, "alice", ["slack:UA", "telegram:7"], Ct);
+
+        Assert.Equal(["telegram:7"], await directory.UnlinkAsync(Owner, "alice", ["slack:UA"], Ct));
+        await Assert.ThrowsAsync<PrincipalException>(async () => await directory.UnlinkAsync(Owner, "alice", ["slack:UA"], Ct));
+        await directory.RemoveAsync(Owner, "alice", Ct);
+
+        Assert.Null(await directory.FindByIdentityAsync("slack:UA", Ct));
+        Assert.Null(await CreateStore().FindByIdentityAsync("telegram:7", Ct));
+    }
+
+    [Theory]
+    [InlineData(PrincipalRole.Operator)]
+    [InlineData(PrincipalRole.Viewer)]
+    public async Task Directory_NotAnOwner_MayNotLinkAccounts(PrincipalRole role)
+    {
+        var directory = CreateDirectory();
+        await directory.AddAsync(Owner, "alice", role, Ct);
+        var alice = new PrincipalRecord("alice", role, Time.GetUtcNow());
+
+        await Assert.ThrowsAsync<PrincipalForbiddenException>(async () => await directory.LinkAsync(alice, "alice", ["slack:UA"], Ct));
+        await Assert.ThrowsAsync<PrincipalForbiddenException>(async () => await directory.UnlinkAsync(alice, "alice", ["slack:UA"], Ct));
+
+        Assert.Null(await directory.FindByIdentityAsync("slack:UA", Ct));
+    }
+
+    [Fact]
+    public async Task LinkAsync_UnknownPrincipal_Throws()
+    {
+        await Assert.ThrowsAsync<PrincipalException>(async () => await CreateDirectory().LinkAsync(Owner, "ghost", ["slack:UA"], Ct));
+        await Assert.ThrowsAsync<PrincipalException>(async () => await CreateStore().LinkIdentitiesAsync("ghost", ["slack:UA"], Time.GetUtcNow(), Ct));
+
+        Assert.Null(await CreateStore().FindByIdentityAsync("slack:UA", Ct));
+    }
 }

@@ -9,7 +9,7 @@ using Spectre.Console;
 
 namespace Rein.Cli.Commands;
 
-/// <summary><c>rein principals add|list|rm|token</c>: the people and services known to a store, and their API tokens.</summary>
+/// <summary><c>rein principals add|list|rm|token|link|unlink</c>: the people and services known to a store, and their API tokens.</summary>
 internal static class PrincipalsCommand
 {
     public static Command Create()
@@ -20,11 +20,14 @@ internal static class PrincipalsCommand
             or owner (everything, including principals). You, the operating-system user running rein, are the owner of
             your store. A token is printed once, when it is made; the store keeps only its hash. Answer an approval as
             another principal with: REIN_TOKEN=... rein approvals approve CALL_ID --as NAME
+            Link a principal's accounts on other surfaces with: rein principals link NAME slack:U024BE7LH telegram:123456789
             """);
         command.Add(CreateAdd());
         command.Add(CreateList());
         command.Add(CreateRemove());
         command.Add(CreateToken());
+        command.Add(CreateLink(unlink: false));
+        command.Add(CreateLink(unlink: true));
         return command;
     }
 
@@ -67,6 +70,12 @@ internal static class PrincipalsCommand
             using (store)
             {
                 var principals = await directory.ListAsync(owner, ct);
+                var linked = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+                foreach (var p in principals)
+                {
+                    linked[p.Name] = await directory.IdentitiesAsync(owner, p.Name, ct);
+                }
+
                 if (parse.GetValue(CommonOptions.Json))
                 {
                     foreach (var p in principals)
@@ -76,19 +85,21 @@ internal static class PrincipalsCommand
                             ["name"] = p.Name,
                             ["role"] = PrincipalRoles.ToName(p.Role),
                             ["created_at"] = p.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
+                            ["identities"] = new JsonArray([.. linked[p.Name].Select(identity => JsonValue.Create(identity))]),
                         }.ToJsonString(JournalJson.Options));
                     }
 
                     return ExitCodes.Success;
                 }
 
-                var table = new Table().Border(TableBorder.Simple).AddColumns("name", "role", "added");
+                var table = new Table().Border(TableBorder.Simple).AddColumns("name", "role", "added", "linked accounts");
                 foreach (var p in principals)
                 {
                     table.AddRow(
                         Markup.Escape(p.Name == owner.Name ? $"{p.Name} (you)" : p.Name),
                         PrincipalRoles.ToName(p.Name == owner.Name ? owner.Role : p.Role),
-                        p.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+                        p.CreatedAt.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                        Markup.Escape(string.Join(", ", linked[p.Name])));
                 }
 
                 AnsiConsole.Write(table);
@@ -144,6 +155,51 @@ internal static class PrincipalsCommand
                 else
                 {
                     await Console.Error.WriteLineAsync($"Revoked {Plural.Of(revoked, "token")} of {principal}. Issue a new one with: rein principals token {principal}");
+                }
+
+                return ExitCodes.Success;
+            }
+        }));
+        return command;
+    }
+
+    private static Command CreateLink(bool unlink)
+    {
+        var name = NameArgument();
+        var identities = new Argument<string[]>("account")
+        {
+            Description = "SURFACE:ID, e.g. slack:U024BE7LH (a Slack user id) or telegram:123456789 (a Telegram user id); one or more.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = unlink
+            ? new Command("unlink", "Unlink accounts on other surfaces from a principal.") { name, identities, CommonOptions.Store, CommonOptions.Json }
+            : new Command("link", """
+                Link accounts on other surfaces (Slack, Telegram) to a principal: a message from a linked account acts as
+                that principal; accounts that are not linked start nothing. An account belongs to one principal.
+                """) { name, identities, CommonOptions.Store, CommonOptions.Json };
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var (directory, owner, store) = await OpenAsync(parse, ct);
+            using (store)
+            {
+                var principal = parse.GetValue(name)!;
+                var accounts = parse.GetValue(identities)!;
+                var linked = unlink
+                    ? await directory.UnlinkAsync(owner, principal, accounts, ct)
+                    : await directory.LinkAsync(owner, principal, accounts, ct);
+                if (parse.GetValue(CommonOptions.Json))
+                {
+                    await Console.Out.WriteLineAsync(new JsonObject
+                    {
+                        ["name"] = principal,
+                        ["identities"] = new JsonArray([.. linked.Select(identity => JsonValue.Create(identity))]),
+                    }.ToJsonString(JournalJson.Options));
+                }
+                else
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"{(unlink ? "Unlinked" : "Linked")} {string.Join(", ", accounts)} {(unlink ? "from" : "to")} {principal}. " +
+                        (linked.Count == 0 ? "It has no linked accounts now." : $"Linked to it: {string.Join(", ", linked)}."));
                 }
 
                 return ExitCodes.Success;

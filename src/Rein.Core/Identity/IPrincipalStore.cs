@@ -61,6 +61,36 @@ public interface IPrincipalStore
     /// <param name="cancellationToken">A token to cancel the operation.</param>
     /// <returns>How many tokens were revoked.</returns>
     ValueTask<int> RevokeTokensAsync(string name, DateTimeOffset revokedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Links accounts on other surfaces (<c>slack:U123</c>) to a principal; an account already linked to it stays linked.</summary>
+    /// <param name="name">The principal's name.</param>
+    /// <param name="identities">The accounts, as <see cref="PrincipalIdentities.TryNormalize"/> gives them.</param>
+    /// <param name="linkedAt">The time of linking.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>A task that completes when every account is linked.</returns>
+    /// <exception cref="PrincipalException">
+    /// The principal does not exist, or an account is linked to another principal; then nothing is linked.
+    /// </exception>
+    ValueTask LinkIdentitiesAsync(string name, IReadOnlyList<string> identities, DateTimeOffset linkedAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Unlinks accounts from a principal.</summary>
+    /// <param name="name">The principal's name.</param>
+    /// <param name="identities">The accounts.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>How many were linked to it and are now unlinked.</returns>
+    ValueTask<int> UnlinkIdentitiesAsync(string name, IReadOnlyList<string> identities, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the accounts linked to a principal, in order.</summary>
+    /// <param name="name">The principal's name.</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The accounts.</returns>
+    ValueTask<IReadOnlyList<string>> ListIdentitiesAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Finds the principal an account is linked to.</summary>
+    /// <param name="identity">The account (exact, normalized).</param>
+    /// <param name="cancellationToken">A token to cancel the operation.</param>
+    /// <returns>The principal's name, or <see langword="null"/> when the account is linked to none.</returns>
+    ValueTask<string?> FindByIdentityAsync(string identity, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Thrown when a principal cannot be added, found or changed; the message says what to do.</summary>

@@ -103,6 +103,101 @@ public sealed partial class PrincipalDirectory(IPrincipalStore store, TimeProvid
         return await store.RevokeTokensAsync(name, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Links accounts on other surfaces to a principal (see <see cref="PrincipalIdentities"/>).</summary>
+    /// <param name="actor">Who asks; must be an owner.</param>
+    /// <param name="name">The principal.</param>
+    /// <param name="identities">The accounts, e.g. <c>slack:U024BE7LH</c>, <c>telegram:123456789</c>.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>Every account linked to the principal afterwards.</returns>
+    /// <exception cref="PrincipalForbiddenException"><paramref name="actor"/> is not an owner.</exception>
+    /// <exception cref="PrincipalException">
+    /// No such principal, no account given, an account is malformed, or one is linked to another principal; then nothing is linked.
+    /// </exception>
+    public async ValueTask<IReadOnlyList<string>> LinkAsync(PrincipalRecord actor, string name, IReadOnlyList<string> identities, CancellationToken cancellationToken = default)
+    {
+        RequireOwner(actor);
+        var normalized = Normalize(identities);
+        await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        await store.LinkIdentitiesAsync(name, normalized, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        return await store.ListIdentitiesAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Unlinks accounts from a principal.</summary>
+    /// <param name="actor">Who asks; must be an owner.</param>
+    /// <param name="name">The principal.</param>
+    /// <param name="identities">The accounts.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>Every account still linked to the principal.</returns>
+    /// <exception cref="PrincipalForbiddenException"><paramref name="actor"/> is not an owner.</exception>
+    /// <exception cref="PrincipalException">No such principal, an account is malformed, or one is not linked to it.</exception>
+    public async ValueTask<IReadOnlyList<string>> UnlinkAsync(PrincipalRecord actor, string name, IReadOnlyList<string> identities, CancellationToken cancellationToken = default)
+    {
+        RequireOwner(actor);
+        var normalized = Normalize(identities);
+        await RequireAsync(name, cancellationToken).ConfigureAwait(false);
+        var linked = await store.ListIdentitiesAsync(name, cancellationToken).ConfigureAwait(false);
+        if (normalized.FirstOrDefault(identity => !linked.Contains(identity, StringComparer.Ordinal)) is { } missing)
+        {
+            throw new PrincipalException($"{missing} is not linked to {name}.");
+        }
+
+        await store.UnlinkIdentitiesAsync(name, normalized, cancellationToken).ConfigureAwait(false);
+        return await store.ListIdentitiesAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Lists the accounts linked to a principal.</summary>
+    /// <param name="actor">Who asks; must be an owner.</param>
+    /// <param name="name">The principal.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The accounts, in order.</returns>
+    /// <exception cref="PrincipalForbiddenException"><paramref name="actor"/> is not an owner.</exception>
+    public ValueTask<IReadOnlyList<string>> IdentitiesAsync(PrincipalRecord actor, string name, CancellationToken cancellationToken = default)
+    {
+        RequireOwner(actor);
+        return store.ListIdentitiesAsync(name, cancellationToken);
+    }
+
+    /// <summary>Finds the principal a surface's account acts as.</summary>
+    /// <param name="identity">The account as the surface reports it, e.g. <c>slack:U024BE7LH</c>.</param>
+    /// <param name="cancellationToken">A token to cancel.</param>
+    /// <returns>The principal, or <see langword="null"/> when the account is malformed or linked to none.</returns>
+    public async ValueTask<PrincipalRecord?> FindByIdentityAsync(string? identity, CancellationToken cancellationToken = default)
+    {
+        if (!PrincipalIdentities.TryNormalize(identity, out var normalized)
+            || await store.FindByIdentityAsync(normalized, cancellationToken).ConfigureAwait(false) is not { } name)
+        {
+            return null;
+        }
+
+        return await store.GetAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static List<string> Normalize(IReadOnlyList<string> identities)
+    {
+        ArgumentNullException.ThrowIfNull(identities);
+        if (identities.Count == 0)
+        {
+            throw new PrincipalException("Name at least one account, e.g. slack:U024BE7LH or telegram:123456789.");
+        }
+
+        var normalized = new List<string>();
+        foreach (var identity in identities)
+        {
+            if (!PrincipalIdentities.TryNormalize(identity, out var valid))
+            {
+                throw new PrincipalException(
+                    $"'{identity}' is not an account: write SURFACE:ID, e.g. slack:U024BE7LH or telegram:123456789 (the id without spaces, at most 128 characters).");
+            }
+
+            if (!normalized.Contains(valid, StringComparer.Ordinal))
+            {
+                normalized.Add(valid);
+            }
+        }
+
+        return normalized;
+    }
+
     /// <summary>Finds the principal a token belongs to.</summary>
     /// <param name="token">The token as presented.</param>
     /// <param name="cancellationToken">A token to cancel.</param>
