@@ -90,8 +90,14 @@ internal static class CommonOptions
             : throw new SettingsException("--include-deltas needs --json: human output already shows the text as it streams.");
     }
 
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Log what Rein does (checkpoints, retries, budgets) on standard error at debug level. Env: REIN_LOG_LEVEL (trace, debug, information, warning, error, critical, none).",
+    };
+
     public static void AddRunOptions(Command command)
     {
+        command.Add(Verbose);
         command.Add(Model);
         command.Add(Workspace);
         command.Add(Store);
@@ -118,7 +124,9 @@ internal static class CommonOptions
         var flags = Flags(parse);
         var settings = SettingsResolver.Resolve(recorded?.Overlay(flags) ?? flags, workspace, Environment.GetEnvironmentVariable, trusted);
         SettingsResolver.WarnUnknownKeys(settings);
-        return settings;
+        return parse.CommandResult.Command.Options.Contains(Verbose) && parse.GetValue(Verbose)
+            ? settings with { LogLevel = Composition.CliLogging.Level(Environment.GetEnvironmentVariable, verbose: true) }
+            : settings;
     }
 
     /// <summary>The values the command line gives.</summary>

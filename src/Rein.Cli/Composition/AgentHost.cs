@@ -25,7 +25,11 @@ internal sealed class AgentHost : IDisposable
     {
         Settings = settings;
         Store = store;
+        LoggerFactory = CliLogging.Create(settings.LogLevel);
     }
+
+    /// <summary>Logs on standard error at the level of <see cref="ResolvedSettings.LogLevel"/>; flushed when the host is disposed.</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; }
 
     /// <summary>The stored secrets shell commands may ask for, or null when there is no secrets file.</summary>
     private SecretStore? Secrets { get; init; }
@@ -118,7 +122,7 @@ internal sealed class AgentHost : IDisposable
             default:
                 try
                 {
-                    return ModelProviders.Create(ModelSpec.Parse(model), new ProviderOptions { BaseUrl = Settings.Values.BaseUrl });
+                    return ModelProviders.Create(ModelSpec.Parse(model), new ProviderOptions { BaseUrl = Settings.Values.BaseUrl, LoggerFactory = LoggerFactory });
                 }
                 catch (FormatException ex)
                 {
@@ -160,7 +164,7 @@ internal sealed class AgentHost : IDisposable
     public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null)
     {
         ProfileTools.RequireSurface(Settings.Profile, "cli");
-        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, Redactor, subAgent?.Budget);
+        var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, Redactor, subAgent?.Budget, LoggerFactory);
         Guards = subAgent is { Nested: true } ? Guards : guards;
         Memory = MemorySetup.Create(Settings, Principal, workspace);
         var options = new AgentLoopOptions
@@ -174,7 +178,7 @@ internal sealed class AgentHost : IDisposable
 
         // The journal keeps outputs whole (up to a safety cap); the context engine decides what the model sees.
         options.MaxObservationChars = JournalObservationCap;
-        var context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, subAgent is null ? Settings.Profile : subAgent.Profile), options.MaxSteps);
+        var context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, subAgent is null ? Settings.Profile : subAgent.Profile), options.MaxSteps, LoggerFactory);
         context.BeforeCompaction = async (session, trigger, ct) =>
         {
             var outcome = await guards.Hooks.RunPreCompactAsync(session.SessionId, workspace, trigger, ct);
@@ -213,8 +217,9 @@ internal sealed class AgentHost : IDisposable
                 // After policy and approvals: a refused call loads no instructions.
                 pipeline.UseNestedInstructions(new NestedInstructionsOptions { MaxObservationChars = options.MaxObservationChars });
                 // Innermost: only calls that will really run are snapshotted.
-                pipeline.UseCheckpoints(checkpoints);
-            });
+                pipeline.UseCheckpoints(checkpoints, loggerFactory: LoggerFactory);
+            },
+            loggerFactory: LoggerFactory);
     }
 
     /// <summary>Where workspace checkpoints live (a <c>checkpoints</c> folder next to the session store) and what they leave out.</summary>
@@ -232,5 +237,6 @@ internal sealed class AgentHost : IDisposable
     {
         (Store as IDisposable)?.Dispose();
         Database?.Dispose();
+        LoggerFactory.Dispose();
     }
 }

@@ -18,7 +18,7 @@ internal static class ContextSetup
 {
     /// <summary>Creates the engine: token counter and window for the model, cache prices for its provider, summaries by the model.</summary>
     /// <exception cref="SettingsException">A <c>context</c> section is invalid.</exception>
-    public static ContextEngine Create(ResolvedSettings settings, string model, IChatClient chatClient, string systemPrompt, int maxSteps)
+    public static ContextEngine Create(ResolvedSettings settings, string model, IChatClient chatClient, string systemPrompt, int maxSteps, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var options = Read(settings, out var window);
         options.ContextWindow = ModelWindows.For(model, window);
@@ -26,7 +26,7 @@ internal static class ContextSetup
         // Anthropic charges a premium to write its cache; OpenAI-style caches do not.
         options.CacheWritePrice = model.StartsWith("anthropic:", StringComparison.Ordinal) ? 1.25 : 1.0;
         var counter = new WarmingTokenCounter(TokenCounters.ForModel(model), TokenCounters.WarmUp(model));
-        return new ContextEngine(systemPrompt, counter, options, new Compactor(chatClient)) { MaxSteps = maxSteps };
+        return new ContextEngine(systemPrompt, counter, options, new Compactor(chatClient, logger: loggerFactory?.CreateLogger(typeof(Compactor).FullName!))) { MaxSteps = maxSteps };
     }
 
     /// <summary>Reads the <c>context</c> sections, lowest precedence first.</summary>

@@ -47,8 +47,9 @@ internal sealed class GuardSetup
 
     /// <param name="redactor">The session's secret redactor: hook output is cut around the values it redacts.</param>
     /// <param name="share">A sub-agent's share of its parent's budgets, which replaces the budget limits from the settings; null to keep them.</param>
+    /// <param name="loggerFactory">Where the guards log; null for nowhere.</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public static GuardSetup Create(ResolvedSettings settings, string workspace, ISessionStore store, string? modeOverride, TimeProvider time, IOutputRedactor redactor, BudgetReservation? share = null)
+    public static GuardSetup Create(ResolvedSettings settings, string workspace, ISessionStore store, string? modeOverride, TimeProvider time, IOutputRedactor redactor, BudgetReservation? share = null, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var documents = settings.Documents;
         try
@@ -85,7 +86,7 @@ internal sealed class GuardSetup
             var values = settings.Values;
             limits = limits.Overlay(new BudgetLimits { MaxTokens = values.MaxTokens, MaxCostUsd = values.MaxCostUsd, MaxTime = values.MaxTime });
             limits = share?.Limits ?? limits;
-            var budget = new BudgetGuard(new BudgetGuardOptions { Limits = limits, Prices = prices, Ledger = new SessionStoreUsageLedger(store, time), ShareOf = share?.SessionId }, time);
+            var budget = new BudgetGuard(new BudgetGuardOptions { Limits = limits, Prices = prices, Ledger = new SessionStoreUsageLedger(store, time), ShareOf = share?.SessionId }, time, loggerFactory);
             return new GuardSetup(policy, runner, disabled, hooks, budget, prices, policyOptions.Warnings);
         }
         catch (Exception ex) when (ex is PolicyConfigException or HookConfigException or FormatException)

@@ -27,6 +27,9 @@ internal sealed record ResolvedSettings(SettingsValues Values, string Workspace,
     /// </summary>
     public string? SandboxOffReason { get; init; }
 
+    /// <summary>How much the command logs on standard error (<c>REIN_LOG_LEVEL</c>, <c>--verbose</c>); warnings and worse by default.</summary>
+    public Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; } = Microsoft.Extensions.Logging.LogLevel.Warning;
+
     /// <summary>The folder of the store file, where Rein keeps data that belongs with the sessions (checkpoints).</summary>
     public string DataDirectory => Path.GetDirectoryName(StorePath) ?? ".";
 }
@@ -170,6 +173,7 @@ internal static class SettingsResolver
             Ignored = ignored,
             TrustError = trustError,
             UnknownKeys = unknownKeys,
+            LogLevel = Composition.CliLogging.Level(env, verbose: false),
         };
     }
 
