@@ -151,15 +151,14 @@ internal static class PrivateHostPaths
                     return false;
                 }
 
-                var path = entry.ToFullPath();
                 var info = entry.ToFileSystemInfo();
-                if (skip.Contains(path) || (info.UnixFileMode & UnixFileMode.OtherExecute) == 0)
+                if (skip.Contains(info.FullName) || (info.UnixFileMode & UnixFileMode.OtherExecute) == 0)
                 {
                     return false;
                 }
 
                 // The entry's status was read while its parent was listed, so before the folder itself is opened.
-                folders?.Add(new FolderStamp(path, info.LastWriteTimeUtc, info.UnixFileMode));
+                folders?.Add(new FolderStamp(info.FullName, info.LastWriteTimeUtc, info.UnixFileMode));
                 return true;
             },
         };
@@ -168,13 +167,14 @@ internal static class PrivateHostPaths
 
     private static (string Path, bool IsFolder)? Private(ref FileSystemEntry entry, HashSet<string> skipped)
     {
-        var path = entry.ToFullPath();
+        // One path string per entry: the info's own.
+        var info = entry.ToFileSystemInfo();
+        var path = info.FullName;
         if (skipped.Contains(path))
         {
             return null;
         }
 
-        var info = entry.ToFileSystemInfo();
         UnixFileMode mode;
         try
         {
