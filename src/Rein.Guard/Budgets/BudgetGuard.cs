@@ -86,9 +86,22 @@ public sealed partial class BudgetGuard : IStepGuard
         var state = session.State;
         var tracker = _sessions.GetValue(session, _ => new Tracker());
         var daily = await DailyAsync(tracker, state, context.RunStartedAt, cancellationToken).ConfigureAwait(false);
+        TimeSpan elapsed;
         lock (tracker.Gate)
         {
+            if (tracker.RunStartedAt != context.RunStartedAt)
+            {
+                tracker.TimeRanOut = false;
+            }
+
             tracker.RunStartedAt = context.RunStartedAt;
+            elapsed = _time.GetElapsedTime(context.RunStartedAt);
+            if (tracker.TimeRanOut && _limits.MaxTime is { } maxTime && elapsed < maxTime)
+            {
+                // A tool was cancelled by the time budget: the timer and the clock can disagree by a tick, the stop must not.
+                elapsed = maxTime;
+            }
+
             tracker.Daily = daily;
             tracker.Step = context.Step;
             tracker.ToolCallBaseline = state.ToolCalls;
@@ -98,7 +111,7 @@ public sealed partial class BudgetGuard : IStepGuard
         var (tokens, cost) = Estimate(context, tracker);
         var events = new List<SessionEvent>();
         StepVerdict verdict = StepVerdict.Continue;
-        foreach (var measure in Measures(state, daily, _time.GetElapsedTime(context.RunStartedAt), tokens, cost))
+        foreach (var measure in Measures(state, daily, elapsed, tokens, cost))
         {
             if (measure.Used >= measure.Limit || measure.Used + measure.Next > measure.Limit)
             {
@@ -193,6 +206,17 @@ public sealed partial class BudgetGuard : IStepGuard
         lock (tracker.Gate)
         {
             return tracker.RunStartedAt == long.MinValue ? null : (maxTime - _time.GetElapsedTime(tracker.RunStartedAt), maxTime);
+        }
+    }
+
+    /// <summary>Records that the run's time budget cancelled one of its tool calls, so the next step stops.</summary>
+    /// <param name="call">The cancelled call.</param>
+    internal void MarkTimeRanOut(ToolCall call)
+    {
+        var tracker = _sessions.GetValue(call.Session, _ => new Tracker());
+        lock (tracker.Gate)
+        {
+            tracker.TimeRanOut = true;
         }
     }
 
@@ -389,6 +413,8 @@ public sealed partial class BudgetGuard : IStepGuard
         public int ToolCallBaseline { get; set; }
 
         public int Admitted { get; set; }
+
+        public bool TimeRanOut { get; set; }
 
         public bool TryWarn(string budget, string scope)
         {

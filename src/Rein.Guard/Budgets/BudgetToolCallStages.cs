@@ -40,6 +40,7 @@ public static class BudgetToolCallStages
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                guard.MarkTimeRanOut(call);
                 return ToolResult.Error($"Stopped: this run's time budget ({time.Budget}) ran out while {call.Request.Name} was running; it was cancelled and may have partly run. The run stops before the next model call.");
             }
         });

@@ -189,6 +189,37 @@ public sealed class BudgetGuardTests
         Assert.Equal(BudgetNames.Time, Assert.Single(journal.OfType<BudgetExceeded>()).Budget);
     }
 
+    [Fact]
+    public async Task RunAsync_TheDeadlineTimerFiresBeforeTheClockSaysTimeIsUp_TheRunStillStops()
+    {
+        // Timers and the clock can disagree by a tick: here the timer fires at once while the clock stands still.
+        var clock = new EarlyTimerClock();
+        var guard = new BudgetGuard(new BudgetGuardOptions { Limits = new BudgetLimits { MaxTime = TimeSpan.FromSeconds(1) }, Prices = _prices }, clock);
+        var hang = new HangingTool();
+        using var model = new CountingChatClient(Turns.Client(Turns.Calling("hang", 3)));
+        using var session = await StartAsync();
+        var options = new AgentLoopOptions();
+        options.StepGuards.Add(guard);
+        var loop = new AgentLoop(model, new ToolSet([hang]), new AppendOnlyContextBuilder("t"), options, b => b.UseToolCallBudget(guard), clock);
+
+        var updates = await loop.RunAsync(session, "go", _ct).DrainAsync();
+
+        Assert.Equal(StopReason.BudgetExceeded, Assert.IsType<RunStopped>(updates[^1]).Reason);
+        Assert.Equal(1, model.Calls);
+        Assert.True(hang.Cancelled, "the tool saw the cancellation");
+        var journal = await _store.JournalAsync("s1", _ct);
+        var exceeded = Assert.Single(journal.OfType<BudgetExceeded>());
+        Assert.Equal((BudgetNames.Time, 1d, 1d), (exceeded.Budget, exceeded.Used, exceeded.Limit));
+    }
+
+    private sealed class EarlyTimerClock : TimeProvider
+    {
+        public override long GetTimestamp() => 0;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            System.CreateTimer(callback, state, dueTime == Timeout.InfiniteTimeSpan ? dueTime : TimeSpan.Zero, period);
+    }
+
     private sealed class HangingTool : ITool
     {
         public bool Cancelled { get; private set; }
