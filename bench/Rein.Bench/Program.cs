@@ -17,12 +17,18 @@ switch (command)
     case "e2e":
         await EndToEndBenchmark.RunAsync(rest);
         break;
+    case "serve-load":
+        await ServeLoadBenchmark.RunAsync(rest);
+        break;
+    case "fake-model":
+        await ServeLoadBenchmark.RunFakeModelAsync(rest);
+        break;
     case "all":
         await StepOverheadBenchmark.RunAsync(rest);
         await JournalAppendBenchmark.RunAsync(rest);
         break;
     default:
-        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|all] [--rein PATH] [--codex PATH] [--runs N]");
+        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|serve-load|all] [--rein PATH] [--codex PATH] [--runs N] [--sessions 100,1000] [--idle N]");
         return 2;
 }
 

@@ -38,6 +38,12 @@ public abstract partial class FakeProviderServer : IAsyncDisposable
     /// <summary>Called for a request when the queue is empty; return <see langword="null"/> to fall through to the 400 answer.</summary>
     public Func<FakeRequest, FakeReply?>? OnRequest { get; set; }
 
+    /// <summary>Called after a reply was written in full (not for errors); load benchmarks time the client's next request from here.</summary>
+    public Action<FakeRequest>? OnReplied { get; set; }
+
+    /// <summary>Whether <see cref="Requests"/> keeps every request. Default: <see langword="true"/>; long load runs turn it off.</summary>
+    public bool RecordRequests { get; set; } = true;
+
     /// <summary>Every request received so far, in order (including failed and unmatched ones).</summary>
     public IReadOnlyList<FakeRequest> Requests
     {
@@ -247,9 +253,12 @@ public abstract partial class FakeProviderServer : IAsyncDisposable
         }
 
         var request = new FakeRequest(context.Request.Method, context.Request.Path.Value ?? "/", headers, body);
-        lock (_lock)
+        if (RecordRequests)
         {
-            _requests.Add(request);
+            lock (_lock)
+            {
+                _requests.Add(request);
+            }
         }
 
         if (!HttpMethods.IsPost(request.Method) || !HandlesPath(request.Path))
@@ -277,6 +286,11 @@ public abstract partial class FakeProviderServer : IAsyncDisposable
             return;
         }
 
+        if (reply.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(reply.Delay, context.RequestAborted);
+        }
+
         if (reply.ErrorStatus is { } status)
         {
             if (reply.RetryAfter is { } retryAfter)
@@ -297,6 +311,7 @@ public abstract partial class FakeProviderServer : IAsyncDisposable
         }
 
         await WriteReplyCoreAsync(context, request, reply);
+        OnReplied?.Invoke(request);
     }
 
     /// <summary>Writes a JSON body with a status.</summary>

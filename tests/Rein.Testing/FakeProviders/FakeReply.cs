@@ -52,6 +52,9 @@ public sealed record FakeReply
     /// <summary>The content type of <see cref="RawBody"/>. Default: <c>text/html</c>.</summary>
     public string RawContentType { get; init; } = "text/html";
 
+    /// <summary>How long the server waits before it answers (a model's latency). Default: no wait.</summary>
+    public TimeSpan Delay { get; init; }
+
     /// <summary>A turn with text only.</summary>
     public static FakeReply Text(string text, FakeUsage? usage = null) =>
         new() { Message = text, Usage = usage ?? FakeUsage.Default };

@@ -1,0 +1,398 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Rein.Testing.FakeProviders;
+
+namespace Rein.Bench;
+
+/// <summary>
+/// <c>serve-load</c>: N concurrent sessions through <c>rein serve</c>'s HTTP API against a fake OpenAI-compatible model
+/// in a separate process (this program's <c>fake-model</c> command) that takes <c>--latency-ms</c> (default 1,000) to
+/// answer. Each session makes 3 model calls and 2 tool calls (<c>read_file</c>, <c>list_files</c>). Reports the share
+/// of sessions that completed, Rein's added latency per step (from the model's reply to the session's next request,
+/// as the model server sees it: p50/p99), the server's peak and final RSS, and the memory of idle sessions waiting
+/// for approval (<c>--idle M</c> sessions whose first call is a shell command that asks).
+/// </summary>
+internal static partial class ServeLoadBenchmark
+{
+    private const string Token = "bench-key";
+
+    public static async Task RunAsync(string[] args)
+    {
+        var rein = Stats.Option(args, "--rein", "rein");
+        var counts = Stats.Option(args, "--sessions", "100,1000").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+        var idle = int.Parse(Stats.Option(args, "--idle", "1000"), CultureInfo.InvariantCulture);
+        var latencyMs = int.Parse(Stats.Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture);
+        var timeout = TimeSpan.FromSeconds(int.Parse(Stats.Option(args, "--timeout-s", "600"), CultureInfo.InvariantCulture));
+
+        var root = Directory.CreateTempSubdirectory("rein-load-").FullName;
+        try
+        {
+            var workspace = Path.Combine(root, "ws");
+            Directory.CreateDirectory(workspace);
+            await File.WriteAllTextAsync(Path.Combine(workspace, "README.md"), "# load\nA small file the sessions read.\n");
+            var store = Path.Combine(root, "rein.db");
+
+            using var model = FakeModelProcess.Start(latencyMs);
+            var baseUrl = await model.BaseUrlAsync();
+            var token = await CreateOwnerTokenAsync(rein, store, root);
+            using var server = ServerProcess.Start(rein, root, store, workspace, baseUrl);
+            var listening = await server.AddressAsync();
+            Console.WriteLine($"serve-load: rein serve at {listening}, model at {baseUrl} ({latencyMs} ms per call), rein {rein}");
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+            {
+                BaseAddress = new Uri(listening),
+                Timeout = TimeSpan.FromMinutes(5),
+            };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+            Console.WriteLine("| sessions | completed | wall (s) | added latency per step p50 / p99 (ms) | steps measured | server RSS peak (MB) |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+            foreach (var n in counts)
+            {
+                var run = $"r{n}-{Guid.NewGuid():N}"[..12];
+                var started = Stopwatch.GetTimestamp();
+                var ids = await StartAllAsync(http, n, i => $"[load:{run}-{i}] Read README.md, list the files, then say done.", workspace, mode: null);
+                var statuses = await WaitForAsync(http, ids, s => s is "completed" or "stopped" or "interrupted" or "suspended" or "awaiting_approval", timeout);
+                var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                var completed = statuses.Count(s => s.Value == "completed");
+                var added = model.AddedLatencies($"load:{run}-");
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {n:N0} | {completed:N0} ({100.0 * completed / n:0.#} %) | {wall:0.0} | {Percentile(added, 50):0.0} / {Percentile(added, 99):0.0} | {added.Count:N0} | {server.PeakRssMb():0} |"));
+                if (completed < n)
+                {
+                    Console.WriteLine("  not completed: " + string.Join(", ", statuses.Values.Where(s => s != "completed").GroupBy(s => s).Select(g => $"{g.Key} × {g.Count()}")));
+                }
+            }
+
+            if (idle > 0)
+            {
+                var before = server.RssMb();
+                var run = $"i-{Guid.NewGuid():N}"[..10];
+                var ids = await StartAllAsync(http, idle, i => $"[idle:{run}-{i}] Run echo waiting.", workspace, mode: "ask");
+                var statuses = await WaitForAsync(http, ids, s => s is "awaiting_approval" or "completed" or "stopped" or "interrupted", timeout);
+                var waiting = statuses.Count(s => s.Value == "awaiting_approval");
+
+                // Let the runners finish unwinding before reading the resident set.
+                await Task.Delay(TimeSpan.FromSeconds(5));
+                var after = server.RssMb();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"idle: {waiting:N0} of {idle:N0} sessions waiting for approval; server RSS {before:0} MB → {after:0} MB: {(after - before) * 1024 / Math.Max(1, waiting):0.0} KB per waiting session"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>The fake model: serves until standard input closes; prints its base URL, then one line per request and reply.</summary>
+    public static async Task RunFakeModelAsync(string[] args)
+    {
+        var latency = TimeSpan.FromMilliseconds(int.Parse(Stats.Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
+        await using var server = await FakeOpenAIServer.StartAsync();
+        server.RecordRequests = false;
+        var output = new BlockingCollection<string>();
+        server.OnRequest = request =>
+        {
+            var (marker, step) = Identify(request.Body);
+            output.Add($"A {marker} {step} {Stopwatch.GetTimestamp()}");
+            return marker.StartsWith("idle:", StringComparison.Ordinal)
+                ? step == 0 ? FakeReply.ToolCall("shell", """{"command":"echo waiting"}""") with { Delay = latency } : FakeReply.Text("done") with { Delay = latency }
+                : step switch
+                {
+                    0 => FakeReply.ToolCall("read_file", """{"path":"README.md"}""") with { Delay = latency },
+                    1 => FakeReply.ToolCall("list_files", "{}") with { Delay = latency },
+                    _ => FakeReply.Text("done") with { Delay = latency },
+                };
+        };
+        server.OnReplied = request =>
+        {
+            var (marker, step) = Identify(request.Body);
+            output.Add($"R {marker} {step} {Stopwatch.GetTimestamp()}");
+        };
+
+        var writer = Task.Run(() =>
+        {
+            var stdout = Console.Out;
+            stdout.WriteLine($"BASE {server.BaseUrl}");
+            stdout.Flush();
+            foreach (var line in output.GetConsumingEnumerable())
+            {
+                stdout.WriteLine(line);
+                if (output.Count == 0)
+                {
+                    stdout.Flush();
+                }
+            }
+
+            stdout.Flush();
+        });
+        await Console.In.ReadToEndAsync();
+        output.CompleteAdding();
+        await writer;
+    }
+
+    // The session's marker from its first message, and how many tool results the request carries (= the step it asks for).
+    private static (string Marker, int Step) Identify(string body)
+    {
+        var marker = MarkerPattern().Match(body);
+        return (marker.Success ? marker.Groups[1].Value : "unknown", ToolRolePattern().Count(body));
+    }
+
+    [GeneratedRegex(@"\[((?:load|idle):[A-Za-z0-9-]+)\]")]
+    private static partial Regex MarkerPattern();
+
+    [GeneratedRegex("\"role\"\\s*:\\s*\"tool\"")]
+    private static partial Regex ToolRolePattern();
+
+    private static async Task<string> CreateOwnerTokenAsync(string rein, string store, string root)
+    {
+        var info = new ProcessStartInfo(rein) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+        foreach (var a in new[] { "principals", "add", "bench", "--role", "owner", "--json", "--store", store })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = await process.StandardOutput.ReadToEndAsync();
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rein principals add failed ({process.ExitCode}): {stderr}");
+        }
+
+        return JsonNode.Parse(stdout)!["token"]!.GetValue<string>();
+    }
+
+    private static async Task<List<string>> StartAllAsync(HttpClient http, int n, Func<int, string> message, string workspace, string? mode)
+    {
+        var ids = new string[n];
+        var failures = 0;
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
+        {
+            var body = new JsonObject { ["message"] = message(i), ["workspace"] = workspace };
+            if (mode is not null)
+            {
+                body["mode"] = mode;
+            }
+
+            using var response = await http.PostAsync("/v1/sessions", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                if (Interlocked.Increment(ref failures) <= 3)
+                {
+                    Console.WriteLine($"  start failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                }
+
+                return;
+            }
+
+            ids[i] = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["id"]!.GetValue<string>();
+        });
+        return [.. ids.Where(id => id is not null)];
+    }
+
+    private static async Task<Dictionary<string, string>> WaitForAsync(HttpClient http, List<string> ids, Func<string, bool> done, TimeSpan timeout)
+    {
+        var wanted = ids.ToHashSet(StringComparer.Ordinal);
+        var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            using var listed = JsonDocument.Parse(await http.GetStringAsync($"/v1/sessions?limit={Math.Max(ids.Count * 2, 1000)}"));
+            foreach (var s in listed.RootElement.EnumerateArray())
+            {
+                var id = s.GetProperty("id").GetString()!;
+                if (wanted.Contains(id))
+                {
+                    statuses[id] = s.GetProperty("status").GetString()!;
+                }
+            }
+
+            if ((statuses.Count == wanted.Count && statuses.Values.All(done)) || Stopwatch.GetTimestamp() > deadline)
+            {
+                return statuses;
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    private static double Percentile(List<double> values, double p) => values.Count == 0 ? double.NaN : Stats.Percentile(values, p);
+
+    /// <summary>The fake model in a child process, so its work does not share the server's process.</summary>
+    private sealed class FakeModelProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource<string> _baseUrl = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ConcurrentDictionary<(string Marker, int Step), long> _arrivals = new();
+        private readonly ConcurrentDictionary<(string Marker, int Step), long> _replies = new();
+
+        private FakeModelProcess(Process process)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) => Read(e.Data);
+            process.BeginOutputReadLine();
+        }
+
+        public static FakeModelProcess Start(int latencyMs)
+        {
+            var self = Environment.GetCommandLineArgs()[0];
+            var info = self.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? new ProcessStartInfo("dotnet") { ArgumentList = { self } } : new ProcessStartInfo(self);
+            info.ArgumentList.Add("fake-model");
+            info.ArgumentList.Add("--latency-ms");
+            info.ArgumentList.Add(latencyMs.ToString(CultureInfo.InvariantCulture));
+            info.RedirectStandardInput = true;
+            info.RedirectStandardOutput = true;
+            return new FakeModelProcess(Process.Start(info)!);
+        }
+
+        public Task<string> BaseUrlAsync() => _baseUrl.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        /// <summary>For every session with this marker prefix: each step's time from the model's reply to the next request.</summary>
+        public List<double> AddedLatencies(string prefix)
+        {
+            var added = new List<double>();
+            foreach (var ((marker, step), replied) in _replies)
+            {
+                if (marker.StartsWith(prefix, StringComparison.Ordinal) && _arrivals.TryGetValue((marker, step + 1), out var next))
+                {
+                    added.Add(Stopwatch.GetElapsedTime(replied, next).TotalMilliseconds);
+                }
+            }
+
+            return added;
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                _process.StandardInput.Close();
+                if (!_process.WaitForExit(10_000))
+                {
+                    _process.Kill();
+                }
+            }
+            finally
+            {
+                _process.Dispose();
+            }
+        }
+
+        private void Read(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            var parts = line.Split(' ');
+            if (parts is ["BASE", var url])
+            {
+                _baseUrl.TrySetResult(url);
+            }
+            else if (parts is [var kind, var marker, var step, var at])
+            {
+                var key = (marker, int.Parse(step, CultureInfo.InvariantCulture));
+                (kind == "A" ? _arrivals : _replies)[key] = long.Parse(at, CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    /// <summary><c>rein serve</c> as a child process, with its resident set read from /proc.</summary>
+    private sealed class ServerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly TaskCompletionSource<string> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly StringBuilder _stderr = new();
+
+        private ServerProcess(Process process)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line && line.StartsWith("Listening on ", StringComparison.Ordinal))
+                {
+                    _address.TrySetResult(line["Listening on ".Length..].Trim());
+                }
+            };
+            process.ErrorDataReceived += (_, e) =>
+            {
+                lock (_stderr)
+                {
+                    if (_stderr.Length < 20_000)
+                    {
+                        _stderr.AppendLine(e.Data);
+                    }
+                }
+            };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public static ServerProcess Start(string rein, string root, string store, string workspace, string baseUrl)
+        {
+            var info = new ProcessStartInfo(rein) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "serve", "--listen", "127.0.0.1:0", "--store", store, "--workspace-root", workspace, "--model", "openai-compatible:bench", "--base-url", baseUrl, "--mode", "full-auto" })
+            {
+                info.ArgumentList.Add(a);
+            }
+
+            info.Environment["OPENAI_API_KEY"] = Token;
+            return new ServerProcess(Process.Start(info)!);
+        }
+
+        public async Task<string> AddressAsync()
+        {
+            try
+            {
+                return await _address.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException)
+            {
+                lock (_stderr)
+                {
+                    throw new InvalidOperationException($"rein serve did not start: {_stderr}");
+                }
+            }
+        }
+
+        public double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
+
+        public double RssMb() => StatusKb("VmRSS:") / 1024.0;
+
+        public void Dispose()
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+            finally
+            {
+                _process.Dispose();
+            }
+        }
+
+        private long StatusKb(string field)
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    return long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+
+            return 0;
+        }
+    }
+}
