@@ -36,7 +36,8 @@ public static class ReinConsoleEndpointRouteBuilderExtensions
     public static IEndpointConventionBuilder MapReinConsole(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var group = endpoints.MapGroup(string.Empty);
+        // The console is public: its files hold no data, and the API checks the token each page sends.
+        var group = endpoints.MapGroup(string.Empty).AllowAnonymous();
         string[] methods = [HttpMethods.Get, HttpMethods.Head];
         foreach (var path in PagePaths)
         {

@@ -214,19 +214,21 @@ export function render(main, id) {
     cancel.disabled = TERMINAL.has(status);
   };
 
+  const loadHeader = async () => {
+    try {
+      const s = await api(base, { signal });
+      title.replaceChildren(s.title || 'Session', ' ', h('span', { class: 'id' }, id));
+      headerSlot.replaceChildren(...header(s).filter(Boolean));
+      setStatus(s.status);
+    } catch (error) {
+      if (!signal.aborted) showError(headerSlot, error);
+    }
+  };
+  // Events come in bursts (a replayed journal, a finished tool): one request for the header after each burst.
   let refreshTimer = null;
   const refreshHeader = () => {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(async () => {
-      try {
-        const s = await api(base, { signal });
-        title.replaceChildren(s.title || 'Session', ' ', h('span', { class: 'id' }, id));
-        headerSlot.replaceChildren(...header(s).filter(Boolean));
-        setStatus(s.status);
-      } catch (error) {
-        if (!signal.aborted) showError(headerSlot, error);
-      }
-    }, 250);
+    refreshTimer = setTimeout(loadHeader, 100);
   };
 
   cancel.addEventListener('click', async () => {
@@ -301,7 +303,7 @@ export function render(main, id) {
     }
   };
 
-  refreshHeader();
+  loadHeader();
   follow();
   return () => {
     clearTimeout(refreshTimer);
