@@ -44,6 +44,7 @@ var root = new RootCommand($"""
     EvalCommand.Create(),
     ReplayCommand.Create(),
     TrustCommand.Create(),
+    ServeCommand.Create(interrupts),
 };
 
 var help = root.Options.OfType<System.CommandLine.Help.HelpOption>().Single();

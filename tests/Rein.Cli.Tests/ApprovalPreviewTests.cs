@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rein.Cli.Rendering;
+using Rein.Server.Views;
 using Rein.Testing;
 using Spectre.Console;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
 using Rein.Cli.Rendering;
@@ -8,6 +7,7 @@ using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Identity;
 using Rein.Journal;
+using Rein.Server.Views;
 using Rein.Storage.Sqlite;
 using Spectre.Console;
 
@@ -44,22 +44,7 @@ internal static class ApprovalsCommand
             {
                 foreach (var p in pending)
                 {
-                    var line = new JsonObject
-                    {
-                        ["ref"] = p.Reference,
-                        ["call_id"] = p.Request.CallId,
-                        ["session_id"] = p.SessionId,
-                        ["tool"] = p.Request.Tool,
-                        ["arguments"] = p.Request.Arguments is { } a ? JsonNode.Parse(a.GetRawText()) : null,
-                        ["preview"] = ApprovalPreview.Create(p.Request.Tool, p.Request.Arguments, p.Workspace, redact.Redact).ToText(),
-                        ["reason"] = p.Request.Reason,
-                        ["suggested_rule"] = p.Request.SuggestedRule,
-                        ["workspace"] = p.Workspace,
-                        ["requested_at"] = p.RequestedAt.ToString("O", CultureInfo.InvariantCulture),
-                        ["expires_at"] = p.Request.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture),
-                        ["expired"] = p.Expired,
-                        ["approvers"] = p.Approvers is { } approvers ? new JsonArray([.. approvers.Select(a => (JsonNode?)a)]) : null,
-                    };
+                    var line = JsonViews.Approval(p, redact.Redact);
                     await Console.Out.WriteLineAsync(line.ToJsonString(JournalJson.Options));
                 }
 
@@ -124,15 +109,8 @@ internal static class ApprovalsCommand
             var (request, decided) = await inbox.AnswerAsync(target, new ApprovalAnswer(decision, by, parse.GetValue(reason)), host.ApprovalOptions, ct);
             if (parse.GetValue(CommonOptions.Json))
             {
-                await Console.Out.WriteLineAsync(new JsonObject
-                {
-                    ["ref"] = request.Reference,
-                    ["call_id"] = decided.CallId,
-                    ["session_id"] = request.SessionId,
-                    ["decision"] = decided.Decision,
-                    ["by"] = decided.By,
-                    ["session_rule"] = decided.SessionRule,
-                }.ToJsonString(JournalJson.Options));
+                await Console.Out.WriteLineAsync(JsonViews.ApprovalAnswer(request.Reference, request.SessionId, decided.CallId, decided.Decision, decided.By, decided.SessionRule)
+                    .ToJsonString(JournalJson.Options));
             }
             else
             {

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
-using Rein.Guard.Budgets;
 using Rein.Journal;
 using Rein.Reports;
+using Rein.Server.Views;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;
@@ -26,7 +25,7 @@ internal static class CostCommand
             DateTimeOffset? from = null;
             if (parse.GetValue(since) is { Length: > 0 } text)
             {
-                if (!TryParseSince(text, out var parsed))
+                if (!CostPeriod.TryParseSince(text, TimeProvider.System, out var parsed))
                 {
                     await Console.Error.WriteLineAsync($"error: --since '{text}' is neither a date (2026-11-01) nor a duration (7d, 24h, 90m).");
                     return ExitCodes.Usage;
@@ -48,13 +47,7 @@ internal static class CostCommand
             var total = CostReport.Total(rows, sessions);
             if (parse.GetValue(CommonOptions.Json))
             {
-                Console.Out.WriteLine(new JsonObject
-                {
-                    ["by"] = grouping,
-                    ["since"] = from,
-                    ["rows"] = new JsonArray([.. rows.Select(r => (JsonNode)Row(r))]),
-                    ["total"] = Row(total),
-                }.ToJsonString(JournalJson.Options));
+                Console.Out.WriteLine(JsonViews.Cost(grouping, from, rows, total).ToJsonString(JournalJson.Options));
                 return ExitCodes.Success;
             }
 
@@ -72,36 +65,5 @@ internal static class CostCommand
         return command;
     }
 
-    /// <summary>A date (UTC midnight) or a duration back from now.</summary>
-    internal static bool TryParseSince(string text, out DateTimeOffset since)
-    {
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out since))
-        {
-            return true;
-        }
-
-        try
-        {
-            since = TimeProvider.System.GetUtcNow() - BudgetLimits.ParseDuration(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            return false;
-        }
-    }
-
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static JsonObject Row(CostRow row) => new()
-    {
-        ["key"] = row.Key,
-        ["sessions"] = row.Sessions,
-        ["model_calls"] = row.ModelCalls,
-        ["input_tokens"] = row.InputTokens,
-        ["cached_input_tokens"] = row.CachedInputTokens,
-        ["output_tokens"] = row.OutputTokens,
-        ["cost_usd"] = row.CostUsd,
-        ["unpriced_calls"] = row.UnpricedCalls,
-    };
 }

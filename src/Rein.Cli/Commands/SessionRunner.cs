@@ -3,6 +3,7 @@ using Rein.Cli.Composition;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Journal;
+using Rein.Server.Views;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
 using Rein.Cli.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Journal;
+using Rein.Server.Views;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;
@@ -35,19 +35,7 @@ internal static class SessionsCommand
             {
                 foreach (var s in sessions)
                 {
-                    var line = new JsonObject
-                    {
-                        ["id"] = s.Id,
-                        ["status"] = s.Status,
-                        ["workspace"] = s.Workspace,
-                        ["model"] = s.Model,
-                        ["title"] = s.Title,
-                        ["started_at"] = s.StartedAt.ToString("O", CultureInfo.InvariantCulture),
-                        ["updated_at"] = s.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
-                        ["events"] = s.Version,
-                        ["stop_reason"] = s.StopReason,
-                        ["parent_session_id"] = await SubAgentSessions.ParentOfAsync(host.Store, s.Id, ct),
-                    };
+                    var line = JsonViews.Session(s, SessionState.Fold(await host.Store.ReadAsync(s.Id, 0, ct)));
                     Console.Out.WriteLine(line.ToJsonString(JournalJson.Options));
                 }
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
 using Rein.Journal;
 using Rein.Reports;
+using Rein.Server.Views;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;
@@ -25,7 +25,7 @@ internal static class TraceCommand
             var trace = SessionTrace.Build(await host.Store.ReadAsync(summary.Id, 0, ct));
             if (parse.GetValue(CommonOptions.Json))
             {
-                Console.Out.WriteLine(ToJson(trace).ToJsonString(JournalJson.Options));
+                Console.Out.WriteLine(JsonViews.Trace(trace).ToJsonString(JournalJson.Options));
                 return ExitCodes.Success;
             }
 
@@ -78,18 +78,4 @@ internal static class TraceCommand
     private static string Duration(long ms) => ms >= 1000
         ? string.Create(CultureInfo.InvariantCulture, $"{ms / 1000.0:0.0} s")
         : string.Create(CultureInfo.InvariantCulture, $"{ms} ms");
-
-    private static JsonObject ToJson(TraceNode node) => new()
-    {
-        ["kind"] = node.Kind,
-        ["name"] = node.Name,
-        ["start"] = node.Start,
-        ["duration_ms"] = node.DurationMs,
-        ["input_tokens"] = node.Usage.InputTokens,
-        ["cached_input_tokens"] = node.Usage.CachedInputTokens,
-        ["output_tokens"] = node.Usage.OutputTokens,
-        ["cost_usd"] = node.CostUsd,
-        ["detail"] = node.Detail,
-        ["children"] = new JsonArray([.. node.Children.Select(c => (JsonNode)ToJson(c))]),
-    };
 }

@@ -39,7 +39,7 @@ internal static class KnownSettings
         "memory.enabled", "memory.scopes",
         "telemetry.capture_content",
         "replay.normalize",
-        "mcpServers", "slack", "telegram", "serve",
+        "mcpServers", "slack", "telegram", "serve.workspace_roots", "serve.rate_limit",
     ], StringComparer.Ordinal);
 
     /// <summary>Keys only an agent profile's front matter has.</summary>

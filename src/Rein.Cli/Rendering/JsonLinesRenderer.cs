@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Rein.Engine;
 using Rein.Journal;
+using Rein.Server.Views;
 
 namespace Rein.Cli.Rendering;
 
@@ -15,23 +16,9 @@ internal sealed class JsonLinesRenderer(TextWriter output, bool includeDeltas = 
 {
     private string _sessionId = "";
 
-    public static string EventLine(string sessionId, RecordedEvent recorded)
-    {
-        var node = JsonNode.Parse(JournalJson.Serialize(recorded.Event))!.AsObject();
-        var line = new JsonObject
-        {
-            ["seq"] = recorded.Sequence,
-            ["at"] = recorded.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            ["session_id"] = sessionId,
-        };
-        foreach (var (key, value) in node.ToList())
-        {
-            node.Remove(key);
-            line[key] = value;
-        }
-
-        return line.ToJsonString(JournalJson.Options);
-    }
+    /// <summary>One journal event as a line (<see cref="JsonViews.Event"/>).</summary>
+    public static string EventLine(string sessionId, RecordedEvent recorded) =>
+        JsonViews.Event(sessionId, recorded).ToJsonString(JournalJson.Options);
 
     public void Render(AgentUpdate update)
     {

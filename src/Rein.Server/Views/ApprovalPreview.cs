@@ -4,12 +4,11 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Rein.Context.CodeMemory;
 using Rein.Tools;
-using Spectre.Console;
 
-namespace Rein.Cli.Rendering;
+namespace Rein.Server.Views;
 
 /// <summary>What a line of an <see cref="ApprovalPreview"/> is, which decides its colour.</summary>
-internal enum PreviewLineKind
+public enum PreviewLineKind
 {
     /// <summary>What will run or be fetched, shown as it is.</summary>
     Text,
@@ -31,7 +30,9 @@ internal enum PreviewLineKind
 }
 
 /// <summary>One line of an <see cref="ApprovalPreview"/>; diff lines carry their <c>+</c>, <c>-</c> or space.</summary>
-internal readonly record struct PreviewLine(PreviewLineKind Kind, string Text);
+/// <param name="Kind">What the line is.</param>
+/// <param name="Text">The line's text.</param>
+public readonly record struct PreviewLine(PreviewLineKind Kind, string Text);
 
 /// <summary>
 /// What an approver needs to judge a waiting call, the same in the terminal prompt and in <c>rein approvals list</c>:
@@ -42,10 +43,10 @@ internal readonly record struct PreviewLine(PreviewLineKind Kind, string Text);
 /// <remarks>
 /// Previews longer than <see cref="MaxLines"/> lines are cut with a note of how many lines were left out. Files are read
 /// only inside the workspace, as the tools themselves would, and up to <see cref="MaxFileBytes"/>; their text passes
-/// through the session's secret redactor. Text from the model and from files is neutralised when rendered
-/// (<see cref="TerminalText"/>), so escape sequences in it cannot act on the terminal.
+/// through the session's secret redactor. The text is as the model and the files have it: a terminal renderer must
+/// neutralise escape sequences in it before showing it.
 /// </remarks>
-internal sealed class ApprovalPreview
+public sealed class ApprovalPreview
 {
     /// <summary>The most lines shown; the rest is counted in a closing note.</summary>
     public const int MaxLines = 40;
@@ -115,27 +116,6 @@ internal sealed class ApprovalPreview
     /// <summary>The preview as plain text, one line per line, diff lines with their <c>+</c>/<c>-</c> (e.g. for JSON output).</summary>
     /// <returns>The text, without a final line break.</returns>
     public string ToText() => string.Join('\n', Lines.Select(l => l.Text));
-
-    /// <summary>Writes the preview to a console, each line indented, diff lines coloured when the console has colours.</summary>
-    /// <param name="console">Where to write.</param>
-    /// <param name="indent">What each line starts with.</param>
-    public void Write(IAnsiConsole console, string indent)
-    {
-        ArgumentNullException.ThrowIfNull(console);
-        foreach (var line in Lines)
-        {
-            var text = Markup.Escape(indent + TerminalText.Neutralize(line.Text));
-            var style = line.Kind switch
-            {
-                PreviewLineKind.Added => "green",
-                PreviewLineKind.Removed => "red",
-                PreviewLineKind.Header => "cyan",
-                PreviewLineKind.Note or PreviewLineKind.Context => "grey",
-                _ => null,
-            };
-            console.MarkupLine(style is null ? text : $"[{style}]{text}[/]");
-        }
-    }
 
     private static void AddEdit(List<PreviewLine> lines, string? workspace, string path, string oldString, string newString, bool replaceAll, Func<string, string> redact)
     {

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rein.Cli.Composition;
+using Rein.Cli.Configuration;
+using Rein.Identity;
+using Rein.Storage.Sqlite;
+
+namespace Rein.Cli.Commands;
+
+/// <summary><c>rein serve</c>: the HTTP API over this machine's store, for the web console and other programs.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(Interrupts interrupts)
+    {
+        var listen = new Option<string>("--listen")
+        {
+            Description = "Address and port to listen on, e.g. 127.0.0.1:8420 (port 0 picks a free one). An address other than loopback needs " +
+                "--tls-cert and --tls-key, or --insecure-http.",
+            DefaultValueFactory = _ => "127.0.0.1:8420",
+        };
+        var roots = new Option<string[]>("--workspace-root")
+        {
+            Description = "A folder sessions may be started in (or below); repeat for more. Settings: serve.workspace_roots. Default: the current folder.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "TLS certificate (PEM) to serve HTTPS with; needs --tls-key." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The certificate's private key (PEM)." };
+        var insecure = new Option<bool>("--insecure-http") { Description = "Serve plain HTTP on an address other than loopback (tokens cross the network unencrypted)." };
+        var rateLimit = new Option<int?>("--rate-limit") { Description = "Most API requests per minute for each principal. Settings: serve.rate_limit. Default: 600." };
+        var command = new Command("serve", """
+            Serve the HTTP API (and the web console) over this machine's session store. Every route but /healthz needs
+            Authorization: Bearer TOKEN, a token from rein principals add|token. The first line printed is
+            "Listening on http://HOST:PORT". --model, --mode, --agent and the budgets are the defaults of the sessions it starts.
+            """)
+        {
+            listen, roots, tlsCert, tlsKey, insecure, rateLimit,
+        };
+        CommonOptions.AddRunOptions(command);
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var endpoint = ParseListen(parse.GetValue(listen)!);
+            var (cert, key) = (parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            if ((cert is null) != (key is null))
+            {
+                throw new SettingsException("--tls-cert and --tls-key go together: give both PEM files.");
+            }
+
+            var https = cert is not null;
+            if (!IPAddress.IsLoopback(endpoint.Address) && !https)
+            {
+                if (!parse.GetValue(insecure))
+                {
+                    throw new SettingsException(
+                        $"--listen {parse.GetValue(listen)} is not a loopback address: serve HTTPS with --tls-cert FILE --tls-key FILE, or pass --insecure-http to send tokens unencrypted.");
+                }
+
+                await Console.Error.WriteLineAsync($"warning: serving plain HTTP on {endpoint}: tokens and session data cross the network unencrypted.");
+            }
+
+            var settings = CommonOptions.Resolve(parse);
+            var workspaceRoots = parse.GetValue(roots) is { Length: > 0 } given ? [.. given.Select(Path.GetFullPath)]
+                : Setting(settings, "workspace_roots") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray().Select(r => Path.GetFullPath(r.GetString() ?? ""))]
+                : new List<string> { settings.Workspace };
+            var permits = parse.GetValue(rateLimit) ?? (Setting(settings, "rate_limit") is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : 600);
+            if (permits < 1)
+            {
+                throw new SettingsException($"--rate-limit expects a positive whole number of requests per minute, got {permits}.");
+            }
+
+            using var host = AgentHost.Open(settings);
+            using var principals = new SqlitePrincipalStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
+            using var logging = CliLogging.Create(settings.LogLevel);
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton(logging);
+            // Nothing is protected with keys (tokens are bearer, not cookies): keep none on disk.
+            builder.Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            builder.Services.AddSingleton(host.Store);
+            builder.Services.AddSingleton<IPrincipalStore>(principals);
+            builder.Services.AddReinServer(o =>
+            {
+                foreach (var root in workspaceRoots)
+                {
+                    o.WorkspaceRoots.Add(root);
+                }
+
+                o.RateLimitPermits = permits;
+                o.Redact = host.Redactor.Redact;
+            });
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+                kestrel.Listen(endpoint, options =>
+                {
+                    if (https)
+                    {
+                        options.UseHttps(X509Certificate2.CreateFromPemFile(cert!, key));
+                    }
+                });
+            });
+
+            await using var app = builder.Build();
+            app.UseReinServer();
+            app.MapRein();
+            using var run = interrupts.BeginRun(ct);
+            try
+            {
+                await app.StartAsync(run.Token);
+                var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                    ?? $"{(https ? "https" : "http")}://{endpoint}";
+                await Console.Out.WriteLineAsync($"Listening on {address}");
+                await Console.Out.FlushAsync(run.Token);
+                await app.WaitForShutdownAsync(run.Token);
+            }
+            catch (OperationCanceledException) when (run.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                interrupts.EndRun();
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    /// <summary>Reads <c>HOST:PORT</c>: an IP address (IPv6 in brackets) or <c>localhost</c>, and a port.</summary>
+    /// <exception cref="SettingsException">It is neither.</exception>
+    internal static IPEndPoint ParseListen(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        var host = colon > 0 ? text[..colon].Trim('[', ']') : "";
+        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
+        {
+            throw new SettingsException($"--listen expects HOST:PORT, e.g. 127.0.0.1:8420, not '{text}'.");
+        }
+
+        var address = host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var parsed) ? parsed
+            : throw new SettingsException($"--listen needs an IP address or localhost, not '{host}' (e.g. 127.0.0.1:8420 or 0.0.0.0:8420).");
+        return new IPEndPoint(address, port);
+    }
+
+    /// <summary>A key of the <c>serve</c> section, from the settings file that decides (the last one that has it).</summary>
+    private static JsonElement? Setting(ResolvedSettings settings, string key)
+    {
+        JsonElement? value = null;
+        foreach (var document in settings.Documents)
+        {
+            if (document.Root.ValueKind == JsonValueKind.Object && document.Root.TryGetProperty("serve", out var serve)
+                && serve.ValueKind == JsonValueKind.Object && serve.TryGetProperty(key, out var found))
+            {
+                value = found;
+            }
+        }
+
+        return value;
+    }
+}

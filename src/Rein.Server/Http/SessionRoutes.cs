@@ -1,0 +1,264 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Rein.Guard.Approvals;
+using Rein.Hosting.Sessions;
+using SessionBusyException = Rein.Hosting.Sessions.SessionBusyException;
+using Rein.Journal;
+using Rein.Server.Views;
+
+namespace Rein.Server.Http;
+
+/// <summary>The routes of sessions: list, show, start, continue, cancel, rewind (reads from the store, writes through the session host).</summary>
+internal static class SessionRoutes
+{
+    public static async Task<IResult> ListAsync(HttpContext context, int? limit)
+    {
+        if (limit is < 1)
+        {
+            return Problems.Result(StatusCodes.Status400BadRequest, "limit must be a positive whole number.");
+        }
+
+        var caller = Caller.From(context.User);
+        var store = context.RequestServices.GetRequiredService<ISessionStore>();
+        var ct = context.RequestAborted;
+        var result = new JsonArray();
+        // Visibility is in the journal (its principal), so the newest sessions are read until enough are visible.
+        foreach (var summary in await store.ListAsync(int.MaxValue, ct))
+        {
+            var state = SessionState.Fold(await store.ReadAsync(summary.Id, 0, ct));
+            if (caller.MaySee(state))
+            {
+                result.Add(JsonViews.Session(summary, state));
+                if (result.Count >= (limit ?? 50))
+                {
+                    break;
+                }
+            }
+        }
+
+        return Json(StatusCodes.Status200OK, result);
+    }
+
+    public static async Task<IResult> ShowAsync(HttpContext context, string id)
+    {
+        if (await FindAsync(context, id) is not { } found)
+        {
+            return Problems.NotFound(id);
+        }
+
+        var options = context.RequestServices.GetRequiredService<IOptions<ReinServerOptions>>().Value;
+        var inbox = new ApprovalInbox(context.RequestServices.GetRequiredService<ISessionStore>(), context.RequestServices.GetService<TimeProvider>());
+        var pending = (await inbox.ListAsync(context.RequestAborted)).Where(p => p.SessionId == found.Summary.Id);
+        var session = JsonViews.Session(found.Summary, found.State);
+        session["pending_approvals"] = new JsonArray([.. pending.Select(p => (JsonNode)JsonViews.Approval(p, options.Redact))]);
+        return Json(StatusCodes.Status200OK, session);
+    }
+
+    public static async Task<IResult> StartAsync(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<ReinServerOptions>>().Value;
+        var (document, problem) = await JsonBody.ReadAsync(context.Request, options.MaxRequestBodyBytes);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        using (document)
+        {
+            var body = document.RootElement;
+            if (!JsonBody.TryGetRequired(body, "message", out var message, out problem)
+                || !JsonBody.TryGetRequired(body, "workspace", out var workspace, out problem)
+                || !JsonBody.TryGetString(body, "agent", out var agent, out problem)
+                || !JsonBody.TryGetString(body, "model", out var model, out problem)
+                || !JsonBody.TryGetString(body, "mode", out var mode, out problem))
+            {
+                return problem!;
+            }
+
+            if (!Path.IsPathRooted(workspace))
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, $"\"workspace\" must be an absolute path, not '{workspace}'.");
+            }
+
+            var roots = context.RequestServices.GetRequiredService<WorkspaceRoots>();
+            if (roots.Resolve(workspace) is not { } real)
+            {
+                return OutsideRoots(workspace, roots.Shown);
+            }
+
+            if (!Directory.Exists(real))
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, $"The workspace folder '{workspace}' does not exist.");
+            }
+
+            if (RequireHost(context) is not { } host)
+            {
+                return NoHost();
+            }
+
+            var caller = Caller.From(context.User);
+            try
+            {
+                var ticket = await host.StartAsync(
+                    new StartSessionRequest(message, real) { Principal = caller.Name, Agent = agent, Model = model, Mode = mode, Origin = "http" },
+                    context.RequestAborted);
+                context.Response.Headers.Location = $"/v1/sessions/{ticket.Id}";
+                return Json(StatusCodes.Status201Created, Ticket(ticket));
+            }
+            catch (WorkspaceOutsideRootsException ex)
+            {
+                return OutsideRoots(workspace, ex.Roots);
+            }
+            catch (ArgumentException ex)
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, ex.Message);
+            }
+        }
+    }
+
+    public static async Task<IResult> SendAsync(HttpContext context, string id)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<ReinServerOptions>>().Value;
+        var (document, problem) = await JsonBody.ReadAsync(context.Request, options.MaxRequestBodyBytes);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        using (document)
+        {
+            if (!JsonBody.TryGetRequired(document.RootElement, "message", out var message, out problem))
+            {
+                return problem!;
+            }
+
+            if (await FindAsync(context, id) is not { } found)
+            {
+                return Problems.NotFound(id);
+            }
+
+            if (RequireHost(context) is not { } host)
+            {
+                return NoHost();
+            }
+
+            return await WriteAsync(id, async () => Json(StatusCodes.Status202Accepted, Ticket(
+                await host.SendAsync(found.Summary.Id, new SendMessageRequest(message) { Principal = Caller.From(context.User).Name }, context.RequestAborted))));
+        }
+    }
+
+    public static async Task<IResult> CancelAsync(HttpContext context, string id)
+    {
+        if (await FindAsync(context, id) is not { } found)
+        {
+            return Problems.NotFound(id);
+        }
+
+        if (RequireHost(context) is not { } host)
+        {
+            return NoHost();
+        }
+
+        return await WriteAsync(id, async () =>
+        {
+            await host.CancelAsync(found.Summary.Id, context.RequestAborted);
+            var summary = await context.RequestServices.GetRequiredService<ISessionStore>().GetAsync(found.Summary.Id, context.RequestAborted);
+            return Json(StatusCodes.Status202Accepted, new JsonObject { ["id"] = found.Summary.Id, ["status"] = summary?.Status ?? found.Summary.Status });
+        });
+    }
+
+    public static async Task<IResult> RewindAsync(HttpContext context, string id)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<ReinServerOptions>>().Value;
+        var (document, problem) = await JsonBody.ReadAsync(context.Request, options.MaxRequestBodyBytes, optional: true);
+        if (document is null)
+        {
+            return problem!;
+        }
+
+        int? toStep = null;
+        using (document)
+        {
+            if (document.RootElement.TryGetProperty("to_step", out var step) && step.ValueKind != System.Text.Json.JsonValueKind.Null)
+            {
+                if (step.ValueKind != System.Text.Json.JsonValueKind.Number || !step.TryGetInt32(out var value) || value < 1)
+                {
+                    return Problems.Result(StatusCodes.Status400BadRequest, "\"to_step\" must be a step number (1 or more).");
+                }
+
+                toStep = value;
+            }
+        }
+
+        if (await FindAsync(context, id) is not { } found)
+        {
+            return Problems.NotFound(id);
+        }
+
+        if (RequireHost(context) is not { } host)
+        {
+            return NoHost();
+        }
+
+        return await WriteAsync(id, async () =>
+        {
+            var outcome = await host.RewindAsync(found.Summary.Id, new RewindRequest(toStep), context.RequestAborted);
+            return Json(StatusCodes.Status200OK, new JsonObject
+            {
+                ["session_id"] = outcome.SessionId,
+                ["to_step"] = outcome.ToStep,
+                ["restored_files"] = outcome.RestoredFiles,
+            });
+        });
+    }
+
+    /// <summary>Finds a session the caller may see; <see langword="null"/> for one that does not exist or is another principal's.</summary>
+    internal static async Task<(SessionSummary Summary, IReadOnlyList<RecordedEvent> Events, SessionState State)?> FindAsync(HttpContext context, string id)
+    {
+        var store = context.RequestServices.GetRequiredService<ISessionStore>();
+        if (id.Length == 0 || await store.GetAsync(id, context.RequestAborted) is not { } summary)
+        {
+            return null;
+        }
+
+        var events = await store.ReadAsync(summary.Id, 0, context.RequestAborted);
+        var state = SessionState.Fold(events);
+        return Caller.From(context.User).MaySee(state) ? (summary, events, state) : null;
+    }
+
+    internal static ISessionHost? RequireHost(HttpContext context) => context.RequestServices.GetService<ISessionHost>();
+
+    internal static IResult NoHost() => Problems.Result(StatusCodes.Status503ServiceUnavailable,
+        "This server runs no sessions: it was started without a session host (register one with AddRein).");
+
+    internal static IResult Json(int status, JsonNode body) => Results.Text(body.ToJsonString(JournalJson.Options), "application/json", statusCode: status);
+
+    private static async Task<IResult> WriteAsync(string id, Func<Task<IResult>> write)
+    {
+        try
+        {
+            return await write();
+        }
+        catch (Exception ex) when (ex is SessionBusyException or Journal.SessionBusyException)
+        {
+            return Problems.Result(StatusCodes.Status409Conflict, $"Session {id} is running; wait for it to stop or cancel it first.");
+        }
+        catch (SessionNotFoundException)
+        {
+            return Problems.NotFound(id);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Result(StatusCodes.Status400BadRequest, ex.Message);
+        }
+    }
+
+    private static JsonObject Ticket(SessionTicket ticket) => new() { ["id"] = ticket.Id, ["status"] = ticket.Status };
+
+    private static IResult OutsideRoots(string workspace, IReadOnlyList<string> roots) => Problems.Result(StatusCodes.Status403Forbidden,
+        roots.Count == 0
+            ? $"The workspace {workspace} is refused: this server allows no workspace folders (start it with --workspace-root DIR)."
+            : $"The workspace {workspace} is outside the folders sessions may run in: {string.Join(", ", roots)}.");
+}
