@@ -90,6 +90,8 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
         // Debian's Chromium, never a downloaded browser.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         _playwright = await Playwright.CreateAsync();
+        // A model turn and a sandboxed command take seconds on a busy two-core machine.
+        Assertions.SetDefaultExpectTimeout(20_000);
         List<string> args = ["--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
         if (Environment.UserName == "root")
         {

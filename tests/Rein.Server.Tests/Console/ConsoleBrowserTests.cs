@@ -56,34 +56,51 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture server) : IClassFi
         var (context, page, requests) = await OpenAsync();
         await using var _ = context;
 
-        await SignInAsync(page, server.Token);
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sessions", Exact = true })).ToBeVisibleAsync();
-        await page.GetByLabel("Message", new() { Exact = true }).FillAsync("Run the greeting command.");
-        await page.GetByLabel("Workspace", new() { Exact = true }).FillAsync(server.Workspace);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Start session", Exact = true }).ClickAsync();
+        var sessionUrl = "";
+        await ExpectOrExplainAsync(page, async () =>
+        {
+            await SignInAsync(page, server.Token);
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sessions", Exact = true })).ToBeVisibleAsync();
+            await page.GetByLabel("Message", new() { Exact = true }).FillAsync("Run the greeting command.");
+            await page.GetByLabel("Workspace", new() { Exact = true }).FillAsync(server.Workspace);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Start session", Exact = true }).ClickAsync();
 
-        // The live view streams the journal: the proposed command, the policy's "ask" and the pause.
-        await page.WaitForURLAsync("**/sessions/*");
-        var sessionUrl = page.Url;
-        var log = page.GetByRole(AriaRole.List, new() { Name = "Session events" });
-        await Expect(log.GetByText(ConsoleBrowserFixture.Command)).ToBeVisibleAsync();
-        await Expect(log.GetByText("policy: ask")).ToBeVisibleAsync();
-        await Expect(log.GetByText("Paused: waiting for approval.")).ToBeVisibleAsync();
+            // The live view streams the journal: the proposed command, the policy's "ask" and the pause.
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/sessions/[^/]+$"));
+            sessionUrl = page.Url;
+            var log = page.GetByRole(AriaRole.List, new() { Name = "Session events" });
+            await Expect(log.GetByText(ConsoleBrowserFixture.Command).First).ToBeVisibleAsync();
+            await Expect(log.GetByText("policy: ask").First).ToBeVisibleAsync();
+            await Expect(log.GetByText("Paused: waiting for approval.").First).ToBeVisibleAsync();
 
-        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Approvals", Exact = true }).ClickAsync();
-        var card = page.GetByRole(AriaRole.Article).Filter(new() { HasText = ConsoleBrowserFixture.Command });
-        await Expect(card.GetByText("shell", new() { Exact = true })).ToBeVisibleAsync();
-        await card.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Approved shell" })).ToBeVisibleAsync();
+            await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Approvals", Exact = true }).ClickAsync();
+            var card = page.GetByRole(AriaRole.Article).Filter(new() { HasText = ConsoleBrowserFixture.Command });
+            await Expect(card.GetByText("shell", new() { Exact = true })).ToBeVisibleAsync();
+            await card.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Approved shell" })).ToBeVisibleAsync();
 
-        await page.GotoAsync(sessionUrl);
-        await SignedInAsync(page);
-        log = page.GetByRole(AriaRole.List, new() { Name = "Session events" });
-        await Expect(log.GetByText(ConsoleBrowserFixture.FinalAnswer)).ToBeVisibleAsync();
-        await Expect(log.GetByText("Ended: completed.")).ToBeVisibleAsync();
-        await Expect(log.GetByText("success", new() { Exact = true })).ToBeVisibleAsync();
-        await Expect(page.Locator(".session-head").GetByText("completed", new() { Exact = true })).ToBeVisibleAsync();
+            await page.GotoAsync(sessionUrl);
+            await SignedInAsync(page);
+            log = page.GetByRole(AriaRole.List, new() { Name = "Session events" });
+            await Expect(log.GetByText(ConsoleBrowserFixture.FinalAnswer).First).ToBeVisibleAsync();
+            await Expect(log.GetByText("Ended: completed.").First).ToBeVisibleAsync();
+            await Expect(log.GetByText("success", new() { Exact = true }).First).ToBeVisibleAsync();
+            await Expect(page.Locator(".session-head").GetByText("completed", new() { Exact = true })).ToBeVisibleAsync();
+        });
         AssertOnlyOwnOriginAndTokenOnlyInHeader(requests);
+    }
+
+    /// <summary>Runs an expectation; when it fails, the message also shows the page's text and rein serve's stderr.</summary>
+    private async Task ExpectOrExplainAsync(IPage page, Func<Task> expectation)
+    {
+        try
+        {
+            await expectation();
+        }
+        catch (Exception e) when (e is PlaywrightException or TimeoutException)
+        {
+            throw new InvalidOperationException($"{e.Message}\n--- page\n{await page.Locator("main").InnerTextAsync()}\n--- rein serve stderr\n{server.ServerErrors}", e);
+        }
     }
 
     private static async Task SignedInAsync(IPage page) =>
