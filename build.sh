@@ -19,7 +19,7 @@ Commands:
   -h, --help       Show this help.
 
 The tests run real programs besides the .NET SDK: python3, git, kill (procps), setsid (util-linux),
-bubblewrap, socat, curl, and for the starter eval suite node, gcc, make, a JDK (javac) and rustc.
+bubblewrap, socat, curl, chromium (the web console's browser tests), and for the starter eval suite node, gcc, make, a JDK (javac) and rustc.
 Missing ones are installed with apt-get (Debian/Ubuntu package names) when running as root or when
 `sudo -n` works. Otherwise the script prints the `apt-get install` line to run and exits with code 69
 without running any test.
@@ -43,6 +43,7 @@ readonly requirements=(
   "make|make|starter eval suite: C tasks build with make"
   "javac|default-jdk-headless|starter eval suite: Java task"
   "rustc|rustc|starter eval suite: Rust task"
+  "chromium|chromium|the web console's browser tests"
 )
 
 # Prints the Debian packages whose programs are missing; reports programs that exist but do not run (for example
