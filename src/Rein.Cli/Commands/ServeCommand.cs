@@ -115,6 +115,7 @@ internal static class ServeCommand
             await using var app = builder.Build();
             app.UseReinServer();
             app.MapRein();
+            app.MapReinConsole();
             using var run = interrupts.BeginRun(ct);
             try
             {
