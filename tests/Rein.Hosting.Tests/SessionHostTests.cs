@@ -51,6 +51,17 @@ public sealed class SessionHostTests : IDisposable
     }
 
     [Fact]
+    public async Task DisposeAsync_RunGoingOn_JournalsItSuspendedBeforeReturning()
+    {
+        var host = _bed.CreateHost(o => o.Model = _bed.Script(Sleep));
+        var ticket = await host.StartAsync(new StartSessionRequest("sleep", _bed.Workspace) { Mode = "full-auto" }, Ct);
+
+        await host.DisposeAsync();
+
+        Assert.Equal(SessionStatus.Suspended, (await _bed.OpenStore().GetAsync(ticket.Id, Ct))!.Status);
+    }
+
+    [Fact]
     public async Task SendAsync_SessionHeldByAnotherWriter_ThrowsBusy()
     {
         var host = _bed.CreateHost(o => o.Model = _bed.Script("""{"turns":[{"text":"one"},{"text":"two"}]}"""));

@@ -21,7 +21,7 @@ namespace Rein.Hosting.Sessions;
 /// here once its approvals are answered, through <see cref="AnswerApprovalAsync"/> or by another process (<see cref="ResumeAnsweredAsync"/>).
 /// </summary>
 /// <remarks>Thread-safe. Each run composes its own <see cref="AgentHost"/> from the settings of its workspace, with <see cref="ReinOptions"/> as flags.</remarks>
-internal sealed partial class SessionHost : ISessionHost, IDisposable
+internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDisposable
 {
     /// <summary>How many of the newest sessions recovery looks at.</summary>
     private const int RecoveryScanLimit = 1000;
@@ -330,7 +330,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable
         return resumed;
     }
 
-    /// <inheritdoc />
+    /// <summary>Cancels the runs going on without waiting for them to journal their stop; prefer <see cref="DisposeAsync"/>.</summary>
     public void Dispose()
     {
         foreach (var run in _runs.Values)
@@ -338,6 +338,19 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable
             run.Cancel();
         }
 
+        _store.Dispose();
+    }
+
+    /// <summary>Cancels the runs going on and waits until each has journaled its stop (suspended), so none is left running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var runs = _runs.Values.ToList();
+        foreach (var run in runs)
+        {
+            run.Cancel();
+        }
+
+        await Task.WhenAll(runs.Select(r => r.Completion.Task)).ConfigureAwait(false);
         _store.Dispose();
     }
 
