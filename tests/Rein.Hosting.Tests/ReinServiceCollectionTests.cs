@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -82,6 +83,49 @@ public sealed class ReinServiceCollectionTests : IDisposable
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(Ct));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BindConfiguration_BadValueInTheSection_FailsAtStartNamingTheKey()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Rein:StorePath"] = _temp.Combine("rein.db"),
+            ["Rein:WorkspaceRoots:0"] = _temp.Path,
+            ["Rein:Model"] = "scripted:turns.json",
+            ["Rein:MaxCostUsd"] = "-1",
+        });
+        builder.Services.AddRein().BindConfiguration();
+        using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(Ct));
+
+        Assert.Contains("Rein:MaxCostUsd", error.Message, StringComparison.Ordinal);
+        var options = app.Services.GetRequiredService<IOptions<ReinOptions>>();
+        Assert.Throws<OptionsValidationException>(() => options.Value);
+    }
+
+    [Fact]
+    public void BindConfiguration_Section_SetsTheOptions()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Rein:StorePath"] = _temp.Combine("rein.db"),
+            ["Rein:WorkspaceRoots:0"] = _temp.Path,
+            ["Rein:Model"] = "scripted:turns.json",
+            ["Rein:MaxTime"] = "00:10:00",
+        });
+        builder.Services.AddRein().BindConfiguration();
+        using var app = builder.Build();
+
+        var options = app.Services.GetRequiredService<IOptions<ReinOptions>>().Value;
+
+        Assert.Equal(_temp.Combine("rein.db"), options.StorePath);
+        Assert.Equal([_temp.Path], options.WorkspaceRoots);
+        Assert.Equal("scripted:turns.json", options.Model);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.MaxTime);
     }
 
     [Fact]

@@ -63,6 +63,20 @@ public static class ReinServiceCollectionExtensions
 /// <summary>The store, model, guards and telemetry of Rein's session host.</summary>
 public static class ReinBuilderExtensions
 {
+    /// <summary>
+    /// Binds <see cref="ReinOptions"/> from a configuration section (keys as the properties: <c>Rein:StorePath</c>,
+    /// <c>Rein:WorkspaceRoots:0</c>, <c>Rein:MaxSteps</c>…), e.g. appsettings.json or <c>Rein__Model</c> variables; checked at start.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="sectionPath">The section; <c>Rein</c> by default.</param>
+    /// <returns>The builder.</returns>
+    public static IReinBuilder BindConfiguration(this IReinBuilder builder, string sectionPath = "Rein")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ReinOptions>().BindConfiguration(sectionPath);
+        return builder;
+    }
+
     /// <summary>Journals sessions in a SQLite file (created with its folder when missing); workspace checkpoints go in a <c>checkpoints</c> folder beside it.</summary>
     /// <param name="builder">The builder.</param>
     /// <param name="path">The store file, e.g. <c>~/.local/share/rein/rein.db</c> to share sessions with the <c>rein</c> command.</param>
