@@ -12,7 +12,7 @@ if (Console.IsOutputRedirected)
 }
 
 // Disposed last, on every way out of Main: flushes spans and metrics when OTLP export is on.
-using var telemetry = Rein.Cli.Composition.TelemetrySetup.Start(Environment.GetEnvironmentVariable);
+using var telemetry = Rein.Hosting.Composition.TelemetrySetup.Start(Environment.GetEnvironmentVariable);
 using var interrupts = new Interrupts();
 var root = new RootCommand($"""
     rein — an agent harness. Runs a coding agent in a workspace with a durable session journal:

@@ -3,12 +3,6 @@ namespace Rein.Server;
 /// <summary>Options of the HTTP API (<c>rein serve</c>).</summary>
 public sealed class ReinServerOptions
 {
-    /// <summary>
-    /// Gets the folders sessions may be started in (a workspace must resolve, after <c>..</c> and symbolic links, to one
-    /// of them or below). Default: empty, which refuses every new session.
-    /// </summary>
-    public IList<string> WorkspaceRoots { get; } = [];
-
     /// <summary>Gets or sets the largest request body accepted, in bytes; larger ones are refused with 413. Default: 1 MB.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 

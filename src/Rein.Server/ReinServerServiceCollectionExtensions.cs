@@ -39,7 +39,6 @@ public static class ReinServerServiceCollectionExtensions
         services.TryAddSingleton(sp => new PrincipalDirectory(
             sp.GetService<IPrincipalStore>() ?? throw new InvalidOperationException("Register an IPrincipalStore (e.g. SqlitePrincipalStore) before AddReinServer."),
             sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new WorkspaceRoots(sp.GetRequiredService<IOptions<ReinServerOptions>>().Value.WorkspaceRoots));
         services.AddAuthentication(BearerAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()

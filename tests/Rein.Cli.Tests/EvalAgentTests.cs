@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
 using Rein.Evals.Running;
 using Rein.Guard.Sandbox;
 using Rein.Journal;

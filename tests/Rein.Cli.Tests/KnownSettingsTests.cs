@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Testing;
 
 namespace Rein.Cli.Tests;
@@ -100,8 +100,8 @@ public sealed partial class KnownSettingsTests : IDisposable
     {
         string[] readers =
         [
-            "src/Rein.Cli/Configuration/SettingsFile.cs", "src/Rein.Cli/Configuration/SettingsResolver.cs", "src/Rein.Cli/Configuration/Principal.cs", "src/Rein.Cli/Composition/GuardSetup.cs",
-            "src/Rein.Cli/Composition/ContextSetup.cs", "src/Rein.Cli/Composition/MemorySetup.cs", "src/Rein.Cli/Composition/TelemetrySettings.cs",
+            "src/Rein.Hosting/Configuration/SettingsFile.cs", "src/Rein.Hosting/Configuration/SettingsResolver.cs", "src/Rein.Hosting/Configuration/Principal.cs", "src/Rein.Hosting/Composition/GuardSetup.cs",
+            "src/Rein.Hosting/Composition/ContextSetup.cs", "src/Rein.Hosting/Composition/MemorySetup.cs", "src/Rein.Hosting/Composition/TelemetrySettings.cs",
             "src/Rein.Guard/Policy/PolicyConfig.cs", "src/Rein.Guard/Approvals/ApprovalOptions.cs", "src/Rein.Guard/Budgets/BudgetLimits.cs",
             "src/Rein.Guard/Budgets/PriceTable.cs", "src/Rein.Guard/Sandbox/SandboxOptions.cs",
         ];

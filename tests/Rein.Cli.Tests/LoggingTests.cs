@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 
 namespace Rein.Cli.Tests;
 
@@ -18,12 +17,12 @@ public sealed class LoggingTests
     [InlineData("error", true, LogLevel.Debug)]
     [InlineData("trace", true, LogLevel.Trace)]
     public void Level_VariableAndVerbose_MoreDetailedWins(string? variable, bool verbose, LogLevel expected) =>
-        Assert.Equal(expected, CliLogging.Level(name => name == CliLogging.LevelVariable ? variable : null, verbose));
+        Assert.Equal(expected, LogLevelSetting.Read(name => name == LogLevelSetting.Variable ? variable : null, verbose));
 
     [Fact]
     public void Level_UnknownName_SaysWhichVariableAndWhatItTakes()
     {
-        var error = Assert.Throws<SettingsException>(() => CliLogging.Level(_ => "loud", verbose: false));
+        var error = Assert.Throws<SettingsException>(() => LogLevelSetting.Read(_ => "loud", verbose: false));
 
         Assert.Contains("REIN_LOG_LEVEL", error.Message, StringComparison.Ordinal);
         Assert.Contains("'loud'", error.Message, StringComparison.Ordinal);

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.AI;
-using Rein.Cli.Composition;
-using Rein.Cli.Profiles;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Profiles;
 using Rein.Context.Tokens;
 using Rein.Testing;
 

@@ -24,7 +24,7 @@ internal sealed class ReinProcess : IDisposable
         Environment["REIN_MODE"] = "workspace-write";
         if (trustWorkspace)
         {
-            var real = Configuration.TrustedFolders.RealPath(Workspace);
+            var real = Hosting.Configuration.TrustedFolders.RealPath(Workspace);
             WriteFile(TrustFile, JsonSerializer.Serialize(new { folders = new[] { new { path = real, trusted_at = "2026-01-01T00:00:00+00:00" } } }));
         }
     }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Replay;
 
 namespace Rein.Cli.Tests;

@@ -1,5 +1,5 @@
 using Rein.Cli.Commands;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 
 namespace Rein.Cli.Tests;
 

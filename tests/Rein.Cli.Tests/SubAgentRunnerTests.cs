@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Rein.Cli.Composition;
+using Rein.Hosting.Composition;
 using Rein.Engine;
 using Rein.Journal;
 using Rein.Testing;

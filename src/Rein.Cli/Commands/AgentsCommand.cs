@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
-using Rein.Cli.Profiles;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
+using Rein.Hosting.Profiles;
 using Rein.Context.Tokens;
 using Rein.Journal;
 using Spectre.Console;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Guard.Approvals;
@@ -37,7 +37,7 @@ internal static class ApprovalsCommand
         var command = new Command("list", "List tool calls waiting for approval, oldest first.") { CommonOptions.Store, CommonOptions.Json };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var pending = await new ApprovalInbox(host.Store).ListAsync(ct);
             var redact = host.Redactor;
             if (parse.GetValue(CommonOptions.Json))
@@ -99,7 +99,7 @@ internal static class ApprovalsCommand
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
             var settings = CommonOptions.Resolve(parse);
-            using var host = AgentHost.Open(settings);
+            using var host = CliLogging.OpenHost(settings);
             var decision = verb == "deny" ? ApprovalDecisions.Deny
                 : forSession is not null && parse.GetValue(forSession) ? ApprovalDecisions.ApproveSession
                 : ApprovalDecisions.ApproveOnce;

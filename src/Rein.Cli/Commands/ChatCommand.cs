@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Rein.Cli.Composition;
+using Rein.Hosting.Composition;
 using Rein.Engine;
 
 namespace Rein.Cli.Commands;
@@ -20,12 +21,12 @@ internal static class ChatCommand
         {
             await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);
-            using var host = AgentHost.Open(settings);
+            using var host = CliLogging.OpenHost(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
             using var renderer = SessionRunner.CreateRenderer(json: false);
             using var approvals = SessionRunner.CreateApprovalChannel(host, renderer, inputIsConversation: true);
-            var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
+            var reinSession = host.CreateSession(chat, settings.Workspace, model, approvals);
             var interactive = !Console.IsInputRedirected;
             SessionWriter? session = null;
             IAsyncDisposable? lease = null;
@@ -60,7 +61,7 @@ internal static class ChatCommand
 
                     if (line == "/compact")
                     {
-                        await CompactAsync(host, session, ct);
+                        await CompactAsync(reinSession, session, ct);
                         continue;
                     }
 
@@ -76,7 +77,7 @@ internal static class ChatCommand
                         lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
                     }
 
-                    exitCode = await SessionRunner.RunAsync(host, loop, session, line, renderer, interrupts, ct);
+                    exitCode = await SessionRunner.RunAsync(reinSession, session, line, renderer, interrupts, ct);
                 }
             }
             finally
@@ -94,16 +95,16 @@ internal static class ChatCommand
         return command;
     }
 
-    private static async Task CompactAsync(AgentHost host, SessionWriter? session, CancellationToken cancellationToken)
+    private static async Task CompactAsync(ReinSession reinSession, SessionWriter? session, CancellationToken cancellationToken)
     {
-        if (session is null || host.Context is null)
+        if (session is null)
         {
             await Console.Error.WriteLineAsync("Nothing to compact yet: send a message to start a session.");
             return;
         }
 
         await Console.Error.WriteLineAsync("Compacting older turns…");
-        var compacted = await host.Context.CompactAsync(session, "manual", cancellationToken);
+        var compacted = await reinSession.Context.CompactAsync(session, "manual", cancellationToken);
         await Console.Error.WriteLineAsync(compacted is null
             ? "Nothing to compact: the conversation is too short."
             : $"Compacted steps 1-{compacted.ThroughStep}: context {compacted.TokensBefore:N0} → {compacted.TokensAfter:N0} tokens. The journal keeps everything.");

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Engine;
 using Rein.Journal;
 using Rein.Providers;

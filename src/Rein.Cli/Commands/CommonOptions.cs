@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 
 namespace Rein.Cli.Commands;
 
@@ -123,9 +123,9 @@ internal static class CommonOptions
         var workspace = WorkspacePath(parse, workspaceOverride);
         var flags = Flags(parse);
         var settings = SettingsResolver.Resolve(recorded?.Overlay(flags) ?? flags, workspace, Environment.GetEnvironmentVariable, trusted);
-        SettingsResolver.WarnUnknownKeys(settings);
+        WarnUnknownKeys(settings);
         return parse.CommandResult.Command.Options.Contains(Verbose) && parse.GetValue(Verbose)
-            ? settings with { LogLevel = Composition.CliLogging.Level(Environment.GetEnvironmentVariable, verbose: true) }
+            ? settings with { LogLevel = LogLevelSetting.Read(Environment.GetEnvironmentVariable, verbose: true) }
             : settings;
     }
 
@@ -194,4 +194,24 @@ internal static class CommonOptions
             throw new SettingsException($"{option}: {ex.Message}");
         }
     }
+
+    /// <summary>Prints each line of <see cref="ResolvedSettings.UnknownKeys"/> to standard error, once per process however often settings are resolved.</summary>
+    public static void WarnUnknownKeys(ResolvedSettings settings)
+    {
+        foreach (var line in settings.UnknownKeys)
+        {
+            bool first;
+            lock (ShownWarnings)
+            {
+                first = ShownWarnings.Add(line);
+            }
+
+            if (first)
+            {
+                Console.Error.WriteLine(line);
+            }
+        }
+    }
+
+    private static readonly HashSet<string> ShownWarnings = new(StringComparer.Ordinal);
 }

@@ -34,7 +34,7 @@ internal static class CostCommand
                 from = parsed;
             }
 
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var journals = new List<IReadOnlyList<RecordedEvent>>();
             foreach (var session in await host.Store.ListAsync(int.MaxValue, ct))
             {

@@ -41,9 +41,9 @@ internal static partial class DemoCommand
             }
 
             var script = ReadResource("script.json");
-            using var host = AgentHost.Open(settings);
+            using var host = CliLogging.OpenHost(settings);
             using var chat = new ScriptedChatClient(ScriptedTurn.ParseScript(script, "demo script"), "scripted:demo");
-            var loop = host.CreateLoop(chat, settings.Workspace, "scripted:demo", approvals: null, modeOverride: Guard.Policy.PermissionModes.WorkspaceWrite);
+            var reinSession = host.CreateSession(chat, settings.Workspace, "scripted:demo", approvals: null, modeOverride: Guard.Policy.PermissionModes.WorkspaceWrite);
             var json = parse.GetValue(CommonOptions.Json);
             using var renderer = SessionRunner.CreateRenderer(json);
             using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, "scripted:demo", renderer, ct);
@@ -53,7 +53,7 @@ internal static partial class DemoCommand
                 await Console.Error.WriteLineAsync($"rein demo — an offline scripted agent fixes a bug in a small awk project (tested with sh) in {workspace}\n");
             }
 
-            var exitCode = await SessionRunner.RunAsync(host, loop, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);
+            var exitCode = await SessionRunner.RunAsync(reinSession, session, "The inventory tests fail. Find the bug, fix it and make sure all tests pass.", renderer, interrupts, ct);
             if (!json)
             {
                 var state = session.State;

@@ -20,7 +20,7 @@ internal static class DiffCommand
         };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var session = await SessionCheckpoints.LoadAsync(host, parse.GetValue(id)!, ct);
             if (session.Error is { } error)
             {

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Evals.Compare;
 using Rein.Evals.Reports;
@@ -55,7 +56,7 @@ internal static class EvalCommand
 
             var flags = ResolveFlags(parse);
             var settings = SettingsResolver.Resolve(flags, Environment.CurrentDirectory, Environment.GetEnvironmentVariable);
-            SettingsResolver.WarnUnknownKeys(settings);
+            CommonOptions.WarnUnknownKeys(settings);
             var model = settings.Values.Model is { Length: > 0 } m ? m
                 : throw new SettingsException("No model configured. Pass --model: scripted (each task's solution.json), scripted:FILE, openai:gpt-5.5, ….");
             EvalSuite loaded;
@@ -90,7 +91,9 @@ internal static class EvalCommand
                 await Console.Error.WriteLineAsync($"malformed  {problem}");
             }
 
-            var agent = new EvalAgent(flags with { Store = settings.StorePath }, TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(parse.GetValue(suite)!));
+            // One for every trial: each trial's settings are resolved the same way, so the level is the same.
+            using var loggerFactory = CliLogging.Create(settings.LogLevel);
+            var agent = new EvalAgent(flags with { Store = settings.StorePath }, TrustedFolders.Load(Environment.GetEnvironmentVariable).IsTrusted(parse.GetValue(suite)!), host: new AgentHostOptions { LoggerFactory = loggerFactory, Notice = Console.Error.WriteLine }, interrupts: () => new Interrupts());
             var options = new EvalRunOptions
             {
                 Model = model,

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 
 namespace Rein.Cli.Commands;
 

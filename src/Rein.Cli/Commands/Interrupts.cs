@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Rein.Hosting.Composition;
 
 namespace Rein.Cli.Commands;
 
@@ -6,7 +7,7 @@ namespace Rein.Cli.Commands;
 /// Turns Ctrl-C and SIGTERM into cancellation of the current run, so the session is journaled as
 /// suspended before the process exits. A second Ctrl-C while a run is stopping exits at once.
 /// </summary>
-internal sealed class Interrupts : IDisposable
+internal sealed class Interrupts : IRunInterrupts, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly PosixSignalRegistration? _sigterm;

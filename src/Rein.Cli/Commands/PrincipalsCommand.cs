@@ -47,7 +47,7 @@ internal static class PrincipalsCommand
         {
             if (!PrincipalRoles.TryParse(parse.GetValue(role), out var parsed))
             {
-                throw new Configuration.SettingsException("--role must be owner, operator or viewer.");
+                throw new Hosting.Configuration.SettingsException("--role must be owner, operator or viewer.");
             }
 
             var (directory, owner, store) = await OpenAsync(parse, ct);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Cli.Replay;
 using Rein.Journal;
@@ -65,7 +65,7 @@ internal static class ReplayCommand
         }
         else
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var summary = await host.Store.GetAsync(target, ct) ?? throw new SessionNotFoundException(target);
             var events = (await host.Store.ReadAsync(summary.Id, 0, ct)).Select(e => e.Event).ToList();
             var workspace = await StartingWorkspaces.ForSessionAsync(host, (SessionStarted)events[0], events, currentIfNone: false, ct);

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Guard.Checkpoints;
@@ -26,7 +27,7 @@ internal static class RewindCommand
         };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var session = await SessionCheckpoints.LoadAsync(host, parse.GetValue(id)!, ct);
             if (session.Error is { } error)
             {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 
 namespace Rein.Cli.Commands;
 
@@ -26,13 +26,13 @@ internal static class RunCommand
             var text = await ReadPromptAsync(parse.GetValue(prompt) ?? [], ct);
             await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);
-            using var host = AgentHost.Open(settings);
+            using var host = CliLogging.OpenHost(settings);
             var model = host.RequireModel();
             using var chat = await host.CreateChatClientAsync(model, ct);
             var json = CommonOptions.JsonOutput(parse);
             using var renderer = SessionRunner.CreateRenderer(json, parse.GetValue(CommonOptions.IncludeDeltas));
             using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
-            var loop = host.CreateLoop(chat, settings.Workspace, model, approvals);
+            var reinSession = host.CreateSession(chat, settings.Workspace, model, approvals);
             using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
             await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
             if (!json)
@@ -40,7 +40,7 @@ internal static class RunCommand
                 await Console.Error.WriteLineAsync($"session {session.SessionId} · {model} · {settings.Workspace}");
             }
 
-            return await SessionRunner.RunAsync(host, loop, session, text, renderer, interrupts, ct);
+            return await SessionRunner.RunAsync(reinSession, session, text, renderer, interrupts, ct);
         }));
         return command;
     }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Guard.Secrets;
 using Rein.Journal;
 using Spectre.Console;
@@ -12,7 +12,7 @@ namespace Rein.Cli.Commands;
 /// <summary><c>rein secrets set|list|rm</c>, and opening the secret store for a run.</summary>
 internal static class SecretsCommand
 {
-    private const string KeyVariable = "REIN_SECRETS_KEY";
+    private const string KeyVariable = StoredSecrets.KeyVariable;
 
     public static Command Create()
     {
@@ -36,22 +36,6 @@ internal static class SecretsCommand
     }
 
     /// <summary>The store settings from the environment.</summary>
-    public static SecretStoreOptions StoreOptions(Func<string, string?> env) => new()
-    {
-        FilePath = ReinPaths.SecretsFile(env),
-        Key = env(KeyVariable),
-        KeySource = KeyVariable,
-        KeyFilePath = ReinPaths.SecretsKeyFile(env),
-    };
-
-    /// <summary>Opens the secret store for a run, or returns null when there is no secrets file (then no key is needed).</summary>
-    /// <exception cref="SecretStoreException">The file exists but cannot be decrypted.</exception>
-    public static SecretStore? OpenExisting(Func<string, string?> env)
-    {
-        var options = StoreOptions(env);
-        return File.Exists(options.FilePath) ? SecretStore.Open(options) : null;
-    }
-
     private static Argument<string> NameArgument() => new("name")
     {
         Description = "The secret's name, as the environment variable the command gets: letters, digits and '_', not starting with a digit (e.g. GITHUB_TOKEN).",
@@ -72,7 +56,7 @@ internal static class SecretsCommand
         {
             var secretName = parse.GetValue(name)!;
             RequireValidName(secretName);
-            var options = StoreOptions(Environment.GetEnvironmentVariable);
+            var options = StoredSecrets.Options(Environment.GetEnvironmentVariable);
             var store = SecretStore.Open(options);
             var value = Console.IsInputRedirected ? ReadRedirectedValue() : PromptHidden($"Value for {secretName}: ");
             if (value.Length == 0)
@@ -105,7 +89,7 @@ internal static class SecretsCommand
         var command = new Command("list", "List the stored secrets' names and when each was last set. Values are never shown.") { CommonOptions.Json };
         command.SetAction((parse, ct) => GuardAsync(async () =>
         {
-            var store = SecretStore.Open(StoreOptions(Environment.GetEnvironmentVariable));
+            var store = SecretStore.Open(StoredSecrets.Options(Environment.GetEnvironmentVariable));
             var secrets = await store.ListAsync(ct);
             if (parse.GetValue(CommonOptions.Json))
             {
@@ -148,7 +132,7 @@ internal static class SecretsCommand
         {
             var secretName = parse.GetValue(name)!;
             RequireValidName(secretName);
-            var store = SecretStore.Open(StoreOptions(Environment.GetEnvironmentVariable));
+            var store = SecretStore.Open(StoredSecrets.Options(Environment.GetEnvironmentVariable));
             if (!await store.RemoveAsync(secretName, ct))
             {
                 var known = store.SecretNames.Count == 0 ? "no secrets are stored" : $"stored: {string.Join(", ", store.SecretNames)}";

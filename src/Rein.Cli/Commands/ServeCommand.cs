@@ -12,7 +12,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
+using Rein.Hosting.Sessions;
 using Rein.Identity;
 using Rein.Storage.Sqlite;
 
@@ -89,13 +91,26 @@ internal static class ServeCommand
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             builder.Services.AddSingleton(host.Store);
             builder.Services.AddSingleton<IPrincipalStore>(principals);
-            builder.Services.AddReinServer(o =>
+            // Sessions started over HTTP run with the serve command's flags and settings as their defaults.
+            var values = settings.Values;
+            builder.Services.AddRein(o =>
             {
+                o.StorePath = settings.StorePath;
+                o.Model = values.Model;
+                o.BaseUrl = values.BaseUrl;
+                o.Mode = values.Mode;
+                o.Agent = values.Agent;
+                o.MaxSteps = values.MaxSteps;
+                o.MaxTokens = values.MaxTokens;
+                o.MaxCostUsd = values.MaxCostUsd;
+                o.MaxTime = values.MaxTime;
                 foreach (var root in workspaceRoots)
                 {
                     o.WorkspaceRoots.Add(root);
                 }
-
+            });
+            builder.Services.AddReinServer(o =>
+            {
                 o.RateLimitPermits = permits;
                 o.Redact = host.Redactor.Redact;
             });
@@ -120,6 +135,13 @@ internal static class ServeCommand
             try
             {
                 await app.StartAsync(run.Token);
+
+                // Sessions a killed server left running go on; those waiting for approval keep waiting.
+                var recovered = await app.Services.GetRequiredService<SessionHost>().RecoverAsync(run.Token);
+                if (recovered.Count > 0)
+                {
+                    await Console.Error.WriteLineAsync($"rein serve: resumed {recovered.Count} session(s) left running: {string.Join(", ", recovered)}");
+                }
                 var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                     ?? $"{(https ? "https" : "http")}://{endpoint}";
                 await Console.Out.WriteLineAsync($"Listening on {address}");

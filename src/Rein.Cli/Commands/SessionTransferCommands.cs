@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Replay;
 using Rein.Journal;
 using Rein.Replay;
@@ -32,7 +32,7 @@ internal static class SessionTransferCommands
         };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var summary = await host.Store.GetAsync(parse.GetValue(id)!, ct) ?? throw new SessionNotFoundException(parse.GetValue(id)!);
             var events = await host.Store.ReadAsync(summary.Id, 0, ct);
             var journal = events.Select(e => e.Event).ToList();
@@ -110,7 +110,7 @@ internal static class SessionTransferCommands
 
             var text = await File.ReadAllTextAsync(path, ct);
             var archive = SessionArchive.Parse(text, path);
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             await host.Store.ImportAsync(archive.SessionId, archive.Events, ct);
 
             // The starting workspace stays with the store, so rein replay ID works on the imported session.

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
 using Rein.Cli.Rendering;
 using Rein.Engine;
 using Rein.Journal;
@@ -29,7 +30,7 @@ internal static class SessionsCommand
         var command = new Command("list", "List sessions, newest first.") { CommonOptions.Store, CommonOptions.Json, limit };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var sessions = await host.Store.ListAsync(parse.GetValue(limit), ct);
             if (parse.GetValue(CommonOptions.Json))
             {
@@ -80,7 +81,7 @@ internal static class SessionsCommand
         var command = new Command("show", "Show a session's journal: every event, in order.") { id, CommonOptions.Store, CommonOptions.Json };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var summary = await host.Store.GetAsync(parse.GetValue(id)!, ct) ?? throw new SessionNotFoundException(parse.GetValue(id)!);
             var events = await host.Store.ReadAsync(summary.Id, 0, ct);
             if (parse.GetValue(CommonOptions.Json))
@@ -152,7 +153,7 @@ internal static class SessionsCommand
         var (summary, recorded) = await FindAsync(parse, id, ct);
         var flags = CommonOptions.Flags(parse);
         var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null, recorded: recorded);
-        using var host = AgentHost.Open(settings);
+        using var host = CliLogging.OpenHost(settings);
         var model = flags.Model ?? recorded?.Model ?? summary.Model;
         using var chat = await host.CreateChatClientAsync(model, ct);
         await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
@@ -166,14 +167,13 @@ internal static class SessionsCommand
         var json = CommonOptions.JsonOutput(parse);
         using var renderer = json ? new JsonLinesRenderer(Console.Out, parse.GetValue(CommonOptions.IncludeDeltas)).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
         using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
-        var loop = host.CreateLoop(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
+        var reinSession = host.CreateSession(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
         if (!json)
         {
-            var mode = host.Guards?.Policy.Mode;
-            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model}{(mode is null ? "" : " · " + mode)} · {session.State.Workspace}");
+            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {reinSession.Guards.Policy.Mode} · {session.State.Workspace}");
         }
 
-        return await SessionRunner.RunAsync(host, loop, session, message, renderer, interrupts, ct);
+        return await SessionRunner.RunAsync(reinSession, session, message, renderer, interrupts, ct);
     }
 
     /// <summary>
@@ -183,7 +183,7 @@ internal static class SessionsCommand
     /// </summary>
     private static async Task<(SessionSummary Summary, SettingsValues? Recorded)> FindAsync(ParseResult parse, string? id, CancellationToken cancellationToken)
     {
-        using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+        using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
         SessionSummary? summary = null;
         if (id is null)
         {

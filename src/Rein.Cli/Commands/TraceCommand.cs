@@ -20,7 +20,7 @@ internal static class TraceCommand
         };
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
-            using var host = AgentHost.Open(CommonOptions.Resolve(parse));
+            using var host = CliLogging.OpenHost(CommonOptions.Resolve(parse));
             var summary = await host.Store.GetAsync(parse.GetValue(id)!, ct) ?? throw new SessionNotFoundException(parse.GetValue(id)!);
             var trace = SessionTrace.Build(await host.Store.ReadAsync(summary.Id, 0, ct));
             if (parse.GetValue(CommonOptions.Json))

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Journal;
 using Spectre.Console;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Replay;
 
 namespace Rein.Cli.Replay;

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using Rein.Cli.Commands;
 using Rein.Cli.Composition;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
 using Rein.Engine;
 using Rein.Journal;
 using Rein.Models;
@@ -53,15 +54,15 @@ internal static class SessionReplayer
             workspace.Materialize(workspaceDir);
             var settings = ResolveSettings(parse, workspaceDir, Path.Combine(root.FullName, "data", "rein.db"), plan, trusted);
             var userRules = ReplaySettings.ReadRules(settings.Documents);
-            using var host = AgentHost.Open(settings);
+            using var host = CliLogging.OpenHost(settings);
             using var chat = ReplayChatClient.Create(plan.ModelCalls, sessionId);
-            var loop = host.CreateLoop(chat, settings.Workspace, plan.Started.Model, new RecordedApprovalChannel(plan.InlineApprovals));
-            if (host.Guards?.SandboxDisabled is { } why)
+            var reinSession = host.CreateSession(chat, settings.Workspace, plan.Started.Model, new RecordedApprovalChannel(plan.InlineApprovals));
+            if (reinSession.Guards.SandboxDisabled is { } why)
             {
                 warnings.Add($"commands ran without the sandbox: {why}");
             }
 
-            var replayId = SessionRunner.NewSessionId();
+            var replayId = AgentHost.NewSessionId();
             using var session = await SessionWriter.StartAsync(
                 host.Store,
                 new SessionStarted(replayId, settings.Workspace, $"replay:{sessionId}", settings.Profile?.Name, host.Principal, Approvals: plan.Started.Approvals ?? host.ApprovalOptions.ToJournal()),
@@ -76,7 +77,7 @@ internal static class SessionReplayer
                         await session.AppendAsync(answer, CancellationToken.None);
                     }
 
-                    await foreach (var update in loop.RunAsync(session, run.Message, cancellationToken))
+                    await foreach (var update in reinSession.Loop.RunAsync(session, run.Message, cancellationToken))
                     {
                         _ = update;
                     }

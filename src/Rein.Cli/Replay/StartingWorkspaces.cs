@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Rein.Cli.Composition;
+using Rein.Hosting.Composition;
 using Rein.Guard.Checkpoints;
 using Rein.Journal;
 using Rein.Replay;

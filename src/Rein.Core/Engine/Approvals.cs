@@ -22,7 +22,11 @@ public interface IApprovalChannel
 /// <param name="Decision">One of <see cref="ApprovalDecisions"/>.</param>
 /// <param name="By">The principal who answered.</param>
 /// <param name="Reason">Why; for a denial it is sent to the model.</param>
-public sealed record ApprovalAnswer(string Decision, string By, string? Reason = null);
+public sealed record ApprovalAnswer(string Decision, string By, string? Reason = null)
+{
+    /// <summary>Gets whether <see cref="By"/> is an owner of the store, who may answer any session's requests, not only as one of its approvers.</summary>
+    public bool ByOwner { get; init; }
+}
 
 /// <summary>
 /// Thrown by a tool-call stage when a call must wait for an approval nobody can give now. The loop leaves

@@ -193,7 +193,7 @@ public sealed class ApprovalInbox(ISessionStore store, TimeProvider? timeProvide
         using var session = await SessionWriter.OpenAsync(store, target.SessionId, cancellationToken).ConfigureAwait(false);
         // The approvers the session was started with decide, not the settings of the folder the answer comes from.
         var approvers = options.For(session.State);
-        if (!approvers.MayApprove(answer.By))
+        if (!answer.ByOwner && !approvers.MayApprove(answer.By))
         {
             throw new ApprovalException(
                 $"{answer.By} may not answer approval requests of session {target.SessionId} (its approvers: {approvers.DescribeApprovers()}). " +

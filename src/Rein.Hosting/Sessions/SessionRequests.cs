@@ -40,6 +40,9 @@ public sealed record AnswerApprovalRequest(string Reference, string Decision, st
 
     /// <summary>Gets why (sent to the model on a denial).</summary>
     public string? Reason { get; init; }
+
+    /// <summary>Gets whether <see cref="By"/> is an owner, who may answer any session's requests (a server's owner role).</summary>
+    public bool ByOwner { get; init; }
 }
 
 /// <summary>Rewinds a session's workspace (as <c>rein rewind</c>).</summary>

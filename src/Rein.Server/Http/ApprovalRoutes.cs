@@ -99,7 +99,7 @@ internal static class ApprovalRoutes
         try
         {
             var outcome = await host.AnswerApprovalAsync(
-                new AnswerApprovalRequest($"{target.SessionId}:{target.Request.CallId}", decision, caller.Name) { SessionId = target.SessionId, Reason = reason },
+                new AnswerApprovalRequest($"{target.SessionId}:{target.Request.CallId}", decision, caller.Name) { SessionId = target.SessionId, Reason = reason, ByOwner = caller.IsOwner },
                 context.RequestAborted);
             return SessionRoutes.Json(StatusCodes.Status200OK,
                 JsonViews.ApprovalAnswer($"{outcome.SessionId}:{outcome.CallId}", outcome.SessionId, outcome.CallId, outcome.Decision, outcome.By, null));

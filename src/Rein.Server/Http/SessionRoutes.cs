@@ -82,34 +82,34 @@ internal static class SessionRoutes
                 return Problems.Result(StatusCodes.Status400BadRequest, $"\"workspace\" must be an absolute path, not '{workspace}'.");
             }
 
-            var roots = context.RequestServices.GetRequiredService<WorkspaceRoots>();
-            if (roots.Resolve(workspace) is not { } real)
-            {
-                return OutsideRoots(workspace, roots.Shown);
-            }
-
-            if (!Directory.Exists(real))
-            {
-                return Problems.Result(StatusCodes.Status400BadRequest, $"The workspace folder '{workspace}' does not exist.");
-            }
-
             if (RequireHost(context) is not { } host)
             {
                 return NoHost();
+            }
+
+            // The session host checks the real folder against its roots; a host with none would allow any folder, which a server never does.
+            if (context.RequestServices.GetService<IOptions<ReinOptions>>()?.Value.WorkspaceRoots is not { Count: > 0 })
+            {
+                return OutsideRoots(workspace, []);
             }
 
             var caller = Caller.From(context.User);
             try
             {
                 var ticket = await host.StartAsync(
-                    new StartSessionRequest(message, real) { Principal = caller.Name, Agent = agent, Model = model, Mode = mode, Origin = "http" },
+                    new StartSessionRequest(message, workspace) { Principal = caller.Name, Agent = agent, Model = model, Mode = mode, Origin = "http" },
                     context.RequestAborted);
                 context.Response.Headers.Location = $"/v1/sessions/{ticket.Id}";
                 return Json(StatusCodes.Status201Created, Ticket(ticket));
             }
             catch (WorkspaceOutsideRootsException ex)
             {
+                // The session host judges the real folder, after .. and links.
                 return OutsideRoots(workspace, ex.Roots);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return Problems.Result(StatusCodes.Status400BadRequest, $"The workspace folder '{workspace}' does not exist.");
             }
             catch (ArgumentException ex)
             {

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Context;
 using Rein.Context.Compaction;
 using Rein.Context.Tokens;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>Builds the context engine for a model from the <c>context</c> sections of the settings files.</summary>
 /// <remarks>

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Journal;
 using Rein.Memory;
 using Rein.Tools;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>
 /// Long-term memory for one run: the store (<c>memory.db</c> beside the session store), the <c>remember</c>,
@@ -78,17 +78,17 @@ internal sealed class MemorySetup
 
     /// <summary>
     /// Chooses the memories to journal before a new user message. A memory file that cannot be read does not stop
-    /// the run: it is reported on standard error and nothing is recalled.
+    /// the run: it is reported through <paramref name="notice"/> and nothing is recalled.
     /// </summary>
-    public async Task<MemoriesRecalled?> RecallAsync(SessionState state, string message, CancellationToken cancellationToken)
+    public async Task<MemoriesRecalled?> RecallAsync(SessionState state, string message, Action<string> notice, CancellationToken cancellationToken)
     {
         try
         {
-            return await Recaller.RecallAsync(state, message, cancellationToken);
+            return await Recaller.RecallAsync(state, message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            await Console.Error.WriteLineAsync($"rein: warning: memories not recalled: {ex.Message}");
+            notice($"rein: warning: memories not recalled: {ex.Message}");
             return null;
         }
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>One folder the user trusts.</summary>
 /// <param name="Path">The folder's real path (symbolic links resolved).</param>

@@ -1,4 +1,4 @@
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>Where Rein keeps its files, following the XDG conventions on Linux.</summary>
 internal static class ReinPaths

@@ -1,4 +1,4 @@
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>Finds the known name a mistyped one was probably meant to be (an option, a settings key).</summary>
 internal static class NearestName

@@ -1,35 +1,67 @@
 using Microsoft.Extensions.AI;
-using Rein.Cli.Commands;
-using Rein.Cli.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Rein.Context;
-using Rein.Cli.Profiles;
 using Rein.Context.Instructions;
 using Rein.Context.Tokens;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Checkpoints;
 using Rein.Guard.Secrets;
+using Rein.Hosting.Configuration;
+using Rein.Hosting.Profiles;
 using Rein.Journal;
 using Rein.Models;
 using Rein.Providers;
 using Rein.Storage.Sqlite;
 using Rein.Tools;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
+
+/// <summary>How an <see cref="AgentHost"/> logs, tells its user things and whom it acts for.</summary>
+internal sealed class AgentHostOptions
+{
+    /// <summary>Where the host and its sessions log; <see cref="NullLoggerFactory"/> when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Whether the host disposes <see cref="LoggerFactory"/> (flushing what is queued) when it is disposed; false by default.</summary>
+    public bool OwnsLoggerFactory { get; init; }
+
+    /// <summary>
+    /// Receives the warnings a person should see, one whole line each (e.g. <c>rein: warning: …</c>); the CLI prints them on
+    /// standard error. Null logs them as warnings.
+    /// </summary>
+    public Action<string>? Notice { get; init; }
+
+    /// <summary>Who sessions run for (budgets, memory, the session's label); null for <c>REIN_PRINCIPAL</c>, else the OS user.</summary>
+    public string? Principal { get; init; }
+}
 
 /// <summary>Composes the store, model, tools and loop for one command from its resolved settings.</summary>
-internal sealed class AgentHost : IDisposable
+internal sealed partial class AgentHost : IDisposable
 {
+    private readonly bool _ownsLoggerFactory;
 
-    private AgentHost(ResolvedSettings settings, ISessionStore store)
+    private AgentHost(ResolvedSettings settings, ISessionStore store, AgentHostOptions options)
     {
         Settings = settings;
         Store = store;
-        LoggerFactory = CliLogging.Create(settings.LogLevel);
+        LoggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        _ownsLoggerFactory = options.OwnsLoggerFactory;
+        var logger = LoggerFactory.CreateLogger<AgentHost>();
+        Notice = options.Notice ?? (line => Log.Notice(logger, line));
+        Principal = options.Principal ?? Configuration.Principal.Current(Environment.GetEnvironmentVariable);
+        _signedIn = options.Principal is not null;
     }
 
-    /// <summary>Logs on standard error at the level of <see cref="ResolvedSettings.LogLevel"/>; flushed when the host is disposed.</summary>
-    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; }
+    /// <summary>Whether sessions run for a principal who signed in (a server's caller) rather than the person at this machine.</summary>
+    private readonly bool _signedIn;
+
+    /// <summary>Where the host and the loops it creates log.</summary>
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Tells the person using Rein something they should see (one whole line), as <see cref="AgentHostOptions.Notice"/> says.</summary>
+    public Action<string> Notice { get; }
 
     /// <summary>The stored secrets shell commands may ask for, or null when there is no secrets file.</summary>
     private SecretStore? Secrets { get; init; }
@@ -41,11 +73,14 @@ internal sealed class AgentHost : IDisposable
 
     public ISessionStore Store { get; }
 
-    /// <summary>Who is using Rein, the label of sessions, budgets and memory (<c>REIN_PRINCIPAL</c>, else the OS user).</summary>
-    public string Principal { get; } = Configuration.Principal.Current(Environment.GetEnvironmentVariable);
+    /// <summary>Who is using Rein, the label of sessions, budgets and memory (<see cref="AgentHostOptions.Principal"/>, else <c>REIN_PRINCIPAL</c>, else the OS user).</summary>
+    public string Principal { get; }
 
-    /// <summary>Who answers approvals here: the OS user (<c>REIN_PRINCIPAL</c> only when managed settings allow it).</summary>
-    public string Approver => Configuration.Principal.Approver(Settings, Environment.GetEnvironmentVariable);
+    /// <summary>
+    /// Who answers approvals here: the principal sessions run for when one signed in (<see cref="AgentHostOptions.Principal"/>),
+    /// else the OS user (<c>REIN_PRINCIPAL</c> only when managed settings allow it).
+    /// </summary>
+    public string Approver => _signedIn ? Principal : Configuration.Principal.Approver(Settings, Environment.GetEnvironmentVariable);
 
     /// <summary>
     /// Who may approve tool calls and how long requests wait, from the settings files; with no approvers named, the
@@ -68,7 +103,10 @@ internal sealed class AgentHost : IDisposable
     /// <summary>The database behind <see cref="Store"/>'s decorators, closed with the host.</summary>
     private SqliteSessionStore? Database { get; init; }
 
-    public static AgentHost Open(ResolvedSettings settings)
+    /// <summary>Opens the store of the settings and composes what its sessions need.</summary>
+    /// <param name="settings">The resolved settings.</param>
+    /// <param name="options">Logging, notices and principal; defaults when null.</param>
+    public static AgentHost Open(ResolvedSettings settings, AgentHostOptions? options = null)
     {
         var store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
 
@@ -78,17 +116,17 @@ internal sealed class AgentHost : IDisposable
         {
             try
             {
-                await store.ListAsync(1);
+                await store.ListAsync(1).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
             {
             }
         });
-        var secrets = SecretsCommand.OpenExisting(Environment.GetEnvironmentVariable);
+        var secrets = StoredSecrets.OpenExisting(Environment.GetEnvironmentVariable);
         var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
         // Telemetry sees the events as stored: after redaction.
         var journal = new Rein.Telemetry.TelemetrySessionStore(redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor), TelemetrySettings.Read(settings, Environment.GetEnvironmentVariable));
-        return new(settings, journal) { Secrets = secrets, Redactor = redactor, Database = store };
+        return new(settings, journal, options ?? new AgentHostOptions()) { Secrets = secrets, Redactor = redactor, Database = store };
     }
 
     /// <summary>The model specification from the settings.</summary>
@@ -117,8 +155,8 @@ internal sealed class AgentHost : IDisposable
                 }
 
             case "replay":
-                var source = await Store.GetAsync(name, cancellationToken) ?? throw new SessionNotFoundException(name);
-                return await ReplayChatClient.FromSessionAsync(Store, source.Id, cancellationToken);
+                var source = await Store.GetAsync(name, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(name);
+                return await ReplayChatClient.FromSessionAsync(Store, source.Id, cancellationToken).ConfigureAwait(false);
             default:
                 try
                 {
@@ -135,38 +173,40 @@ internal sealed class AgentHost : IDisposable
         }
     }
 
-    /// <summary>Sessions this process has run (their SessionStart hooks ran).</summary>
-    public HashSet<string> StartedSessions { get; } = new(StringComparer.Ordinal);
+    /// <summary>Sessions this host has run (their SessionStart hooks ran).</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> StartedSessions { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The largest observation the journal keeps whole; larger ones are cut head and tail before they are journaled.</summary>
     private const int JournalObservationCap = 2_000_000;
 
-    /// <summary>The context engine of the last loop created (for <c>/compact</c>).</summary>
-    public ContextEngine? Context { get; private set; }
+    /// <summary>A new session id: a version 7 GUID without dashes, so ids sort by creation time.</summary>
+    public static string NewSessionId() => Guid.CreateVersion7().ToString("N");
 
-    /// <summary>The guards of the last loop created (policy, sandbox, hooks, budgets), for the run around it.</summary>
-    public GuardSetup? Guards { get; private set; }
+    /// <summary>Journals the start of a new top-level session of this host's principal, with the approvals and run settings that then decide.</summary>
+    /// <param name="workspace">The session's workspace.</param>
+    /// <param name="model">The model specification.</param>
+    /// <param name="origin">Where the session came from, or null.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public async Task<SessionWriter> StartSessionAsync(string workspace, string model, string? origin, CancellationToken cancellationToken)
+    {
+        var started = new SessionStarted(NewSessionId(), workspace, model, Settings.Profile?.Name, Principal, Origin: origin, Approvals: ApprovalOptions.ToJournal(), RunSettings: RecordedRunSettings.From(Settings.Values));
+        return await SessionWriter.StartAsync(Store, started, cancellationToken).ConfigureAwait(false);
+    }
 
-    /// <summary>The long-term memory of the last loop created, or null when memory is turned off.</summary>
-    public MemorySetup? Memory { get; private set; }
-
-    /// <summary>The largest timeout a <c>shell</c> call of the next loop may ask for; null for the tool's own maximum (an eval's scripted solution.sh gets its task's limit).</summary>
-    public int? ShellMaxTimeoutSeconds { get; set; }
-
-    /// <summary>Creates the agent loop with the production guards from the settings.</summary>
+    /// <summary>Composes a session's loop with the production guards from the settings, and the lifecycle around its runs.</summary>
     /// <param name="chatClient">The model.</param>
     /// <param name="workspace">The session's workspace.</param>
     /// <param name="model">The model specification (for prices).</param>
-    /// <param name="approvals">Asks a person at this terminal, or null when nobody can answer here (an ask then suspends the session).</param>
+    /// <param name="approvals">Asks a person, or null when nobody can answer (an ask then suspends the session).</param>
     /// <param name="modeOverride">A permission mode used when neither flags nor settings pick one (the demo uses workspace-write).</param>
     /// <param name="subAgent">For a sub-agent's loop: its profile and budget share, and no <c>task</c> tool; null for a top-level loop.</param>
+    /// <param name="shellMaxTimeoutSeconds">The largest timeout a <c>shell</c> call may ask for; null for the tool's own maximum (an eval's scripted solution.sh gets its task's limit).</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public AgentLoop CreateLoop(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null)
+    public ReinSession CreateSession(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null, int? shellMaxTimeoutSeconds = null)
     {
         ProfileTools.RequireSurface(Settings.Profile, "cli");
         var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, Redactor, subAgent?.Budget, LoggerFactory);
-        Guards = subAgent is { Nested: true } ? Guards : guards;
-        Memory = MemorySetup.Create(Settings, Principal, workspace);
+        var memory = MemorySetup.Create(Settings, Principal, workspace);
         var options = new AgentLoopOptions
         {
             MaxSteps = subAgent?.MaxSteps ?? Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
@@ -181,13 +221,12 @@ internal sealed class AgentHost : IDisposable
         var context = ContextSetup.Create(Settings, model, chatClient, SystemPrompt.For(workspace, subAgent is null ? Settings.Profile : subAgent.Profile), options.MaxSteps, LoggerFactory);
         context.BeforeCompaction = async (session, trigger, ct) =>
         {
-            var outcome = await guards.Hooks.RunPreCompactAsync(session.SessionId, workspace, trigger, ct);
+            var outcome = await guards.Hooks.RunPreCompactAsync(session.SessionId, workspace, trigger, ct).ConfigureAwait(false);
             foreach (var ran in outcome.Events)
             {
-                await session.AppendAsync(ran, ct);
+                await session.AppendAsync(ran, ct).ConfigureAwait(false);
             }
         };
-        Context = subAgent is { Nested: true } ? Context : context;
         var approvalOptions = ApprovalOptions;
         var checkpoints = CreateCheckpointOptions();
 
@@ -197,16 +236,16 @@ internal sealed class AgentHost : IDisposable
         {
             try
             {
-                await new ShadowRepository(workspace, checkpoints).PrepareAsync();
+                await new ShadowRepository(workspace, checkpoints).PrepareAsync().ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
             {
                 // The snapshot itself reports what is wrong, when a call needs one.
             }
         });
-        return new(
+        var loop = new AgentLoop(
             chatClient,
-            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, ShellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. Memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
             context,
             options,
             pipeline =>
@@ -220,12 +259,16 @@ internal sealed class AgentHost : IDisposable
                 pipeline.UseCheckpoints(checkpoints, loggerFactory: LoggerFactory);
             },
             loggerFactory: LoggerFactory);
+        return new ReinSession(this, loop, guards, context, memory, subAgent is { Nested: true });
     }
 
     /// <summary>Where workspace checkpoints live (a <c>checkpoints</c> folder next to the session store) and what they leave out.</summary>
-    public CheckpointOptions CreateCheckpointOptions()
+    public CheckpointOptions CreateCheckpointOptions() => CheckpointOptionsFor(Settings.StorePath);
+
+    /// <summary>Where the workspace checkpoints of the sessions in a store live, and what they leave out (the store's own files).</summary>
+    public static CheckpointOptions CheckpointOptionsFor(string storePath)
     {
-        var store = Path.GetFullPath(Settings.StorePath);
+        var store = Path.GetFullPath(storePath);
         return new CheckpointOptions
         {
             Folder = Path.Combine(Path.GetDirectoryName(store)!, "checkpoints"),
@@ -237,6 +280,15 @@ internal sealed class AgentHost : IDisposable
     {
         (Store as IDisposable)?.Dispose();
         Database?.Dispose();
-        LoggerFactory.Dispose();
+        if (_ownsLoggerFactory)
+        {
+            LoggerFactory.Dispose();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogLevel.Warning, "{Notice}")]
+        public static partial void Notice(ILogger logger, string notice);
     }
 }

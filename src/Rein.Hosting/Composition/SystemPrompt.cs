@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 using Rein.Context.Tokens;
 using Rein.Tools;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>The default system prompt: who the agent is, how it works, and the workspace's AGENTS.md.</summary>
 /// <remarks>

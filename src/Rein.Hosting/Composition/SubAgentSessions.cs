@@ -1,6 +1,6 @@
 using Rein.Journal;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>Finds the parent/child relations of sessions (from each child's <see cref="SessionStarted.ParentSessionId"/>).</summary>
 /// <remarks>The store keeps no index of the relation, so these read journals: fine for listings of tens of sessions.</remarks>
@@ -11,7 +11,7 @@ internal static class SubAgentSessions
     {
         try
         {
-            var events = await store.ReadAsync(sessionId, 0, cancellationToken);
+            var events = await store.ReadAsync(sessionId, 0, cancellationToken).ConfigureAwait(false);
             return events.Count > 0 && events[0].Event is SessionStarted started ? started.ParentSessionId : null;
         }
         catch (SessionNotFoundException)
@@ -24,10 +24,10 @@ internal static class SubAgentSessions
     public static async Task<IReadOnlyList<SessionSummary>> ChildrenOfAsync(ISessionStore store, SessionSummary parent, CancellationToken cancellationToken, int limit = 1000)
     {
         var children = new List<SessionSummary>();
-        foreach (var candidate in await store.ListAsync(limit, cancellationToken))
+        foreach (var candidate in await store.ListAsync(limit, cancellationToken).ConfigureAwait(false))
         {
             if (candidate.Id != parent.Id && candidate.StartedAt >= parent.StartedAt
-                && await ParentOfAsync(store, candidate.Id, cancellationToken) == parent.Id)
+                && await ParentOfAsync(store, candidate.Id, cancellationToken).ConfigureAwait(false) == parent.Id)
             {
                 children.Add(candidate);
             }

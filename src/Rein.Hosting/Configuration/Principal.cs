@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Rein.Identity;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>Who is using Rein: the name sessions are labelled with, and the one who answers approvals.</summary>
 internal static class Principal

@@ -5,7 +5,7 @@ using Rein.Guard.Budgets;
 using Rein.Guard.Policy;
 using Rein.Guard.Sandbox;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>Settings of an untrusted project source that were left out, and which keys.</summary>
 /// <param name="File">The settings file or agent profile.</param>

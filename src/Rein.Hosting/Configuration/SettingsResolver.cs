@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>The effective settings of one command, with where each came from.</summary>
 /// <param name="Documents">The settings files read, lowest precedence first (user, project, then managed), for the sections other layers parse.</param>
@@ -89,11 +89,11 @@ internal static class SettingsResolver
             projectAgent = null;
         }
 
-        var agent = flags.Agent ?? environment.Agent ?? projectAgent ?? user.Values.Agent ?? Cli.Profiles.AgentProfiles.DefaultName;
+        var agent = flags.Agent ?? environment.Agent ?? projectAgent ?? user.Values.Agent ?? Profiles.AgentProfiles.DefaultName;
         Rein.Profiles.AgentProfile profile;
         try
         {
-            profile = Cli.Profiles.AgentProfiles.Load(agent, workspace, env);
+            profile = Profiles.AgentProfiles.Load(agent, workspace, env);
         }
         catch (Exception ex) when (ex is FormatException or FileNotFoundException)
         {
@@ -173,29 +173,9 @@ internal static class SettingsResolver
             Ignored = ignored,
             TrustError = trustError,
             UnknownKeys = unknownKeys,
-            LogLevel = Composition.CliLogging.Level(env, verbose: false),
+            LogLevel = LogLevelSetting.Read(env, verbose: false),
         };
     }
-
-    /// <summary>Prints each line of <see cref="ResolvedSettings.UnknownKeys"/> to standard error, once per process however often settings are resolved.</summary>
-    public static void WarnUnknownKeys(ResolvedSettings settings)
-    {
-        foreach (var line in settings.UnknownKeys)
-        {
-            bool first;
-            lock (ShownWarnings)
-            {
-                first = ShownWarnings.Add(line);
-            }
-
-            if (first)
-            {
-                Console.Error.WriteLine(line);
-            }
-        }
-    }
-
-    private static readonly HashSet<string> ShownWarnings = new(StringComparer.Ordinal);
 
     /// <summary>The line that tells the user what an untrusted folder's settings could not do, or null when nothing was ignored.</summary>
     public static string? IgnoredWarning(ResolvedSettings settings) =>
@@ -237,7 +217,7 @@ internal static class SettingsResolver
     }
 
     private static bool IsProjectOrBuiltInProfile(string name, string workspace) =>
-        Cli.Profiles.AgentProfiles.BuiltIn.Contains(name)
+        Profiles.AgentProfiles.BuiltIn.Contains(name)
         || (name.IndexOfAny(['/', '\\']) < 0 && File.Exists(Path.Combine(workspace, ".rein", "agents", name + ".md")));
 
     private static bool IsInProjectAgents(string profilePath, string workspace) =>

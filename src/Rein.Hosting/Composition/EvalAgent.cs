@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Rein.Cli.Commands;
-using Rein.Cli.Configuration;
-using Rein.Cli.Rendering;
+using Rein.Hosting.Configuration;
 using Rein.Engine;
 using Rein.Evals.Running;
 using Rein.Journal;
 using Rein.Tools;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>
 /// Runs one eval trial in-process the way <c>rein run</c> runs a task: the settings resolved for the trial's workspace,
@@ -22,7 +20,9 @@ namespace Rein.Cli.Composition;
 /// project settings (<c>.rein/settings.json</c>, <c>.rein/agents/</c>) apply in full only when the suite they came from is trusted.
 /// </param>
 /// <param name="environment">Reads environment variables (where the user's settings are). Defaults to the process's.</param>
-internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted, Func<string, string?>? environment = null) : IEvalAgent
+/// <param name="host">How each trial's host logs and tells the user things; defaults when null.</param>
+/// <param name="interrupts">Makes what cancels a trial's loop runs on an interrupt (Ctrl-C), or null for none.</param>
+internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted, Func<string, string?>? environment = null, AgentHostOptions? host = null, Func<IRunInterrupts>? interrupts = null) : IEvalAgent
 {
     private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
 
@@ -62,27 +62,34 @@ internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted,
             request.Workspace,
             _environment,
             trusted: suiteTrusted);
-        using var host = AgentHost.Open(settings);
-        if (request.ShellTimeout is { } shellTimeout)
-        {
-            host.ShellMaxTimeoutSeconds = Math.Max(ShellTool.MaxTimeoutSeconds, (int)Math.Ceiling(shellTimeout.TotalSeconds));
-        }
-
-        using var chat = await host.CreateChatClientAsync(request.Model, cancellationToken);
-        var loop = host.CreateLoop(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode);
+        using var agentHost = AgentHost.Open(settings, host);
+        int? shellMaxTimeout = request.ShellTimeout is { } shellTimeout ? Math.Max(ShellTool.MaxTimeoutSeconds, (int)Math.Ceiling(shellTimeout.TotalSeconds)) : null;
+        using var chat = await agentHost.CreateChatClientAsync(request.Model, cancellationToken).ConfigureAwait(false);
+        var reinSession = agentHost.CreateSession(chat, request.Workspace, request.Model, approvals: null, modeOverride: DefaultMode, shellMaxTimeoutSeconds: shellMaxTimeout);
         // The trial spends as the person running the eval (their daily budgets apply); the origin tags the run.
         var started = new SessionStarted(
-            SessionRunner.NewSessionId(), request.Workspace, request.Model, settings.Profile?.Name, host.Principal, Origin: $"eval:{request.RunId}/{request.Task.Name}#{request.Trial}", Approvals: host.ApprovalOptions.ToJournal());
-        using var session = await SessionWriter.StartAsync(host.Store, started, cancellationToken);
-        await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, cancellationToken);
-        using var interrupts = new Interrupts();
-        using var stop = new StopRecorder();
-        await SessionRunner.RunAsync(host, loop, session, request.Task.Instruction, stop, interrupts, cancellationToken);
+            AgentHost.NewSessionId(), request.Workspace, request.Model, settings.Profile?.Name, agentHost.Principal, Origin: $"eval:{request.RunId}/{request.Task.Name}#{request.Trial}", Approvals: agentHost.ApprovalOptions.ToJournal());
+        using var session = await SessionWriter.StartAsync(agentHost.Store, started, cancellationToken).ConfigureAwait(false);
+        var lease = await agentHost.Store.AcquireWriterAsync(session.SessionId, cancellationToken).ConfigureAwait(false);
+        SessionRunOutcome outcome;
+        await using (lease.ConfigureAwait(false))
+        {
+            var trialInterrupts = interrupts?.Invoke();
+            try
+            {
+                outcome = await reinSession.RunAsync(session, request.Task.Instruction, interrupts: trialInterrupts, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                (trialInterrupts as IDisposable)?.Dispose();
+            }
+        }
+
         var state = session.State;
-        var events = await host.Store.ReadAsync(session.SessionId, cancellationToken: CancellationToken.None);
+        var events = await agentHost.Store.ReadAsync(session.SessionId, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         return new EvalAgentResult(
             session.SessionId, state.Steps, state.Usage.InputTokens, state.Usage.OutputTokens, state.CostUsd,
-            stop.Reason ?? state.StopReason ?? StopReason.Cancelled, stop.Detail)
+            outcome.Stopped?.Reason ?? state.StopReason ?? StopReason.Cancelled, outcome.Stopped?.Detail)
         {
             ToolCalls = ToolCalls(events.Select(e => e.Event)),
         };
@@ -145,26 +152,4 @@ internal sealed partial class EvalAgent(SettingsValues flags, bool suiteTrusted,
 
     [GeneratedRegex(@"\[exit code (-?\d+)\]$")]
     private static partial Regex ExitCode();
-
-    /// <summary>Shows nothing (trials run side by side); keeps how the run stopped.</summary>
-    private sealed class StopRecorder : IRunRenderer
-    {
-        public string? Reason { get; private set; }
-
-        public string? Detail { get; private set; }
-
-        public void Render(AgentUpdate update)
-        {
-        }
-
-        public void Finish(SessionState state, RunStopped stopped)
-        {
-            Reason = stopped.Reason;
-            Detail = stopped.Detail;
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }

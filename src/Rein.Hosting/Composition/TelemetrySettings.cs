@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Telemetry;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>
 /// What goes on Rein's spans, from the <c>telemetry</c> settings section and the standard environment variable:

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>
 /// The values one settings source gives. Every value is optional; sources are merged by

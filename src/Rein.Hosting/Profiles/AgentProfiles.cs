@@ -1,8 +1,8 @@
 using System.Reflection;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Profiles;
 
-namespace Rein.Cli.Profiles;
+namespace Rein.Hosting.Profiles;
 
 /// <summary>Where agent profiles come from: the project's <c>.rein/agents</c>, the user's <c>agents</c> folder, then the ones Rein ships.</summary>
 internal static class AgentProfiles
@@ -68,7 +68,7 @@ internal static class AgentProfiles
     /// <summary>The text of a built-in profile (also the template for <c>rein agents new</c>).</summary>
     public static string BuiltInText(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Rein.Cli.Profiles.{name}.md")
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Rein.Hosting.Profiles.{name}.md")
             ?? throw new FileNotFoundException($"No built-in agent profile '{name}'.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

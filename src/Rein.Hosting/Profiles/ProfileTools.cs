@@ -1,8 +1,8 @@
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Profiles;
 using Rein.Tools;
 
-namespace Rein.Cli.Profiles;
+namespace Rein.Hosting.Profiles;
 
 /// <summary>Applies an agent profile's <c>tools</c> and <c>surfaces</c> fields.</summary>
 internal static class ProfileTools

@@ -1,26 +1,26 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
-using Rein.Cli.Configuration;
-using Rein.Cli.Profiles;
+using Rein.Hosting.Configuration;
+using Rein.Hosting.Profiles;
 using Rein.Engine;
 using Rein.Guard.Budgets;
 using Rein.Journal;
 using Rein.Profiles;
 using Rein.Tools;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>What makes a loop a sub-agent's: its profile, its budget share, and no <c>task</c> tool of its own.</summary>
 /// <param name="Profile">The profile whose body goes into the system prompt (its settings are not applied: the parent's policy holds).</param>
 /// <param name="Budget">The child's share of its parent's budgets, or null to keep the settings' budgets (a resumed child).</param>
 /// <param name="MaxSteps">The child's step cap per run, or null for the settings' cap.</param>
-/// <param name="Nested">Whether the loop runs inside a parent's run in this process (the host's guards stay the parent's).</param>
+/// <param name="Nested">Whether the loop runs inside a parent's run in this process (the parent has shown the notices already).</param>
 internal sealed record SubAgentScope(AgentProfile? Profile, BudgetReservation? Budget, int? MaxSteps, bool Nested);
 
 /// <summary>
 /// Runs the sub-agents of the <c>task</c> tool: each in a new child session of the same store, workspace and principal,
-/// with the parent's policy, mode, sandbox, hooks and approval channel (the loop comes from <see cref="AgentHost.CreateLoop"/>),
+/// with the parent's policy, mode, sandbox, hooks and approval channel (the loop and its lifecycle come from <see cref="AgentHost.CreateSession"/>),
 /// a fresh context (the prompt is its first message) and a share of what remains of the parent's budgets.
 /// </summary>
 /// <remarks>
@@ -125,28 +125,29 @@ internal sealed class SubAgentRunner : ISubAgentRunner
             using var budget = _reservations.Reserve(_limits, parent, request.ParentCallId, _share);
             var parentMaxSteps = _host.Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps;
             var scope = new SubAgentScope(profile, budget, Math.Max(1, (int)(parentMaxSteps * _share)), Nested: true);
-            var loop = _host.CreateLoop(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope);
-            var started = new SessionStarted(Commands.SessionRunner.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId, Approvals: parent.Approvals ?? _host.ApprovalOptions.ToJournal());
+            var child = _host.CreateSession(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope);
+            var started = new SessionStarted(AgentHost.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId, Approvals: parent.Approvals ?? _host.ApprovalOptions.ToJournal());
             using var session = await SessionWriter.StartAsync(_host.Store, started, cancellationToken).ConfigureAwait(false);
             await using var lease = (await _host.Store.AcquireWriterAsync(session.SessionId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-            if (_host.Guards?.SandboxDisabled is { } why)
-            {
-                await session.AppendAsync(new SandboxDisabled(why), CancellationToken.None).ConfigureAwait(false);
-            }
-
             var label = session.SessionId.Length > 8 ? session.SessionId[^8..] : session.SessionId;
             request.Progress?.Report($"sub-agent {label} started: {request.Description}");
             RunStopped? stopped = null;
             try
             {
-                await foreach (var update in loop.RunAsync(session, request.Prompt, cancellationToken).ConfigureAwait(false))
-                {
-                    stopped = update as RunStopped ?? stopped;
-                    if (request.Progress is { } progress && Describe(update) is { } line)
+                var outcome = await child.RunAsync(
+                    session,
+                    request.Prompt,
+                    update =>
                     {
-                        progress.Report($"sub-agent {label} {line}");
-                    }
-                }
+                        if (request.Progress is { } progress && Describe(update) is { } line)
+                        {
+                            progress.Report($"sub-agent {label} {line}");
+                        }
+                    },
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
+                stopped = outcome.BlockedReason is { } blocked
+                    ? new RunStopped(FailedReason, $"A UserPromptSubmit hook blocked the task: {blocked}")
+                    : outcome.Stopped;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -190,19 +191,19 @@ internal sealed class SubAgentRunner : ISubAgentRunner
     {
         var calls = parent.State.PendingToolCalls.Where(c => c is { Name: "task", Started: true })
             .ToDictionary(c => c.CallId, c => c.Arguments is { ValueKind: JsonValueKind.Object } a && a.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : "task", StringComparer.Ordinal);
-        if (calls.Count == 0 || await store.GetAsync(parent.SessionId, cancellationToken) is not { } summary)
+        if (calls.Count == 0 || await store.GetAsync(parent.SessionId, cancellationToken).ConfigureAwait(false) is not { } summary)
         {
             return;
         }
 
-        foreach (var settled in (await store.ReadAsync(parent.SessionId, 0, cancellationToken)).Select(e => e.Event).OfType<SubAgentFinished>())
+        foreach (var settled in (await store.ReadAsync(parent.SessionId, 0, cancellationToken).ConfigureAwait(false)).Select(e => e.Event).OfType<SubAgentFinished>())
         {
             calls.Remove(settled.CallId);
         }
 
-        foreach (var child in await SubAgentSessions.ChildrenOfAsync(store, summary, cancellationToken))
+        foreach (var child in await SubAgentSessions.ChildrenOfAsync(store, summary, cancellationToken).ConfigureAwait(false))
         {
-            var state = SessionState.Fold(await store.ReadAsync(child.Id, 0, cancellationToken));
+            var state = SessionState.Fold(await store.ReadAsync(child.Id, 0, cancellationToken).ConfigureAwait(false));
             if (state.ParentCallId is not { } callId || !calls.Remove(callId, out var description))
             {
                 continue;
@@ -214,7 +215,7 @@ internal sealed class SubAgentRunner : ISubAgentRunner
                     new SubAgentFinished(callId, state.SessionId, state.StopReason ?? StopReason.Cancelled, state.Steps + state.SubAgentSteps, state.Usage, state.CostUsd, state.ToolCalls + state.SubAgentToolCalls),
                 ],
                 AppendDurability.Flushed,
-                CancellationToken.None);
+                CancellationToken.None).ConfigureAwait(false);
         }
     }
 

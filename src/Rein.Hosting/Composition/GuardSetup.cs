@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Rein.Cli.Configuration;
+using Rein.Hosting.Configuration;
 using Rein.Engine;
 using Rein.Guard.Approvals;
 using Rein.Guard.Budgets;
@@ -9,7 +9,7 @@ using Rein.Guard.Sandbox;
 using Rein.Journal;
 using Rein.Tools;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>
 /// The production guards of one run, built from the settings files and flags: the permission policy,
@@ -103,10 +103,10 @@ internal sealed class GuardSetup
             .UsePolicy(Policy, approvals, approvalOptions, async (call, request, ct) =>
             {
                 var outcome = await Hooks.RunApprovalRequestedAsync(
-                    new HookToolCall(call.Session.SessionId, call.Context.WorkspaceRoot, call.Request.Id, call.Request.Name, call.Arguments), request.Reason, ct);
+                    new HookToolCall(call.Session.SessionId, call.Context.WorkspaceRoot, call.Request.Id, call.Request.Name, call.Arguments), request.Reason, ct).ConfigureAwait(false);
                 if (outcome.Events.Count > 0)
                 {
-                    await call.Session.AppendAsync([.. outcome.Events], AppendDurability.Written, CancellationToken.None);
+                    await call.Session.AppendAsync([.. outcome.Events], AppendDurability.Written, CancellationToken.None).ConfigureAwait(false);
                 }
             })
             .UseToolCallBudget(Budget)

@@ -1,7 +1,7 @@
 using Rein.Guard.Policy;
 using Rein.Journal;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>
 /// Turns the settings a session runs with into what its journal records (<see cref="SessionStarted.RunSettings"/>,

@@ -6,7 +6,7 @@ using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Rein.Telemetry;
 
-namespace Rein.Cli.Composition;
+namespace Rein.Hosting.Composition;
 
 /// <summary>
 /// Exports Rein's spans and metrics over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (or the traces- or

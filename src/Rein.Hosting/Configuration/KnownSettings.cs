@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Rein.Cli.Configuration;
+namespace Rein.Hosting.Configuration;
 
 /// <summary>
 /// Every settings key Rein reads, in one place, so a key it does not know (a typo, another tool's setting) is named in a

@@ -1,0 +1,652 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Rein.Engine;
+using Rein.Guard.Approvals;
+using Rein.Guard.Checkpoints;
+using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
+using Rein.Journal;
+using Rein.Storage.Sqlite;
+using StoreBusyException = Rein.Journal.SessionBusyException;
+
+namespace Rein.Hosting.Sessions;
+
+/// <summary>
+/// Runs sessions in the background of this process, at most one runner per session (an in-process map, and the store's writer
+/// lease across processes). Nobody answers at a terminal: an <c>ask</c> suspends the session as awaiting approval, and it resumes
+/// here once its approvals are answered, through <see cref="AnswerApprovalAsync"/> or by another process (<see cref="ResumeAnsweredAsync"/>).
+/// </summary>
+/// <remarks>Thread-safe. Each run composes its own <see cref="AgentHost"/> from the settings of its workspace, with <see cref="ReinOptions"/> as flags.</remarks>
+internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDisposable
+{
+    /// <summary>How many of the newest sessions recovery looks at.</summary>
+    private const int RecoveryScanLimit = 1000;
+
+    private readonly ReinOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Func<string, string?> _environment;
+    private readonly string _storePath;
+    private readonly SqliteSessionStore _store;
+    private readonly IReadOnlyList<string> _roots;
+    private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SessionFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _awaiting = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the host.</summary>
+    /// <param name="options">What sessions run with.</param>
+    /// <param name="loggerFactory">Where the host and its runs log; none when null.</param>
+    /// <param name="timeProvider">The clock of polling; the system's when null.</param>
+    /// <param name="environment">Reads environment variables (where the user's settings are); the process's when null.</param>
+    public SessionHost(IOptions<ReinOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger<SessionHost>();
+        _time = timeProvider ?? TimeProvider.System;
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _storePath = Path.GetFullPath(_options.StorePath is { Length: > 0 } path ? path
+            : _environment("REIN_STORE") is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : ReinPaths.DefaultStore(_environment));
+        _roots = [.. _options.WorkspaceRoots.Select(r => Rein.Tools.RealPath.Resolve(Path.GetFullPath(r)) ?? Path.GetFullPath(r))];
+        _store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = _storePath, TimeProvider = _time });
+    }
+
+    /// <summary>The store every session of this host is journaled in.</summary>
+    public string StorePath => _storePath;
+
+    /// <summary>Asks a person about tool calls while a run goes on (the CLI's terminal prompt); null (the default) suspends the session on an <c>ask</c>.</summary>
+    public IApprovalChannel? Approvals { get; init; }
+
+    /// <inheritdoc />
+    public async ValueTask<SessionTicket> StartAsync(StartSessionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.Message);
+        var workspace = AllowedWorkspace(request.Workspace);
+        var flags = Flags() with
+        {
+            Model = request.Model ?? _options.Model,
+            Mode = request.Mode ?? _options.Mode,
+            Agent = request.Agent ?? _options.Agent,
+        };
+        var settings = SettingsResolver.Resolve(flags, workspace, _environment);
+        var host = OpenHost(settings, request.Principal);
+        try
+        {
+            var model = host.RequireModel();
+            var chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var reinSession = host.CreateSession(chat, workspace, model, Approvals);
+                var writer = await host.StartSessionAsync(workspace, model, request.Origin, cancellationToken).ConfigureAwait(false);
+                var run = new ActiveRun(writer.SessionId);
+                _runs[writer.SessionId] = run;
+                return await LaunchAsync(run, host, chat, reinSession, writer, request.Message, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                chat.Dispose();
+                throw;
+            }
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SessionTicket> SendAsync(string sessionId, SendMessageRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrWhiteSpace(request.Message);
+        return await ContinueAsync(sessionId, request.Message, request.Principal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> CancelAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (_runs.TryGetValue(sessionId, out var run))
+        {
+            run.Cancel();
+            return true;
+        }
+
+        _ = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        return false;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ApprovalOutcome> AnswerApprovalAsync(AnswerApprovalRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var inbox = new ApprovalInbox(_store, _time);
+        var target = ApprovalInbox.Find(await inbox.ListAsync(cancellationToken).ConfigureAwait(false), request.Reference, request.SessionId);
+        // Sessions journal their approvers when they start; these only judge older journals.
+        var options = new ApprovalOptions { Principal = _options.Principal ?? Principal.Current(_environment) };
+        (PendingApproval Request, ApprovalDecided Decided) answered;
+        try
+        {
+            answered = await inbox.AnswerAsync(target, new ApprovalAnswer(request.Decision, request.By, request.Reason) { ByOwner = request.ByOwner }, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreBusyException)
+        {
+            throw new SessionBusyException(target.SessionId);
+        }
+
+        var resumed = false;
+        var state = SessionState.Fold(await _store.ReadAsync(target.SessionId, 0, cancellationToken).ConfigureAwait(false));
+        if (state.OpenApprovals.Count == 0 && !_runs.ContainsKey(target.SessionId))
+        {
+            try
+            {
+                await ContinueAsync(target.SessionId, null, null, cancellationToken).ConfigureAwait(false);
+                resumed = true;
+            }
+            catch (SessionBusyException)
+            {
+                // Another runner took it: it continues there.
+            }
+        }
+
+        return new ApprovalOutcome(target.SessionId, answered.Decided.CallId, answered.Decided.Decision, answered.Decided.By, resumed);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<RewindOutcome> RewindAsync(string sessionId, RewindRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (_runs.ContainsKey(sessionId))
+        {
+            throw new SessionBusyException(sessionId);
+        }
+
+        var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        var events = await _store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false);
+        var state = SessionState.Fold(events);
+        var history = CheckpointHistory.From(events.Select(e => e.Event));
+        var step = request.ToStep ?? 1;
+        if (history.Checkpoints.Count == 0)
+        {
+            throw new InvalidOperationException($"Session {summary.Id} has no checkpoints: it changed no files, or it ran without checkpoints (git missing?).");
+        }
+
+        if (step < 1 || step > state.Steps)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), step, $"Step {step} is out of range: session {summary.Id} has steps 1 to {state.Steps}.");
+        }
+
+        if (history.BeforeStep(step) is not { } before)
+        {
+            return new RewindOutcome(summary.Id, request.ToStep, 0);
+        }
+
+        var workspace = state.Workspace.Length > 0 ? state.Workspace : summary.Workspace;
+        IAsyncDisposable lease;
+        try
+        {
+            lease = await _store.AcquireWriterAsync(summary.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreBusyException)
+        {
+            throw new SessionBusyException(summary.Id);
+        }
+
+        await using (lease.ConfigureAwait(false))
+        {
+            var repository = new ShadowRepository(workspace, AgentHost.CheckpointOptionsFor(_storePath));
+            var result = await repository.RestoreAsync(before.Commit, summary.Id, cancellationToken).ConfigureAwait(false);
+            using var writer = await SessionWriter.OpenAsync(_store, summary.Id, cancellationToken).ConfigureAwait(false);
+            await writer.AppendAsync(new WorkspaceRewound(result.Commit, step, result.Backup.Commit, result.Changes.Count), CancellationToken.None).ConfigureAwait(false);
+            return new RewindOutcome(summary.Id, request.ToStep, result.Changes.Count);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<AgentUpdate> WatchAsync(string sessionId, long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        _ = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        var channel = Channel.CreateUnbounded<AgentUpdate>(new UnboundedChannelOptions { SingleReader = true });
+        var feed = _feeds.GetOrAdd(sessionId, _ => new SessionFeed());
+        feed.Add(channel.Writer);
+        try
+        {
+            var last = afterSequence;
+            var live = new List<AgentUpdate>();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                IReadOnlyList<RecordedEvent> stored;
+                try
+                {
+                    stored = await _store.ReadAsync(sessionId, last, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                foreach (var recorded in stored)
+                {
+                    last = recorded.Sequence;
+                    yield return new EventAppended(recorded);
+                }
+
+                live.Clear();
+                if (!await WaitForLiveAsync(channel.Reader, live, last, cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                foreach (var update in live)
+                {
+                    yield return update;
+                }
+            }
+        }
+        finally
+        {
+            feed.Remove(channel.Writer);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<SessionTicket> WaitAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        if (_runs.TryGetValue(sessionId, out var run))
+        {
+            await run.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        return new SessionTicket(summary.Id, summary.Status);
+    }
+
+    /// <summary>
+    /// Resumes the sessions a killed process left running (the store reports them interrupted): the loop reports calls that started
+    /// and never finished as interrupted, never runs them again. Sessions awaiting approval keep waiting; sub-agent sessions are
+    /// settled by their parent's resume. Call it once when the host starts.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the scan (not the runs).</param>
+    /// <returns>The sessions resumed.</returns>
+    public async Task<IReadOnlyList<string>> RecoverAsync(CancellationToken cancellationToken = default)
+    {
+        var resumed = new List<string>();
+        foreach (var summary in await _store.ListAsync(RecoveryScanLimit, cancellationToken).ConfigureAwait(false))
+        {
+            if (summary.Status != SessionStatus.Interrupted
+                || await SubAgentSessions.ParentOfAsync(_store, summary.Id, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                continue;
+            }
+
+            if (await TryResumeAsync(summary.Id, cancellationToken).ConfigureAwait(false))
+            {
+                resumed.Add(summary.Id);
+            }
+        }
+
+        return resumed;
+    }
+
+    /// <summary>
+    /// Resumes the sessions this host ran that stopped awaiting approval and whose approvals have all been answered since
+    /// (e.g. with <c>rein approvals approve</c> in another terminal). <see cref="SessionHostWatcher"/> calls it every poll interval.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the scan (not the runs).</param>
+    /// <returns>The sessions resumed.</returns>
+    public async Task<IReadOnlyList<string>> ResumeAnsweredAsync(CancellationToken cancellationToken = default)
+    {
+        var resumed = new List<string>();
+        foreach (var sessionId in _awaiting.Keys)
+        {
+            if (_runs.ContainsKey(sessionId))
+            {
+                continue;
+            }
+
+            var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            if (summary?.Status != SessionStatus.AwaitingApproval)
+            {
+                // Continued or removed elsewhere.
+                _awaiting.TryRemove(sessionId, out _);
+                continue;
+            }
+
+            var state = SessionState.Fold(await _store.ReadAsync(sessionId, 0, cancellationToken).ConfigureAwait(false));
+            if (state.OpenApprovals.Count == 0 && await TryResumeAsync(sessionId, cancellationToken).ConfigureAwait(false))
+            {
+                resumed.Add(sessionId);
+            }
+        }
+
+        return resumed;
+    }
+
+    /// <summary>Cancels the runs going on without waiting for them to journal their stop; prefer <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        foreach (var run in _runs.Values)
+        {
+            run.Cancel();
+        }
+
+        _store.Dispose();
+    }
+
+    /// <summary>Cancels the runs going on and waits until each has journaled its stop (suspended), so none is left running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var runs = _runs.Values.ToList();
+        foreach (var run in runs)
+        {
+            run.Cancel();
+        }
+
+        await Task.WhenAll(runs.Select(r => r.Completion.Task)).ConfigureAwait(false);
+        _store.Dispose();
+    }
+
+    private async Task<bool> TryResumeAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ContinueAsync(sessionId, null, null, cancellationToken).ConfigureAwait(false);
+            _awaiting.TryRemove(sessionId, out _);
+            return true;
+        }
+        catch (SessionBusyException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is SettingsException or WorkspaceOutsideRootsException or DirectoryNotFoundException or InvalidOperationException or IOException)
+        {
+            Log.ResumeFailed(_logger, sessionId, ex.Message);
+            _awaiting.TryRemove(sessionId, out _);
+            return false;
+        }
+    }
+
+    /// <summary>Continues a session with a message, or resumes it (null), in the background.</summary>
+    private async Task<SessionTicket> ContinueAsync(string sessionId, string? message, string? principal, CancellationToken cancellationToken)
+    {
+        var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        var run = new ActiveRun(summary.Id);
+        if (!_runs.TryAdd(summary.Id, run))
+        {
+            throw new SessionBusyException(summary.Id);
+        }
+
+        AgentHost? host = null;
+        Microsoft.Extensions.AI.IChatClient? chat = null;
+        IAsyncDisposable? lease = null;
+        SessionWriter? writer = null;
+        try
+        {
+            var events = await _store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false);
+            var started = (SessionStarted)events[0].Event;
+            SettingsValues? recorded = null;
+            foreach (var recordedEvent in events)
+            {
+                recorded = recordedEvent.Event switch
+                {
+                    SessionStarted { RunSettings: { } settingsRun } s => RecordedRunSettings.ToValues(s.Model, s.Agent, settingsRun),
+                    RunSettingsChanged changed => RecordedRunSettings.ToValues(changed.Model, changed.Agent, changed.Settings),
+                    _ => recorded,
+                };
+            }
+
+            var workspace = AllowedWorkspace(started.Workspace);
+            // What the session was started with wins over the host's defaults; the store stays the host's.
+            var settings = SettingsResolver.Resolve(Flags().Overlay(recorded ?? new SettingsValues { Model = summary.Model, Agent = started.Agent }) with { Store = _storePath }, workspace, _environment);
+            host = OpenHost(settings, principal ?? started.Principal);
+            var model = recorded?.Model ?? summary.Model;
+            chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                lease = await host.Store.AcquireWriterAsync(summary.Id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreBusyException)
+            {
+                throw new SessionBusyException(summary.Id);
+            }
+
+            writer = await SessionWriter.OpenAsync(host.Store, summary.Id, cancellationToken).ConfigureAwait(false);
+            var reinSession = host.CreateSession(chat, workspace, model, Approvals, subAgent: SubAgentRunner.ForResume(host, writer.State));
+            return await LaunchAsync(run, host, chat, reinSession, writer, message, cancellationToken, lease).ConfigureAwait(false);
+        }
+        catch
+        {
+            writer?.Dispose();
+            if (lease is not null)
+            {
+                await lease.DisposeAsync().ConfigureAwait(false);
+            }
+
+            chat?.Dispose();
+            host?.Dispose();
+            _runs.TryRemove(new KeyValuePair<string, ActiveRun>(summary.Id, run));
+            run.Completion.TrySetResult();
+            run.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes the writer lease (unless given) and runs the session in the background; the run owns everything passed in.</summary>
+    private async Task<SessionTicket> LaunchAsync(ActiveRun run, AgentHost host, Microsoft.Extensions.AI.IChatClient chat, ReinSession reinSession, SessionWriter writer, string? message, CancellationToken cancellationToken, IAsyncDisposable? lease = null)
+    {
+        if (lease is null)
+        {
+            try
+            {
+                lease = await host.Store.AcquireWriterAsync(writer.SessionId, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                writer.Dispose();
+                _runs.TryRemove(new KeyValuePair<string, ActiveRun>(writer.SessionId, run));
+                run.Completion.TrySetResult();
+                run.Dispose();
+                throw;
+            }
+        }
+
+        var feed = _feeds.GetOrAdd(writer.SessionId, _ => new SessionFeed());
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    var outcome = await reinSession.RunAsync(writer, message, feed.Publish, cancellationToken: run.Token).ConfigureAwait(false);
+                    if (outcome.BlockedReason is { } blocked)
+                    {
+                        Log.MessageBlocked(_logger, writer.SessionId, blocked);
+                    }
+                    else if (outcome.Stopped?.Reason == StopReason.AwaitingApproval)
+                    {
+                        _awaiting[writer.SessionId] = true;
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Log.RunFailed(_logger, writer.SessionId, ex);
+                }
+                finally
+                {
+                    writer.Dispose();
+                    await lease.DisposeAsync().ConfigureAwait(false);
+                    chat.Dispose();
+                    host.Dispose();
+                    _runs.TryRemove(new KeyValuePair<string, ActiveRun>(run.SessionId, run));
+                    run.Completion.TrySetResult();
+                    run.Dispose();
+                    // Watchers read what the run journaled last without waiting for their next poll.
+                    feed.Publish(new RunStopped(StopReason.Cancelled, null));
+                }
+            },
+            CancellationToken.None);
+        return new SessionTicket(writer.SessionId, SessionStatus.Running);
+    }
+
+    /// <summary>
+    /// Collects the live text and progress of a local run until the run journals an event after <paramref name="last"/> (then the
+    /// store is read again), a poll interval passes, or the watch is cancelled (false).
+    /// </summary>
+    private async Task<bool> WaitForLiveAsync(ChannelReader<AgentUpdate> reader, List<AgentUpdate> live, long last, CancellationToken cancellationToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        poll.CancelAfter(_options.PollInterval);
+        try
+        {
+            while (await reader.WaitToReadAsync(poll.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var update))
+                {
+                    switch (update)
+                    {
+                        case TextDelta or ToolProgress:
+                            live.Add(update);
+                            break;
+                        case EventAppended appended when appended.Recorded.Sequence <= last:
+                            break;
+                        default:
+                            // Journaled (or the run ended): what came before it goes out first, then the store is read.
+                            return true;
+                    }
+                }
+
+                if (live.Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            return !cancellationToken.IsCancellationRequested;
+        }
+        catch (OperationCanceledException)
+        {
+            return !cancellationToken.IsCancellationRequested;
+        }
+    }
+
+    private SettingsValues Flags() => new()
+    {
+        Model = _options.Model,
+        BaseUrl = _options.BaseUrl,
+        Store = _storePath,
+        MaxSteps = _options.MaxSteps,
+        Mode = _options.Mode,
+        Agent = _options.Agent,
+        MaxTokens = _options.MaxTokens,
+        MaxCostUsd = _options.MaxCostUsd,
+        MaxTime = _options.MaxTime,
+    };
+
+    private AgentHost OpenHost(ResolvedSettings settings, string? principal)
+    {
+        var logger = _logger;
+        return AgentHost.Open(settings, new AgentHostOptions
+        {
+            LoggerFactory = _loggerFactory,
+            Principal = principal ?? _options.Principal,
+            Notice = line => Log.Notice(logger, line),
+        });
+    }
+
+    /// <summary>The workspace's real path (after <c>..</c> and links), when it is a folder inside an allowed root.</summary>
+    /// <exception cref="WorkspaceOutsideRootsException">It is outside every root.</exception>
+    /// <exception cref="DirectoryNotFoundException">It is not a folder.</exception>
+    private string AllowedWorkspace(string workspace)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(workspace);
+        var real = Rein.Tools.RealPath.Resolve(Path.GetFullPath(workspace)) ?? throw new DirectoryNotFoundException($"The workspace {workspace} is not a folder.");
+        if (_roots.Count > 0 && !_roots.Any(root => real == root || real.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal)))
+        {
+            throw new WorkspaceOutsideRootsException(workspace, _roots);
+        }
+
+        return Directory.Exists(real) ? real : throw new DirectoryNotFoundException($"The workspace {workspace} is not a folder.");
+    }
+
+    /// <summary>One run going on in this host.</summary>
+    private sealed class ActiveRun(string sessionId) : IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation = new();
+
+        public string SessionId { get; } = sessionId;
+
+        public CancellationToken Token => _cancellation.Token;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Cancel()
+        {
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already over.
+            }
+        }
+
+        public void Dispose() => _cancellation.Dispose();
+    }
+
+    /// <summary>The watchers of a session, which a local run tells of every update.</summary>
+    private sealed class SessionFeed
+    {
+        private readonly Lock _gate = new();
+        private readonly List<ChannelWriter<AgentUpdate>> _watchers = [];
+
+        public void Add(ChannelWriter<AgentUpdate> watcher)
+        {
+            lock (_gate)
+            {
+                _watchers.Add(watcher);
+            }
+        }
+
+        public void Remove(ChannelWriter<AgentUpdate> watcher)
+        {
+            lock (_gate)
+            {
+                _watchers.Remove(watcher);
+            }
+        }
+
+        public void Publish(AgentUpdate update)
+        {
+            lock (_gate)
+            {
+                foreach (var watcher in _watchers)
+                {
+                    watcher.TryWrite(update);
+                }
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogLevel.Warning, "{Notice}")]
+        public static partial void Notice(ILogger logger, string notice);
+
+        [LoggerMessage(LogLevel.Error, "The run of session {SessionId} failed")]
+        public static partial void RunFailed(ILogger logger, string sessionId, Exception exception);
+
+        [LoggerMessage(LogLevel.Warning, "Session {SessionId} could not be resumed: {Reason}")]
+        public static partial void ResumeFailed(ILogger logger, string sessionId, string reason);
+
+        [LoggerMessage(LogLevel.Information, "A UserPromptSubmit hook blocked the message of session {SessionId}: {Reason}")]
+        public static partial void MessageBlocked(ILogger logger, string sessionId, string reason);
+    }
+}
