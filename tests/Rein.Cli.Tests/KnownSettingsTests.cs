@@ -50,7 +50,7 @@ public sealed partial class KnownSettingsTests : IDisposable
              "hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "x", "whatever": 1}]}]},
              "context": {"window": 1, "compaction_threshold": 0.8, "keep_recent_observations": 1, "masking": true, "code_memory": true, "max_observation_chars": 1},
              "memory": {"enabled": true, "scopes": ["user"]}, "telemetry": {"capture_content": false},
-             "mcpServers": {"gh": {"command": "x", "anything": 1}}, "slack": {"token_env": "X"}, "telegram": {"x": 1}, "serve": {"port": 1}}
+             "mcpServers": {"gh": {"command": "x", "anything": 1}}, "slack": {"token_env": "X"}, "telegram": {"x": 1}, "serve": {"workspace_roots": ["/srv"], "rate_limit": 5}}
             """));
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed partial class KnownSettingsTests : IDisposable
             "src/Rein.Hosting/Configuration/SettingsFile.cs", "src/Rein.Hosting/Configuration/SettingsResolver.cs", "src/Rein.Hosting/Configuration/Principal.cs", "src/Rein.Hosting/Composition/GuardSetup.cs",
             "src/Rein.Hosting/Composition/ContextSetup.cs", "src/Rein.Hosting/Composition/MemorySetup.cs", "src/Rein.Hosting/Composition/TelemetrySettings.cs",
             "src/Rein.Guard/Policy/PolicyConfig.cs", "src/Rein.Guard/Approvals/ApprovalOptions.cs", "src/Rein.Guard/Budgets/BudgetLimits.cs",
-            "src/Rein.Guard/Budgets/PriceTable.cs", "src/Rein.Guard/Sandbox/SandboxOptions.cs",
+            "src/Rein.Guard/Budgets/PriceTable.cs", "src/Rein.Guard/Sandbox/SandboxOptions.cs", "src/Rein.Cli/Commands/ServeCommand.cs",
         ];
         var names = KnownSettings.Keys.Concat(KnownSettings.ProfileKeys).SelectMany(k => k.Split('.')).ToHashSet(StringComparer.Ordinal);
         var read = new List<(string File, string Key)>();

@@ -26,6 +26,7 @@ internal sealed class SummaryHelpAction(HelpAction inner) : SynchronousCommandLi
         ["eval"] = "Run a suite of tasks and grade them.",
         ["replay"] = "Re-run a recorded session and report where it diverges from its recording.",
         ["trust"] = "Trust a folder's project settings.",
+        ["serve"] = "Serve the HTTP API and the web console over this machine's sessions.",
         ["resume"] = "Continue a session (the newest with --last) with the settings it was started with.",
     };
 
