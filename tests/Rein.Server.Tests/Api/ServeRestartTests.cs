@@ -23,11 +23,21 @@ public sealed class ServeRestartTests(LiveServe serve) : IClassFixture<LiveServe
         serve.Script("task-busy", (request, tools) => tools == 0
             ? FakeReply.ToolCall("shell", JsonSerializer.Serialize(new { command = "echo ran >> marker.txt && sleep 120" }))
             : FakeReply.Text(request.Body.Contains("interrupted", StringComparison.OrdinalIgnoreCase) ? "The command was interrupted; I will not run it again." : "Done."));
+        // The model call the first server waits on never answers; the new server's call is answered at once.
+        var thinking = 0;
+        serve.Script("task-thinks", (_, _) => Interlocked.Increment(ref thinking) == 1
+            ? new FakeReply { Message = "Never seen.", Delay = TimeSpan.FromMinutes(5) }
+            : FakeReply.Text("Answered after the restart."));
         var waits = await serve.StartSessionAsync("task-waits: run it", serve.NewWorkspace("waits"), "ask");
         var waitsForCli = await serve.StartSessionAsync("task-waits: run it too", serve.NewWorkspace("waits-cli"), "ask", principal: "ops");
         await serve.WaitForStatusAsync(waits, "awaiting_approval");
         await serve.WaitForStatusAsync(waitsForCli, "awaiting_approval");
         var busy = await serve.StartSessionAsync("task-busy: run the long command", busyWorkspace, "full-auto");
+        var thinks = await serve.StartSessionAsync("task-thinks: think hard", serve.NewWorkspace("thinks"), "ask");
+        while (Volatile.Read(ref thinking) == 0)
+        {
+            await Task.Delay(100, ct);
+        }
 
         List<SseFrame> before;
         await using (var stream = await SseReader.OpenAsync(serve, busy))
@@ -53,6 +63,12 @@ public sealed class ServeRestartTests(LiveServe serve) : IClassFixture<LiveServe
         Assert.Equal(1, OfType(events, "session_resumed").Last().GetProperty("interrupted_calls").GetInt32());
         Assert.Contains(OfType(events, "model_called"), e => e.TryGetProperty("text", out var text) && text.GetString()!.StartsWith("The command was interrupted", StringComparison.Ordinal));
         Assert.Equal(["ran"], File.ReadAllLines(marker));
+
+        // (b') The session cut off in the middle of a model call asks the model again and ends.
+        await serve.WaitForStatusAsync(thinks, "completed");
+        var thought = await serve.EventsAsync(thinks);
+        Assert.Equal(["Answered after the restart."], OfType(thought, "model_called").Select(e => e.GetProperty("text").GetString()));
+        Assert.Equal(0, Assert.Single(OfType(thought, "session_resumed")).GetProperty("interrupted_calls").GetInt32());
 
         // An SSE client that reconnects to the new server with its Last-Event-ID misses nothing and sees nothing twice.
         List<SseFrame> after;

@@ -76,10 +76,12 @@ public sealed class ServeSessionTests(LiveServe serve) : IClassFixture<LiveServe
     }
 
     [Fact]
-    public async Task Cancel_RunStuckInSlowModelCall_StopsAndJournalsCancelled()
+    public async Task Cancel_RunStuckInSlowModelCall_StopsJournalsCancelledAndANewMessageRunsOn()
     {
         var ct = TestContext.Current.CancellationToken;
-        serve.Script("task-stuck", (_, _) => new FakeReply { Message = "Too late.", Delay = TimeSpan.FromMinutes(5) });
+        serve.Script("task-stuck", (request, _) => request.Body.Contains("try again quickly", StringComparison.Ordinal)
+            ? FakeReply.Text("Quick answer.")
+            : new FakeReply { Message = "Too late.", Delay = TimeSpan.FromMinutes(5) });
         var id = await serve.StartSessionAsync("task-stuck: think hard", serve.NewWorkspace("stuck"), "ask");
         while (!serve.Model.Requests.Any(r => r.Body.Contains("task-stuck", StringComparison.Ordinal)))
         {
@@ -98,6 +100,12 @@ public sealed class ServeSessionTests(LiveServe serve) : IClassFixture<LiveServe
         Assert.True(last.GetProperty("type").GetString() is "session_suspended" or "session_ended", last.ToString());
         Assert.Equal("cancelled", last.GetProperty("reason").GetString());
         Assert.DoesNotContain(OfType(events, "model_called"), e => e.TryGetProperty("text", out var text) && text.GetString() == "Too late.");
+
+        // A cancelled session takes a new message and runs on.
+        using var sent = await client.PostAsync(U($"v1/sessions/{id}/messages"), Json(new { message = "try again quickly" }), ct);
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        await serve.WaitForStatusAsync(id, "completed");
+        Assert.Contains(OfType(await serve.EventsAsync(id), "model_called"), e => e.TryGetProperty("text", out var text) && text.GetString() == "Quick answer.");
     }
 
     [Fact]
