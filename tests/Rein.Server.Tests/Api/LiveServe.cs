@@ -84,7 +84,9 @@ public sealed class LiveServe : IAsyncLifetime
 
     public async Task StartServerAsync()
     {
-        _server = Start(["serve", "--listen", "127.0.0.1:0", "--workspace-root", Root, "--store", StorePath, "--model", "openai:gpt-test", "--base-url", Model.BaseUrl]);
+        _server = Start(["serve", "--listen", "127.0.0.1:0", "--workspace-root", Root, "--store", StorePath, "--model", "openai:gpt-test", "--base-url", Model.BaseUrl,
+            // The tests poll sessions several times a second; the rate limit has tests of its own.
+            "--rate-limit", "100000"]);
         _server.ErrorDataReceived += (_, e) =>
         {
             lock (_stderr)
