@@ -228,4 +228,52 @@ public sealed class SessionHostTests : IDisposable
         Assert.Empty(resumed);
         Assert.Equal(SessionStatus.AwaitingApproval, (await _bed.OpenStore().GetAsync(ticket.Id, Ct))!.Status);
     }
+
+    [Fact]
+    public async Task RecoverAsync_HostSessionAwaitingApprovalAnsweredByAnotherProcess_NewHostResumesIt()
+    {
+        var first = _bed.CreateHost(o => o.Model = _bed.Script(WriteNotes));
+        var ticket = await first.StartAsync(new StartSessionRequest("write notes", _bed.Workspace) { Mode = "ask", Origin = "http" }, Ct);
+        await first.WaitAsync(ticket.Id, Ct);
+        var second = _bed.CreateHost();
+        Assert.Empty(await second.RecoverAsync(Ct));
+
+        // What `rein approvals approve` does in another terminal, while only the new host runs.
+        var inbox = new ApprovalInbox(_bed.OpenStore());
+        var pending = Assert.Single(await inbox.ListAsync(Ct));
+        await inbox.AnswerAsync(pending, new ApprovalAnswer(ApprovalDecisions.ApproveOnce, LocalUser.Name, null), new ApprovalOptions { Principal = LocalUser.Name }, Ct);
+        var resumed = await second.ResumeAnsweredAsync(Ct);
+        var stopped = await second.WaitAsync(ticket.Id, Ct);
+
+        Assert.Equal([ticket.Id], resumed);
+        Assert.Equal(SessionStatus.Completed, stopped.Status);
+        Assert.Equal("hello", File.ReadAllText(Path.Combine(_bed.Workspace, "notes.txt")));
+    }
+
+    [Fact]
+    public async Task RecoverAsync_TerminalSessionAwaitingApprovalAnswered_StaysTheTerminals()
+    {
+        var model = _bed.Script(WriteNotes);
+        var store = _bed.OpenStore();
+        var sessionId = Guid.CreateVersion7().ToString("N");
+        var arguments = System.Text.Json.JsonDocument.Parse("""{"path":"notes.txt","content":"hello"}""").RootElement;
+        // What `rein run` leaves when it stops for an approval: no origin; its user resumes it with rein sessions resume.
+        using (var writer = await SessionWriter.StartAsync(store, new SessionStarted(sessionId, _bed.Workspace, model, Principal: LocalUser.Name), Ct))
+        {
+            await writer.AppendAsync(new UserMessage("write notes"), Ct);
+            await writer.AppendAsync(new ModelCalled(1, model, null, [new ModelToolCall("c1", "write_file", arguments)], "tool_calls", new TokenUsage(10, 5), 1), Ct);
+            await writer.AppendAsync(new ToolCallProposed("c1", "write_file", arguments), Ct);
+            await writer.AppendAsync(new ApprovalRequested("c1", "write_file", arguments, "asks"), Ct);
+            await writer.AppendAsync(new SessionSuspended(StopReason.AwaitingApproval), Ct);
+        }
+
+        Assert.Equal(SessionStatus.AwaitingApproval, (await store.GetAsync(sessionId, Ct))!.Status);
+        var host = _bed.CreateHost(o => o.Model = model);
+        Assert.Empty(await host.RecoverAsync(Ct));
+        var inbox = new ApprovalInbox(store);
+        await inbox.AnswerAsync(Assert.Single(await inbox.ListAsync(Ct)), new ApprovalAnswer(ApprovalDecisions.ApproveOnce, LocalUser.Name, null), new ApprovalOptions { Principal = LocalUser.Name }, Ct);
+
+        Assert.Empty(await host.ResumeAnsweredAsync(Ct));
+        Assert.False(File.Exists(Path.Combine(_bed.Workspace, "notes.txt")));
+    }
 }

@@ -271,8 +271,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
 
     /// <summary>
     /// Resumes the sessions a killed process left running (the store reports them interrupted): the loop reports calls that started
-    /// and never finished as interrupted, never runs them again. Sessions awaiting approval keep waiting; sub-agent sessions are
-    /// settled by their parent's resume. Call it once when the host starts.
+    /// and never finished as interrupted, never runs them again. Sessions a host started that await approval keep waiting, and are
+    /// resumed once answered, as if this host had run them (<see cref="ResumeAnsweredAsync"/>); sub-agent sessions are settled by
+    /// their parent's resume. Call it once when the host starts.
     /// </summary>
     /// <param name="cancellationToken">Cancels the scan (not the runs).</param>
     /// <returns>The sessions resumed.</returns>
@@ -281,9 +282,22 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         var resumed = new List<string>();
         foreach (var summary in await _store.ListAsync(RecoveryScanLimit, cancellationToken).ConfigureAwait(false))
         {
-            if (summary.Status != SessionStatus.Interrupted
+            if (summary.Status is not (SessionStatus.Interrupted or SessionStatus.AwaitingApproval)
                 || await SubAgentSessions.ParentOfAsync(_store, summary.Id, cancellationToken).ConfigureAwait(false) is not null)
             {
+                continue;
+            }
+
+            if (summary.Status == SessionStatus.AwaitingApproval)
+            {
+                // A host's earlier process started it (a terminal's session has no origin and stays the terminal's to resume):
+                // watch it, so an answer given elsewhere (rein approvals approve) resumes it here as if this process had run it.
+                var events = await _store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false);
+                if (events.Count > 0 && events[0].Event is SessionStarted { Origin: not null })
+                {
+                    _awaiting[summary.Id] = true;
+                }
+
                 continue;
             }
 

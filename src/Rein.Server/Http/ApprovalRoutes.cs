@@ -102,7 +102,8 @@ internal static class ApprovalRoutes
                 new AnswerApprovalRequest($"{target.SessionId}:{target.Request.CallId}", decision, caller.Name) { SessionId = target.SessionId, Reason = reason, ByOwner = caller.IsOwner },
                 context.RequestAborted);
             return SessionRoutes.Json(StatusCodes.Status200OK,
-                JsonViews.ApprovalAnswer($"{outcome.SessionId}:{outcome.CallId}", outcome.SessionId, outcome.CallId, outcome.Decision, outcome.By, null));
+                // The answer names the call as GET /v1/approvals and rein approvals approve --json do, so a client can match them.
+                JsonViews.ApprovalAnswer(target.Reference, outcome.SessionId, outcome.CallId, outcome.Decision, outcome.By, null));
         }
         catch (ApprovalException ex)
         {
