@@ -51,6 +51,30 @@ public sealed class SessionHostTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_RunEndedButItsStopHookStillRuns_WaitsForItAndContinues()
+    {
+        // The journal says completed while the runner is still in its Stop hook: a client that saw the end may send at once.
+        Directory.CreateDirectory(_bed.Combine("config"));
+        File.WriteAllText(_bed.Combine("config", "settings.json"), """{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "sleep 2"}]}]}}""");
+        var host = _bed.CreateHost(o => o.Model = _bed.Script("""{"turns":[{"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"hello"}}]},{"text":"written"},{"text":"again, done"}]}"""));
+        var ticket = await host.StartAsync(new StartSessionRequest("write notes", _bed.Workspace) { Mode = "workspace-write" }, Ct);
+        using (var store = _bed.OpenStore())
+        {
+            while ((await store.GetAsync(ticket.Id, Ct))!.Status == SessionStatus.Running)
+            {
+                await Task.Delay(20, Ct);
+            }
+        }
+
+        var sent = await host.SendAsync(ticket.Id, new SendMessageRequest("again"), Ct);
+        var stopped = await host.WaitAsync(ticket.Id, Ct);
+
+        Assert.Equal(SessionStatus.Running, sent.Status);
+        Assert.Equal(SessionStatus.Completed, stopped.Status);
+        Assert.Equal(2, (await _bed.JournalAsync(ticket.Id)).Count(e => e.Event is UserMessage));
+    }
+
+    [Fact]
     public async Task DisposeAsync_RunGoingOn_JournalsItSuspendedBeforeReturning()
     {
         var host = _bed.CreateHost(o => o.Model = _bed.Script(Sleep));

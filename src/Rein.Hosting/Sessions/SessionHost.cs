@@ -26,6 +26,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     /// <summary>How many of the newest sessions recovery looks at.</summary>
     private const int RecoveryScanLimit = 1000;
 
+    /// <summary>How long a new message waits for a run whose end is journaled to finish closing, before the session counts as busy.</summary>
+    private static readonly TimeSpan FinishingGrace = TimeSpan.FromSeconds(5);
+
     private readonly ReinOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -392,6 +395,19 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     private async Task<SessionTicket> ContinueAsync(string sessionId, string? message, string? principal, CancellationToken cancellationToken)
     {
         var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        if (_runs.TryGetValue(summary.Id, out var finishing) && summary.Status != SessionStatus.Running)
+        {
+            // The journal says the run ended, so a client sees it stopped; its runner is only closing (Stop hooks, the lease).
+            try
+            {
+                await finishing.Completion.Task.WaitAsync(FinishingGrace, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new SessionBusyException(summary.Id);
+            }
+        }
+
         var run = new ActiveRun(summary.Id);
         if (!_runs.TryAdd(summary.Id, run))
         {

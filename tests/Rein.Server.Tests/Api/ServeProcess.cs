@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Rein.Testing;
 
@@ -80,38 +79,7 @@ public class ServeProcess : IAsyncLifetime
         return await stdout;
     }
 
-    private Process Start(string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Workspace,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rein.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var name in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MODE", "REIN_ENV", "REIN_PRINCIPAL", "REIN_TOKEN" })
-        {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["HOME"] = _home.Path;
-        info.Environment["XDG_DATA_HOME"] = _home.Combine("data");
-        info.Environment["XDG_CONFIG_HOME"] = _home.Combine("config");
-        info.Environment["REIN_MANAGED_SETTINGS"] = _home.Combine("managed-settings.json");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        return process;
-    }
+    private Process Start(string[] args) => ReinProcesses.Start(Workspace, _home, args);
 
     public async ValueTask DisposeAsync()
     {

@@ -106,40 +106,7 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
         });
     }
 
-    private Process Start(IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Workspace,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rein.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var name in new[] { "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MODE", "REIN_CONFIG_DIR", "REIN_API_KEY", "REIN_ENV", "REIN_SANDBOX", "REIN_PRINCIPAL" })
-        {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["OPENAI_API_KEY"] = "sk-test";
-        info.Environment["HOME"] = _home.Path;
-        info.Environment["XDG_DATA_HOME"] = _home.Combine("data");
-        info.Environment["XDG_CONFIG_HOME"] = _home.Combine("config");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["REIN_MANAGED_SETTINGS"] = _home.Combine("managed-settings.json");
-        var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        return process;
-    }
+    private Process Start(IEnumerable<string> args) => ReinProcesses.Start(Workspace, _home, args);
 
     public async ValueTask DisposeAsync()
     {
