@@ -324,12 +324,21 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE session_writers SET heartbeat_at = $now WHERE session_id = $id AND owner = $owner;";
-            command.Parameters.AddWithValue("$now", SqliteTime.ToText(_timeProvider.GetUtcNow()));
-            command.Parameters.AddWithValue("$id", sessionId);
-            command.Parameters.AddWithValue("$owner", owner);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            // Through the write gate like appends: waiting here is asynchronous, where SQLite's busy handler would block a thread.
+            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "UPDATE session_writers SET heartbeat_at = $now WHERE session_id = $id AND owner = $owner;";
+                command.Parameters.AddWithValue("$now", SqliteTime.ToText(_timeProvider.GetUtcNow()));
+                command.Parameters.AddWithValue("$id", sessionId);
+                command.Parameters.AddWithValue("$owner", owner);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            }
+            finally
+            {
+                _database.WriteGate.Release();
+            }
         }
     }
 
@@ -339,11 +348,20 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM session_writers WHERE session_id = $id AND owner = $owner;";
-            command.Parameters.AddWithValue("$id", sessionId);
-            command.Parameters.AddWithValue("$owner", owner);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Through the write gate like appends: waiting here is asynchronous, where SQLite's busy handler would block a thread.
+            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "DELETE FROM session_writers WHERE session_id = $id AND owner = $owner;";
+                command.Parameters.AddWithValue("$id", sessionId);
+                command.Parameters.AddWithValue("$owner", owner);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _database.WriteGate.Release();
+            }
         }
     }
 
