@@ -31,6 +31,8 @@ internal static partial class ServeLoadBenchmark
         var timeout = TimeSpan.FromSeconds(int.Parse(Stats.Option(args, "--timeout-s", "600"), CultureInfo.InvariantCulture));
 
         var root = Directory.CreateTempSubdirectory("rein-load-").FullName;
+        ServerProcess? server = null;
+        HttpClient? http = null;
         try
         {
             var workspace = Path.Combine(root, "ws");
@@ -41,15 +43,9 @@ internal static partial class ServeLoadBenchmark
             using var model = FakeModelProcess.Start(latencyMs);
             var baseUrl = await model.BaseUrlAsync();
             var token = await CreateOwnerTokenAsync(rein, store, root);
-            using var server = ServerProcess.Start(rein, root, store, workspace, baseUrl);
-            var listening = await server.AddressAsync();
-            Console.WriteLine($"serve-load: rein serve at {listening}, model at {baseUrl} ({latencyMs} ms per call), rein {rein}");
-            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
-            {
-                BaseAddress = new Uri(listening),
-                Timeout = TimeSpan.FromMinutes(5),
-            };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            server = ServerProcess.Start(rein, root, store, workspace, baseUrl);
+            http = await ConnectAsync(server, token);
+            Console.WriteLine($"serve-load: rein serve at {http.BaseAddress}, model at {baseUrl} ({latencyMs} ms per call), rein {rein}");
 
             Console.WriteLine("| sessions | completed | wall (s) | added latency per step p50 / p99 (ms) | steps measured | server RSS peak (MB) |");
             Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
@@ -72,6 +68,15 @@ internal static partial class ServeLoadBenchmark
 
             if (idle > 0)
             {
+                // A fresh server, so the heap the load runs left behind (and its later collection) does not blur the growth;
+                // a few sessions first, so what every server loads once (model client, tools, JIT) is in the baseline.
+                http.Dispose();
+                server.Dispose();
+                server = ServerProcess.Start(rein, root, store, workspace, baseUrl);
+                http = await ConnectAsync(server, token);
+                var warm = $"w-{Guid.NewGuid():N}"[..10];
+                await WaitForAsync(http, await StartAllAsync(http, 20, i => $"[idle:{warm}-{i}] Run echo waiting.", workspace, mode: "ask"), s => s is "awaiting_approval" or "completed" or "stopped" or "interrupted", timeout);
+                await Task.Delay(TimeSpan.FromSeconds(5));
                 var before = server.RssMb();
                 var run = $"i-{Guid.NewGuid():N}"[..10];
                 var ids = await StartAllAsync(http, idle, i => $"[idle:{run}-{i}] Run echo waiting.", workspace, mode: "ask");
@@ -87,6 +92,8 @@ internal static partial class ServeLoadBenchmark
         }
         finally
         {
+            http?.Dispose();
+            server?.Dispose();
             Directory.Delete(root, recursive: true);
         }
     }
@@ -169,6 +176,17 @@ internal static partial class ServeLoadBenchmark
         }
 
         return JsonNode.Parse(stdout)!["token"]!.GetValue<string>();
+    }
+
+    private static async Task<HttpClient> ConnectAsync(ServerProcess server, string token)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        {
+            BaseAddress = new Uri(await server.AddressAsync()),
+            Timeout = TimeSpan.FromMinutes(5),
+        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
     }
 
     private static async Task<List<string>> StartAllAsync(HttpClient http, int n, Func<int, string> message, string workspace, string? mode)
@@ -341,7 +359,8 @@ internal static partial class ServeLoadBenchmark
         public static ServerProcess Start(string rein, string root, string store, string workspace, string baseUrl)
         {
             var info = new ProcessStartInfo(rein) { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "serve", "--listen", "127.0.0.1:0", "--store", store, "--workspace-root", workspace, "--model", "openai-compatible:bench", "--base-url", baseUrl, "--mode", "full-auto" })
+            // The default rate limit (600 requests a minute per principal) would refuse the bench's own starts and polls.
+            foreach (var a in new[] { "serve", "--listen", "127.0.0.1:0", "--store", store, "--workspace-root", workspace, "--model", "openai-compatible:bench", "--base-url", baseUrl, "--mode", "full-auto", "--rate-limit", "1000000" })
             {
                 info.ArgumentList.Add(a);
             }

@@ -36,6 +36,7 @@ public static class ReinServerServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Rein.Server.Views.SessionListCache>();
         services.TryAddSingleton(sp => new PrincipalDirectory(
             sp.GetService<IPrincipalStore>() ?? throw new InvalidOperationException("Register an IPrincipalStore (e.g. SqlitePrincipalStore) before AddReinServer."),
             sp.GetRequiredService<TimeProvider>()));

@@ -28,6 +28,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     private readonly string _connectionString;
     private readonly string _pragmas;
     private SqliteConnection? _writer;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PendingAppend> _pendingAppends = new();
     private string? _writerSynchronous;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _leaseTtl;
@@ -121,38 +122,123 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         }
 
         await _database.EnsureMigratedAsync(OpenRawAsync, cancellationToken).ConfigureAwait(false);
-        await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var append = new PendingAppend(sessionId, expectedVersion, events, durability);
+        _pendingAppends.Enqueue(append);
+        try
+        {
+            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!append.TryClaim(PendingAppend.Cancelled))
+        {
+            // The writer of a batch took it first: it is being written, and its outcome stands.
+            return await append.Outcome.Task.ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (!append.Outcome.Task.IsCompleted)
+            {
+                await WriteBatchAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _database.WriteGate.Release();
+        }
+
+        return await append.Outcome.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes every append queued on this store in one transaction (group commit): with many sessions appending at once, one
+    /// commit (and one sync of the log) serves them all instead of one each. Each append has its own savepoint, so one that is
+    /// refused (a version conflict) leaves the others written. Called holding the write gate.
+    /// </summary>
+    private async ValueTask WriteBatchAsync()
+    {
+        var batch = new List<PendingAppend>();
+        while (_pendingAppends.TryDequeue(out var queued))
+        {
+            if (queued.TryClaim(PendingAppend.Taken))
+            {
+                batch.Add(queued);
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var results = new Exception?[batch.Count];
+        var recorded = new IReadOnlyList<RecordedEvent>?[batch.Count];
         try
         {
             // Appends reuse one open connection: a step appends several times, and opening and
             // configuring a connection costs as much as the insert itself.
             if (_writer is null)
             {
-                _writer = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
+                _writer = await OpenRawAsync(CancellationToken.None).ConfigureAwait(false);
                 _writerSynchronous = "FULL"; // set by the connection pragmas
             }
 
             // In WAL mode, FULL syncs the log on commit; NORMAL leaves it to the next checkpoint (process-crash safe).
-            var synchronous = durability == AppendDurability.Flushed ? "FULL" : "NORMAL";
+            var synchronous = batch.Exists(a => a.Durability == AppendDurability.Flushed) ? "FULL" : "NORMAL";
             if (synchronous != _writerSynchronous)
             {
                 using var pragma = _writer.CreateCommand();
                 pragma.CommandText = $"PRAGMA synchronous={synchronous};";
-                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await pragma.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                 _writerSynchronous = synchronous;
             }
 
-            return await AppendCoreAsync(_writer, sessionId, expectedVersion, events, cancellationToken).ConfigureAwait(false);
+            // Serializable is BEGIN IMMEDIATE: the write lock is taken before the versions are read.
+            var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(IsolationLevel.Serializable, CancellationToken.None).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var append = batch[i];
+                    transaction.Save("append");
+                    try
+                    {
+                        recorded[i] = await AppendCoreAsync(_writer, transaction, append.SessionId, append.ExpectedVersion, append.Events, CancellationToken.None).ConfigureAwait(false);
+                        transaction.Release("append");
+                    }
+                    catch (Exception ex) when (ex is ConcurrencyConflictException or SessionNotFoundException or ArgumentException)
+                    {
+                        transaction.Rollback("append");
+                        transaction.Release("append");
+                        results[i] = ex;
+                    }
+                }
+
+                // Past this point the appends are durable; cancellation no longer applies.
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
         }
-        catch (Exception ex) when (ex is not (ConcurrencyConflictException or SessionNotFoundException or ArgumentException or OperationCanceledException))
+        catch (Exception ex)
         {
             // An I/O or database error may leave the connection unusable; the next append opens a fresh one.
             await ResetWriterAsync().ConfigureAwait(false);
-            throw;
+            foreach (var append in batch)
+            {
+                append.Outcome.TrySetException(ex);
+            }
+
+            return;
         }
-        finally
+
+        for (var i = 0; i < batch.Count; i++)
         {
-            _database.WriteGate.Release();
+            if (results[i] is { } refused)
+            {
+                batch[i].Outcome.TrySetException(refused);
+            }
+            else
+            {
+                batch[i].Outcome.TrySetResult(recorded[i]!);
+            }
         }
     }
 
@@ -324,12 +410,21 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE session_writers SET heartbeat_at = $now WHERE session_id = $id AND owner = $owner;";
-            command.Parameters.AddWithValue("$now", SqliteTime.ToText(_timeProvider.GetUtcNow()));
-            command.Parameters.AddWithValue("$id", sessionId);
-            command.Parameters.AddWithValue("$owner", owner);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            // Through the write gate like appends: waiting here is asynchronous, where SQLite's busy handler would block a thread.
+            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "UPDATE session_writers SET heartbeat_at = $now WHERE session_id = $id AND owner = $owner;";
+                command.Parameters.AddWithValue("$now", SqliteTime.ToText(_timeProvider.GetUtcNow()));
+                command.Parameters.AddWithValue("$id", sessionId);
+                command.Parameters.AddWithValue("$owner", owner);
+                return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+            }
+            finally
+            {
+                _database.WriteGate.Release();
+            }
         }
     }
 
@@ -339,11 +434,20 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "DELETE FROM session_writers WHERE session_id = $id AND owner = $owner;";
-            command.Parameters.AddWithValue("$id", sessionId);
-            command.Parameters.AddWithValue("$owner", owner);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Through the write gate like appends: waiting here is asynchronous, where SQLite's busy handler would block a thread.
+            await _database.WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = "DELETE FROM session_writers WHERE session_id = $id AND owner = $owner;";
+                command.Parameters.AddWithValue("$id", sessionId);
+                command.Parameters.AddWithValue("$owner", owner);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _database.WriteGate.Release();
+            }
         }
     }
 
@@ -428,112 +532,104 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         }
     }
 
-    private async ValueTask<IReadOnlyList<RecordedEvent>> AppendCoreAsync(SqliteConnection connection, string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<RecordedEvent>> AppendCoreAsync(SqliteConnection connection, SqliteTransaction transaction, string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
     {
-        // Serializable is BEGIN IMMEDIATE: the write lock is taken before the version is read.
-        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken).ConfigureAwait(false);
-        await using (transaction.ConfigureAwait(false))
+        var now = _timeProvider.GetUtcNow().ToUniversalTime();
+        var nowText = SqliteTime.ToText(now);
+        now = SqliteTime.Parse(nowText);
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT version, status, stop_reason, title FROM sessions WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", sessionId);
+
+        long version;
+        string status;
+        string? stopReason;
+        string? title;
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            var now = _timeProvider.GetUtcNow().ToUniversalTime();
-            var nowText = SqliteTime.ToText(now);
-            now = SqliteTime.Parse(nowText);
-
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "SELECT version, status, stop_reason, title FROM sessions WHERE id = $id;";
-            command.Parameters.AddWithValue("$id", sessionId);
-
-            long version;
-            string status;
-            string? stopReason;
-            string? title;
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    version = reader.GetInt64(0);
-                    status = reader.GetString(1);
-                    stopReason = reader.IsDBNull(2) ? null : reader.GetString(2);
-                    title = reader.IsDBNull(3) ? null : reader.GetString(3);
-                }
-                else
-                {
-                    version = -1;
-                    status = SessionStatus.Running;
-                    stopReason = null;
-                    title = null;
-                }
+                version = reader.GetInt64(0);
+                status = reader.GetString(1);
+                stopReason = reader.IsDBNull(2) ? null : reader.GetString(2);
+                title = reader.IsDBNull(3) ? null : reader.GetString(3);
             }
-
-            if (version < 0)
+            else
             {
-                if (expectedVersion != 0 || events.Count == 0 || events[0] is not SessionStarted started)
-                {
-                    throw new SessionNotFoundException(sessionId);
-                }
-
-                command.CommandText = """
-                    INSERT INTO sessions (id, workspace, model, agent, title, status, stop_reason, started_at, updated_at, version)
-                    VALUES ($id, $workspace, $model, $agent, NULL, $status, NULL, $now, $now, 0);
-                    """;
-                command.Parameters.AddWithValue("$workspace", started.Workspace);
-                command.Parameters.AddWithValue("$model", started.Model);
-                command.Parameters.AddWithValue("$agent", (object?)started.Agent ?? DBNull.Value);
-                command.Parameters.AddWithValue("$status", SessionStatus.Running);
-                command.Parameters.AddWithValue("$now", nowText);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                version = 0;
+                version = -1;
+                status = SessionStatus.Running;
+                stopReason = null;
+                title = null;
             }
-            else if (version != expectedVersion)
-            {
-                throw new ConcurrencyConflictException(sessionId, expectedVersion, version);
-            }
-            else if (events.Count > 0 && events[0] is SessionStarted)
-            {
-                throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
-            }
-
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO events (session_id, seq, type, at, data) VALUES ($id, $seq, $type, $at, $data);";
-            insert.Parameters.AddWithValue("$id", sessionId);
-            var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
-            var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
-            insert.Parameters.AddWithValue("$at", nowText);
-            var dataParameter = insert.Parameters.Add("$data", SqliteType.Text);
-
-            var recorded = new List<RecordedEvent>(events.Count);
-            foreach (var e in events)
-            {
-                version++;
-                FoldSummary(e, ref status, ref title, ref stopReason);
-
-                seqParameter.Value = version;
-                typeParameter.Value = e.TypeName;
-                dataParameter.Value = JournalJson.Serialize(e);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                recorded.Add(new RecordedEvent(version, now, e));
-            }
-
-            using var update = connection.CreateCommand();
-            update.Transaction = transaction;
-            update.CommandText = """
-                UPDATE sessions SET version = $version, status = $status, stop_reason = $stop, title = $title, updated_at = $now
-                WHERE id = $id;
-                """;
-            update.Parameters.AddWithValue("$version", version);
-            update.Parameters.AddWithValue("$status", status);
-            update.Parameters.AddWithValue("$stop", (object?)stopReason ?? DBNull.Value);
-            update.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
-            update.Parameters.AddWithValue("$now", nowText);
-            update.Parameters.AddWithValue("$id", sessionId);
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-
-            // Past this point the append is durable; cancellation no longer applies.
-            await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-            return recorded;
         }
+
+        if (version < 0)
+        {
+            if (expectedVersion != 0 || events.Count == 0 || events[0] is not SessionStarted started)
+            {
+                throw new SessionNotFoundException(sessionId);
+            }
+
+            command.CommandText = """
+                INSERT INTO sessions (id, workspace, model, agent, title, status, stop_reason, started_at, updated_at, version)
+                VALUES ($id, $workspace, $model, $agent, NULL, $status, NULL, $now, $now, 0);
+                """;
+            command.Parameters.AddWithValue("$workspace", started.Workspace);
+            command.Parameters.AddWithValue("$model", started.Model);
+            command.Parameters.AddWithValue("$agent", (object?)started.Agent ?? DBNull.Value);
+            command.Parameters.AddWithValue("$status", SessionStatus.Running);
+            command.Parameters.AddWithValue("$now", nowText);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            version = 0;
+        }
+        else if (version != expectedVersion)
+        {
+            throw new ConcurrencyConflictException(sessionId, expectedVersion, version);
+        }
+        else if (events.Count > 0 && events[0] is SessionStarted)
+        {
+            throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
+        }
+
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO events (session_id, seq, type, at, data) VALUES ($id, $seq, $type, $at, $data);";
+        insert.Parameters.AddWithValue("$id", sessionId);
+        var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
+        var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
+        insert.Parameters.AddWithValue("$at", nowText);
+        var dataParameter = insert.Parameters.Add("$data", SqliteType.Text);
+
+        var recorded = new List<RecordedEvent>(events.Count);
+        foreach (var e in events)
+        {
+            version++;
+            FoldSummary(e, ref status, ref title, ref stopReason);
+
+            seqParameter.Value = version;
+            typeParameter.Value = e.TypeName;
+            dataParameter.Value = JournalJson.Serialize(e);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            recorded.Add(new RecordedEvent(version, now, e));
+        }
+
+        using var update = connection.CreateCommand();
+        update.Transaction = transaction;
+        update.CommandText = """
+            UPDATE sessions SET version = $version, status = $status, stop_reason = $stop, title = $title, updated_at = $now
+            WHERE id = $id;
+            """;
+        update.Parameters.AddWithValue("$version", version);
+        update.Parameters.AddWithValue("$status", status);
+        update.Parameters.AddWithValue("$stop", (object?)stopReason ?? DBNull.Value);
+        update.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
+        update.Parameters.AddWithValue("$now", nowText);
+        update.Parameters.AddWithValue("$id", sessionId);
+        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return recorded;
     }
 
     private static async ValueTask ImportCoreAsync(SqliteConnection connection, SessionStarted started, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
@@ -697,5 +793,27 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         }
 
         return builder.ToString().TrimEnd() + "…";
+    }
+
+    /// <summary>An append waiting for the writer of the next batch.</summary>
+    private sealed class PendingAppend(string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, AppendDurability durability)
+    {
+        public const int Taken = 1;
+        public const int Cancelled = 2;
+
+        private int _state;
+
+        public string SessionId { get; } = sessionId;
+
+        public long ExpectedVersion { get; } = expectedVersion;
+
+        public IReadOnlyList<SessionEvent> Events { get; } = events;
+
+        public AppendDurability Durability { get; } = durability;
+
+        public TaskCompletionSource<IReadOnlyList<RecordedEvent>> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Moves the append out of the queue's hands once: into a batch (<see cref="Taken"/>) or given up by its caller (<see cref="Cancelled"/>).</summary>
+        public bool TryClaim(int state) => Interlocked.CompareExchange(ref _state, state, 0) == 0;
     }
 }

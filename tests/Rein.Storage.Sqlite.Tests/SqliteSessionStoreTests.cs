@@ -83,6 +83,32 @@ public sealed class SqliteSessionStoreTests : SessionStoreContractTests, IDispos
     }
 
     [Fact]
+    public async Task AppendAsync_ManySessionsAtOnceWithOneStaleVersion_WritesTheOthersAndRefusesOnlyThatOne()
+    {
+        var store = CreateStore();
+        var ids = Enumerable.Range(0, 40).Select(i => $"s{i}").ToList();
+        foreach (var id in ids)
+        {
+            await store.AppendAsync(id, 0, [Started(id)], cancellationToken: Ct);
+        }
+
+        // Appended together, they are written in shared transactions; the stale one must not take the others down with it.
+        var appends = ids.Select(id => store.AppendAsync(id, id == "s7" ? 5 : 1, [new UserMessage("hello " + id)], id.EndsWith('3') ? AppendDurability.Written : AppendDurability.Flushed, Ct).AsTask()).ToList();
+        var stale = await Assert.ThrowsAsync<ConcurrencyConflictException>(() => appends[7]);
+
+        Assert.Equal("s7", stale.SessionId);
+        foreach (var id in ids.Where(id => id != "s7"))
+        {
+            var recorded = Assert.Single(await appends[ids.IndexOf(id)]);
+            Assert.Equal(2, recorded.Sequence);
+            Assert.Equal("hello " + id, Assert.IsType<UserMessage>((await store.ReadAsync(id, 1, Ct)).Single().Event).Text);
+        }
+
+        Assert.Empty(await store.ReadAsync("s7", 1, Ct));
+        Assert.Equal(1, (await store.GetAsync("s7", Ct))!.Version);
+    }
+
+    [Fact]
     public async Task Store_DisposedAndReopened_KeepsJournal()
     {
         var first = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = DatabasePath, TimeProvider = Time });

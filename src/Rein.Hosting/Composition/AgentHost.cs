@@ -35,6 +35,12 @@ internal sealed class AgentHostOptions
 
     /// <summary>Who sessions run for (budgets, memory, the session's label); null for <c>REIN_PRINCIPAL</c>, else the OS user.</summary>
     public string? Principal { get; init; }
+
+    /// <summary>
+    /// An open store of the settings' store file that the host journals in and leaves open when it is disposed (a session host
+    /// shares one among its runs); null opens one for the host.
+    /// </summary>
+    public SqliteSessionStore? SharedStore { get; init; }
 }
 
 /// <summary>Composes the store, model, tools and loop for one command from its resolved settings.</summary>
@@ -108,25 +114,30 @@ internal sealed partial class AgentHost : IDisposable
     /// <param name="options">Logging, notices and principal; defaults when null.</param>
     public static AgentHost Open(ResolvedSettings settings, AgentHostOptions? options = null)
     {
-        var store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
+        var shared = options?.SharedStore is { } given && given.Path == Path.GetFullPath(settings.StorePath) ? given : null;
+        var store = shared ?? new SqliteSessionStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
 
         // Opening the database (native library, schema check, WAL) takes tens of milliseconds; do it
         // while the model client and tools are being set up. Failures surface on the first real use.
-        _ = Task.Run(async () =>
+        if (shared is null)
         {
-            try
+            _ = Task.Run(async () =>
             {
-                await store.ListAsync(1).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
-            {
-            }
-        });
+                try
+                {
+                    await store.ListAsync(1).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+                {
+                }
+            });
+        }
+
         var secrets = StoredSecrets.OpenExisting(Environment.GetEnvironmentVariable);
         var redactor = secrets is null ? SecretRedactor.Empty : SecretRedactor.Create(secrets);
         // Telemetry sees the events as stored: after redaction.
         var journal = new Rein.Telemetry.TelemetrySessionStore(redactor.IsEmpty ? store : new RedactingSessionStore(store, redactor), TelemetrySettings.Read(settings, Environment.GetEnvironmentVariable));
-        return new(settings, journal, options ?? new AgentHostOptions()) { Secrets = secrets, Redactor = redactor, Database = store };
+        return new(settings, journal, options ?? new AgentHostOptions()) { Secrets = secrets, Redactor = redactor, Database = shared is null ? store : null };
     }
 
     /// <summary>The model specification from the settings.</summary>
@@ -175,6 +186,9 @@ internal sealed partial class AgentHost : IDisposable
 
     /// <summary>Sessions this host has run (their SessionStart hooks ran).</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> StartedSessions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The workspaces (and checkpoint folders) whose files are being staged for their first snapshot in this process.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Workspace, string Folder), bool> Preparing = new();
 
     /// <summary>The largest observation the journal keeps whole; larger ones are cut head and tail before they are journaled.</summary>
     private const int JournalObservationCap = 2_000_000;
@@ -232,17 +246,26 @@ internal sealed partial class AgentHost : IDisposable
 
         // The first snapshot of a workspace stages every file (the slowest one by far); stage them while the model answers
         // its first request, so the snapshot before the first call that changes files only adds what changed since.
-        _ = Task.Run(async () =>
+        // Sessions starting together in one workspace share one staging (each would run git in turn under the workspace's lock).
+        var preparing = (workspace, checkpoints.Folder);
+        if (Preparing.TryAdd(preparing, true))
         {
-            try
+            _ = Task.Run(async () =>
             {
-                await new ShadowRepository(workspace, checkpoints).PrepareAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
-            {
-                // The snapshot itself reports what is wrong, when a call needs one.
-            }
-        });
+                try
+                {
+                    await new ShadowRepository(workspace, checkpoints).PrepareAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
+                {
+                    // The snapshot itself reports what is wrong, when a call needs one.
+                }
+                finally
+                {
+                    Preparing.TryRemove(preparing, out _);
+                }
+            });
+        }
         var loop = new AgentLoop(
             chatClient,
             new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),

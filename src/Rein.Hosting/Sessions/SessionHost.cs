@@ -39,7 +39,8 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     private readonly IReadOnlyList<string> _roots;
     private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SessionFeed> _feeds = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, bool> _awaiting = new(StringComparer.Ordinal);
+    /// <summary>The sessions that stopped awaiting approval here, with their journal's version when last looked at.</summary>
+    private readonly ConcurrentDictionary<string, long> _awaiting = new(StringComparer.Ordinal);
 
     /// <summary>Creates the host.</summary>
     /// <param name="options">What sessions run with.</param>
@@ -322,7 +323,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     public async Task<IReadOnlyList<string>> ResumeAnsweredAsync(CancellationToken cancellationToken = default)
     {
         var resumed = new List<string>();
-        foreach (var sessionId in _awaiting.Keys)
+        foreach (var (sessionId, seen) in _awaiting)
         {
             if (_runs.ContainsKey(sessionId))
             {
@@ -334,6 +335,12 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             {
                 // Continued or removed elsewhere.
                 _awaiting.TryRemove(sessionId, out _);
+                continue;
+            }
+
+            // An answer is an append: a journal that has not grown since it was last read has none (many sessions may wait for days).
+            if (summary.Version == seen || !_awaiting.TryUpdate(sessionId, summary.Version, seen))
+            {
                 continue;
             }
 
@@ -501,7 +508,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
                     }
                     else if (outcome.Stopped?.Reason == StopReason.AwaitingApproval)
                     {
-                        _awaiting[writer.SessionId] = true;
+                        _awaiting[writer.SessionId] = 0;
                     }
                 }
                 catch (Exception ex)
@@ -587,6 +594,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             LoggerFactory = _loggerFactory,
             Principal = principal ?? _options.Principal,
             Notice = line => Log.Notice(logger, line),
+            // One store for every run: a store of its own per run would open its own connections, and closing it empties
+            // the connection pool that all runs share.
+            SharedStore = _store,
         });
     }
 

@@ -23,14 +23,15 @@ internal static class SessionRoutes
         var caller = Caller.From(context.User);
         var store = context.RequestServices.GetRequiredService<ISessionStore>();
         var ct = context.RequestAborted;
+        var cache = context.RequestServices.GetRequiredService<SessionListCache>();
         var result = new JsonArray();
-        // Visibility is in the journal (its principal), so the newest sessions are read until enough are visible.
-        foreach (var summary in await store.ListAsync(int.MaxValue, ct))
+        // Visibility is in the journal (its principal), so the newest sessions are read until enough are visible; an owner sees all.
+        foreach (var summary in await store.ListAsync(caller.IsOwner ? limit ?? 50 : int.MaxValue, ct))
         {
-            var state = SessionState.Fold(await store.ReadAsync(summary.Id, 0, ct));
-            if (caller.MaySee(state))
+            var (view, principal) = await cache.GetAsync(store, summary, ct);
+            if (caller.IsOwner || string.Equals(principal, caller.Name, StringComparison.Ordinal))
             {
-                result.Add(JsonViews.Session(summary, state));
+                result.Add(view);
                 if (result.Count >= (limit ?? 50))
                 {
                     break;
