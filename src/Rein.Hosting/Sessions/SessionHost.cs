@@ -299,7 +299,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
                 var events = await _store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false);
                 if (events.Count > 0 && events[0].Event is SessionStarted { Origin: not null })
                 {
-                    _awaiting[summary.Id] = true;
+                    _awaiting[summary.Id] = 0;
                 }
 
                 continue;
