@@ -90,7 +90,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             {
                 var reinSession = host.CreateSession(chat, workspace, model, Approvals);
                 var writer = await host.StartSessionAsync(workspace, model, request.Origin, cancellationToken).ConfigureAwait(false);
-                var run = new ActiveRun(writer.SessionId);
+                var run = new ActiveRun(writer.SessionId, writer.State.Version);
                 _runs[writer.SessionId] = run;
                 return await LaunchAsync(run, host, chat, reinSession, writer, request.Message, cancellationToken).ConfigureAwait(false);
             }
@@ -402,9 +402,10 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     private async Task<SessionTicket> ContinueAsync(string sessionId, string? message, string? principal, CancellationToken cancellationToken)
     {
         var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
-        if (_runs.TryGetValue(summary.Id, out var finishing) && summary.Status != SessionStatus.Running)
+        if (_runs.TryGetValue(summary.Id, out var finishing) && summary.Status != SessionStatus.Running && summary.Version > finishing.StartVersion)
         {
-            // The journal says the run ended, so a client sees it stopped; its runner is only closing (Stop hooks, the lease).
+            // The run journaled its end, so a client sees it stopped; its runner is only closing (Stop hooks, the lease).
+            // (A run that has journaled nothing yet has only just been launched: the session is busy.)
             try
             {
                 await finishing.Completion.Task.WaitAsync(FinishingGrace, _time, cancellationToken).ConfigureAwait(false);
@@ -415,7 +416,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             }
         }
 
-        var run = new ActiveRun(summary.Id);
+        var run = new ActiveRun(summary.Id, summary.Version);
         if (!_runs.TryAdd(summary.Id, run))
         {
             throw new SessionBusyException(summary.Id);
@@ -616,11 +617,14 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     }
 
     /// <summary>One run going on in this host.</summary>
-    private sealed class ActiveRun(string sessionId) : IDisposable
+    private sealed class ActiveRun(string sessionId, long startVersion) : IDisposable
     {
         private readonly CancellationTokenSource _cancellation = new();
 
         public string SessionId { get; } = sessionId;
+
+        /// <summary>The session's journal version when the run was launched.</summary>
+        public long StartVersion { get; } = startVersion;
 
         public CancellationToken Token => _cancellation.Token;
 
