@@ -150,6 +150,28 @@ public sealed class SessionHostTests : IDisposable
     }
 
     [Fact]
+    public async Task ResumeAnsweredAsync_AnsweringProcessStillHoldsTheSession_ResumesItOnTheNextScan()
+    {
+        var host = _bed.CreateHost(o => o.Model = _bed.Script(WriteNotes));
+        var ticket = await host.StartAsync(new StartSessionRequest("write notes", _bed.Workspace) { Mode = "ask" }, Ct);
+        await host.WaitAsync(ticket.Id, Ct);
+        Assert.Empty(await host.ResumeAnsweredAsync(Ct));
+        using var store = _bed.OpenStore();
+        var inbox = new ApprovalInbox(store);
+        await inbox.AnswerAsync(Assert.Single(await inbox.ListAsync(Ct)), new ApprovalAnswer(ApprovalDecisions.ApproveOnce, LocalUser.Name, null), new ApprovalOptions { Principal = LocalUser.Name }, Ct);
+
+        // The answering process has not let go of the session yet when the host first looks.
+        var lease = await store.AcquireWriterAsync(ticket.Id, Ct);
+        Assert.Empty(await host.ResumeAnsweredAsync(Ct));
+        await lease.DisposeAsync();
+        var resumed = await host.ResumeAnsweredAsync(Ct);
+        var stopped = await host.WaitAsync(ticket.Id, Ct);
+
+        Assert.Equal([ticket.Id], resumed);
+        Assert.Equal(SessionStatus.Completed, stopped.Status);
+    }
+
+    [Fact]
     public async Task WatchAsync_FromASequence_YieldsStoredThenLiveEventsEachOnceInOrderWithTheRunsText()
     {
         var host = _bed.CreateHost(o => o.Model = _bed.Script(WriteNotes));

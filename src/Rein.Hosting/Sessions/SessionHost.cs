@@ -345,9 +345,17 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             }
 
             var state = SessionState.Fold(await _store.ReadAsync(sessionId, 0, cancellationToken).ConfigureAwait(false));
-            if (state.OpenApprovals.Count == 0 && await TryResumeAsync(sessionId, cancellationToken).ConfigureAwait(false))
+            if (state.OpenApprovals.Count == 0)
             {
-                resumed.Add(sessionId);
+                if (await TryResumeAsync(sessionId, cancellationToken).ConfigureAwait(false))
+                {
+                    resumed.Add(sessionId);
+                }
+                else
+                {
+                    // Busy (e.g. the process that answered still holds the session): look again next time although the journal did not grow.
+                    _awaiting.TryUpdate(sessionId, seen, summary.Version);
+                }
             }
         }
 
