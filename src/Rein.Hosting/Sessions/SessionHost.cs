@@ -237,10 +237,31 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
                     break;
                 }
 
+                // A run publishes its streamed text before it journals the model call: what was read above has its text queued
+                // already, and it goes out first (a watcher that stops at the session's end must not lose it).
+                var readTo = stored.Count > 0 ? stored[^1].Sequence : last;
+                var readAgain = false;
+                while (channel.Reader.TryRead(out var queued))
+                {
+                    if (queued is TextDelta or ToolProgress)
+                    {
+                        yield return queued;
+                    }
+                    else if (queued is not EventAppended { Recorded.Sequence: var sequence } || sequence > readTo)
+                    {
+                        readAgain = true;
+                    }
+                }
+
                 foreach (var recorded in stored)
                 {
                     last = recorded.Sequence;
                     yield return new EventAppended(recorded);
+                }
+
+                if (readAgain)
+                {
+                    continue;
                 }
 
                 live.Clear();
