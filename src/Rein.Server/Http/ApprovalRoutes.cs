@@ -22,7 +22,7 @@ internal static class ApprovalRoutes
         {
             if (caller.MayAnswer(pending, principal))
             {
-                result.Add(JsonViews.Approval(pending, options.Redact));
+                result.Add((JsonNode)JsonViews.Approval(pending, options.Redact));
             }
         }
 

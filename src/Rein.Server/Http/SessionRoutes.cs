@@ -31,7 +31,7 @@ internal static class SessionRoutes
             var (view, principal) = await cache.GetAsync(store, summary, ct);
             if (caller.IsOwner || string.Equals(principal, caller.Name, StringComparison.Ordinal))
             {
-                result.Add(view);
+                result.Add((JsonNode)view);
                 if (result.Count >= (limit ?? 50))
                 {
                     break;
