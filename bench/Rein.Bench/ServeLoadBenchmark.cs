@@ -47,19 +47,22 @@ internal static partial class ServeLoadBenchmark
             http = await ConnectAsync(server, token);
             Console.WriteLine($"serve-load: rein serve at {http.BaseAddress}, model at {baseUrl} ({latencyMs} ms per call), rein {rein}");
 
-            Console.WriteLine("| sessions | completed | wall (s) | added latency per step p50 / p99 (ms) | steps measured | server RSS peak (MB) |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| sessions | completed | wall (s) | added latency per step p50 / p99 (ms) | steps measured | server CPU per session (ms) | server RSS peak (MB) |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var n in counts)
             {
                 var run = $"r{n}-{Guid.NewGuid():N}"[..12];
                 var started = Stopwatch.GetTimestamp();
+                var cpuBefore = server.CpuSeconds();
                 var ids = await StartAllAsync(http, n, i => $"[load:{run}-{i}] Read README.md, list the files, then say done.", workspace, mode: null);
                 var statuses = await WaitForAsync(http, ids, s => s is "completed" or "stopped" or "interrupted" or "suspended" or "awaiting_approval", timeout);
                 var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 var completed = statuses.Count(s => s.Value == "completed");
                 var added = model.AddedLatencies($"load:{run}-");
+                // Includes the bench's status polls, which the server answers too.
+                var cpuPerSession = (server.CpuSeconds() - cpuBefore) * 1000 / n;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {n:N0} | {completed:N0} ({100.0 * completed / n:0.#} %) | {wall:0.0} | {Percentile(added, 50):0.0} / {Percentile(added, 99):0.0} | {added.Count:N0} | {server.PeakRssMb():0} |"));
+                    $"| {n:N0} | {completed:N0} ({100.0 * completed / n:0.#} %) | {wall:0.0} | {Percentile(added, 50):0.0} / {Percentile(added, 99):0.0} | {added.Count:N0} | {cpuPerSession:0.0} | {server.PeakRssMb():0} |"));
                 if (completed < n)
                 {
                     Console.WriteLine("  not completed: " + string.Join(", ", statuses.Values.Where(s => s != "completed").GroupBy(s => s).Select(g => $"{g.Key} × {g.Count()}")));
@@ -385,6 +388,15 @@ internal static partial class ServeLoadBenchmark
         }
 
         public double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
+
+        /// <summary>The server's CPU time so far, user and system (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s).</summary>
+        public double CpuSeconds()
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            // The command name in parentheses may hold spaces: count fields after its closing parenthesis.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+        }
 
         public double RssMb() => StatusKb("VmRSS:") / 1024.0;
 

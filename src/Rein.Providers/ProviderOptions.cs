@@ -47,8 +47,8 @@ public sealed class ProviderOptions
     public int? MaxOutputTokens { get; set; }
 
     /// <summary>
-    /// The innermost HTTP handler, for tests; it is not disposed with the client.
-    /// Default: <see langword="null"/> (a new <see cref="SocketsHttpHandler"/>).
+    /// The innermost HTTP handler, not disposed with the client: one handler shared by many clients (a session host's runs)
+    /// shares their connection pool; tests pass a fake. Default: <see langword="null"/> (a new <see cref="SocketsHttpHandler"/> per client).
     /// </summary>
     public HttpMessageHandler? PrimaryHandler { get; set; }
 

@@ -68,9 +68,12 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             ForeignKeys = true,
             DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
         }.ToString();
+        // A server reads with as many pooled connections as it has concurrent readers, and each keeps its own page cache (2 MB by
+        // default) for as long as the pool keeps it: 256 KB each holds the upper levels of the indexes; the rest comes from the
+        // operating system's file cache.
         _pragmas = string.Create(
             CultureInfo.InvariantCulture,
-            $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds};");
+            $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-256;");
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ internal sealed class AgentHostOptions
     /// shares one among its runs); null opens one for the host.
     /// </summary>
     public SqliteSessionStore? SharedStore { get; init; }
+
+    /// <summary>The HTTP handler every model client of the host sends through (a session host's runs share one pool of connections); null gives each client its own.</summary>
+    public HttpMessageHandler? ModelHttpHandler { get; init; }
 }
 
 /// <summary>Composes the store, model, tools and loop for one command from its resolved settings.</summary>
@@ -58,7 +61,10 @@ internal sealed partial class AgentHost : IDisposable
         Notice = options.Notice ?? (line => Log.Notice(logger, line));
         Principal = options.Principal ?? Configuration.Principal.Current(Environment.GetEnvironmentVariable);
         _signedIn = options.Principal is not null;
+        _modelHttpHandler = options.ModelHttpHandler;
     }
+
+    private readonly HttpMessageHandler? _modelHttpHandler;
 
     /// <summary>Whether sessions run for a principal who signed in (a server's caller) rather than the person at this machine.</summary>
     private readonly bool _signedIn;
@@ -171,7 +177,7 @@ internal sealed partial class AgentHost : IDisposable
             default:
                 try
                 {
-                    return ModelProviders.Create(ModelSpec.Parse(model), new ProviderOptions { BaseUrl = Settings.Values.BaseUrl, LoggerFactory = LoggerFactory });
+                    return ModelProviders.Create(ModelSpec.Parse(model), new ProviderOptions { BaseUrl = Settings.Values.BaseUrl, LoggerFactory = LoggerFactory, PrimaryHandler = _modelHttpHandler });
                 }
                 catch (FormatException ex)
                 {

@@ -41,6 +41,8 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     private readonly ConcurrentDictionary<string, SessionFeed> _feeds = new(StringComparer.Ordinal);
     /// <summary>The sessions that stopped awaiting approval here, with their journal's version when last looked at.</summary>
     private readonly ConcurrentDictionary<string, long> _awaiting = new(StringComparer.Ordinal);
+    /// <summary>What every run's model client sends through: one pool of connections for all sessions, not one per run.</summary>
+    private readonly SocketsHttpHandler _modelHttp = new() { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
 
     /// <summary>Creates the host.</summary>
     /// <param name="options">What sessions run with.</param>
@@ -392,6 +394,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         }
 
         _store.Dispose();
+        _modelHttp.Dispose();
     }
 
     /// <summary>Cancels the runs going on and waits until each has journaled its stop (suspended), so none is left running.</summary>
@@ -405,6 +408,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
 
         await Task.WhenAll(runs.Select(r => r.Completion.Task)).ConfigureAwait(false);
         _store.Dispose();
+        _modelHttp.Dispose();
     }
 
     private async Task<bool> TryResumeAsync(string sessionId, CancellationToken cancellationToken)
@@ -627,6 +631,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             // One store for every run: a store of its own per run would open its own connections, and closing it empties
             // the connection pool that all runs share.
             SharedStore = _store,
+            ModelHttpHandler = _modelHttp,
         });
     }
 
