@@ -80,6 +80,12 @@ internal sealed class SessionHandle : IAsyncDisposable
         catch
         {
             writer.Dispose();
+            if (_lease is not null)
+            {
+                await _lease.DisposeAsync().ConfigureAwait(false);
+                _lease = null;
+            }
+
             _owner.Release(run);
             throw;
         }
