@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Rein.Cli.Composition;
-using Rein.Hosting.Composition;
-using Rein.Engine;
+using Rein.Hosting.Sessions;
 
 namespace Rein.Cli.Commands;
 
@@ -21,73 +20,52 @@ internal static class ChatCommand
         {
             await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);
-            using var host = CliLogging.OpenHost(settings);
-            var model = host.RequireModel();
-            using var chat = await host.CreateChatClientAsync(model, ct);
+            using var loggerFactory = CliLogging.Create(settings.LogLevel);
+            await using var sessions = SessionRunner.OpenSessionHost(settings, loggerFactory);
             using var renderer = SessionRunner.CreateRenderer(json: false);
-            using var approvals = SessionRunner.CreateApprovalChannel(host, renderer, inputIsConversation: true);
-            var reinSession = host.CreateSession(chat, settings.Workspace, model, approvals);
+            // The session is journaled with its first message; the host holds it from then until chat ends.
+            await using var session = await sessions.OpenAsync(SessionRunner.RunOptions(settings, renderer, interrupts, inputIsConversation: true), ct);
             var interactive = !Console.IsInputRedirected;
-            SessionWriter? session = null;
-            IAsyncDisposable? lease = null;
             var exitCode = ExitCodes.Success;
-            await Console.Error.WriteLineAsync($"rein chat · {model} · {settings.Workspace}\n{Help}");
-            try
+            await Console.Error.WriteLineAsync($"rein chat · {session.Model} · {settings.Workspace}\n{Help}");
+            while (!ct.IsCancellationRequested)
             {
-                while (!ct.IsCancellationRequested)
+                if (interactive)
                 {
-                    if (interactive)
-                    {
-                        await Console.Error.WriteAsync("\n› ");
-                    }
-
-                    var line = await Console.In.ReadLineAsync(ct);
-                    if (line is null || line.Trim() is "/exit" or "/quit")
-                    {
-                        break;
-                    }
-
-                    line = line.Trim();
-                    if (line.Length == 0)
-                    {
-                        continue;
-                    }
-
-                    if (line == "/help")
-                    {
-                        await Console.Error.WriteLineAsync(Help);
-                        continue;
-                    }
-
-                    if (line == "/compact")
-                    {
-                        await CompactAsync(reinSession, session, ct);
-                        continue;
-                    }
-
-                    if (line == "/session")
-                    {
-                        await Console.Error.WriteLineAsync(session is null ? "No session yet: send a message to start one." : $"session {session.SessionId} (store {settings.StorePath})");
-                        continue;
-                    }
-
-                    if (session is null)
-                    {
-                        session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
-                        lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
-                    }
-
-                    exitCode = await SessionRunner.RunAsync(reinSession, session, line, renderer, interrupts, ct);
-                }
-            }
-            finally
-            {
-                if (lease is not null)
-                {
-                    await lease.DisposeAsync();
+                    await Console.Error.WriteAsync("\n› ");
                 }
 
-                session?.Dispose();
+                var line = await Console.In.ReadLineAsync(ct);
+                if (line is null || line.Trim() is "/exit" or "/quit")
+                {
+                    break;
+                }
+
+                line = line.Trim();
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                if (line == "/help")
+                {
+                    await Console.Error.WriteLineAsync(Help);
+                    continue;
+                }
+
+                if (line == "/compact")
+                {
+                    await CompactAsync(session, ct);
+                    continue;
+                }
+
+                if (line == "/session")
+                {
+                    await Console.Error.WriteLineAsync(session.SessionId is null ? "No session yet: send a message to start one." : $"session {session.SessionId} (store {settings.StorePath})");
+                    continue;
+                }
+
+                exitCode = await SessionRunner.RunAsync(session, line, renderer, ct);
             }
 
             return exitCode == ExitCodes.Cancelled ? ExitCodes.Success : exitCode;
@@ -95,16 +73,16 @@ internal static class ChatCommand
         return command;
     }
 
-    private static async Task CompactAsync(ReinSession reinSession, SessionWriter? session, CancellationToken cancellationToken)
+    private static async Task CompactAsync(SessionHandle session, CancellationToken cancellationToken)
     {
-        if (session is null)
+        if (session.SessionId is null)
         {
             await Console.Error.WriteLineAsync("Nothing to compact yet: send a message to start a session.");
             return;
         }
 
         await Console.Error.WriteLineAsync("Compacting older turns…");
-        var compacted = await reinSession.Context.CompactAsync(session, "manual", cancellationToken);
+        var compacted = await session.CompactAsync(cancellationToken);
         await Console.Error.WriteLineAsync(compacted is null
             ? "Nothing to compact: the conversation is too short."
             : $"Compacted steps 1-{compacted.ThroughStep}: context {compacted.TokensBefore:N0} → {compacted.TokensAfter:N0} tokens. The journal keeps everything.");

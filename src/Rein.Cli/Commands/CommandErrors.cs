@@ -61,7 +61,7 @@ internal static partial class CommandErrors
     {
         SettingsException or FormatException or Guard.Approvals.AmbiguousApprovalException => ExitCodes.Usage,
         MissingApiKeyException => ExitCodes.ModelError,
-        SessionNotFoundException or SessionBusyException or AmbiguousSessionIdException or ConcurrencyConflictException => ExitCodes.SessionUnavailable,
+        SessionNotFoundException or SessionBusyException or Hosting.Sessions.SessionBusyException or AmbiguousSessionIdException or ConcurrencyConflictException => ExitCodes.SessionUnavailable,
         OperationCanceledException => ExitCodes.Cancelled,
         IOException or UnauthorizedAccessException or InvalidOperationException => ExitCodes.Error,
         _ => null,

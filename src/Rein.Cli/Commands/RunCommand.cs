@@ -26,21 +26,18 @@ internal static class RunCommand
             var text = await ReadPromptAsync(parse.GetValue(prompt) ?? [], ct);
             await TrustCommand.AskAsync(CommonOptions.WorkspacePath(parse), ct);
             var settings = CommonOptions.Resolve(parse);
-            using var host = CliLogging.OpenHost(settings);
-            var model = host.RequireModel();
-            using var chat = await host.CreateChatClientAsync(model, ct);
+            using var loggerFactory = CliLogging.Create(settings.LogLevel);
+            await using var sessions = SessionRunner.OpenSessionHost(settings, loggerFactory);
             var json = CommonOptions.JsonOutput(parse);
             using var renderer = SessionRunner.CreateRenderer(json, parse.GetValue(CommonOptions.IncludeDeltas));
-            using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
-            var reinSession = host.CreateSession(chat, settings.Workspace, model, approvals);
-            using var session = await SessionRunner.StartSessionAsync(host, settings.Workspace, model, renderer, ct);
-            await using var lease = await host.Store.AcquireWriterAsync(session.SessionId, ct);
+            await using var session = await sessions.OpenAsync(SessionRunner.RunOptions(settings, renderer, interrupts), ct);
+            await session.StartAsync(origin: null, ct);
             if (!json)
             {
-                await Console.Error.WriteLineAsync($"session {session.SessionId} · {model} · {settings.Workspace}");
+                await Console.Error.WriteLineAsync($"session {session.SessionId} · {session.Model} · {settings.Workspace}");
             }
 
-            return await SessionRunner.RunAsync(reinSession, session, text, renderer, interrupts, ct);
+            return await SessionRunner.RunAsync(session, text, renderer, ct);
         }));
         return command;
     }

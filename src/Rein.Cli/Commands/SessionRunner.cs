@@ -1,7 +1,13 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rein.Cli.Composition;
 using Rein.Cli.Rendering;
 using Rein.Hosting.Composition;
+using Rein.Hosting.Configuration;
+using Rein.Hosting.Sessions;
 using Rein.Engine;
 using Rein.Guard.Approvals;
+using Rein.Journal;
 using Rein.Server.Views;
 using Spectre.Console;
 
@@ -10,10 +16,35 @@ namespace Rein.Cli.Commands;
 /// <summary>Runs one turn of a session through the loop, rendering as it goes.</summary>
 internal static class SessionRunner
 {
-    /// <summary>Runs the session until it stops, with the lifecycle hooks around it (<see cref="ReinSession.RunAsync"/>), and renders the outcome.</summary>
-    public static async Task<int> RunAsync(ReinSession reinSession, SessionWriter session, string? message, IRunRenderer renderer, Interrupts interrupts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the session host a command runs its session through, over the settings' store: the command is a foreground client of
+    /// it, which adds the terminal (rendering, the approval prompt, Ctrl-C). Dispose it after the session's handle.
+    /// </summary>
+    /// <param name="settings">The command's settings (their store is the host's).</param>
+    /// <param name="loggerFactory">Where the host and its runs log (<see cref="CliLogging.Create"/>); the caller disposes it after the host.</param>
+    public static SessionHost OpenSessionHost(ResolvedSettings settings, ILoggerFactory loggerFactory) =>
+        new(Options.Create(new ReinOptions { StorePath = settings.StorePath }), loggerFactory);
+
+    /// <summary>How a command runs its session at this terminal: its settings, the approval prompt, its renderer and Ctrl-C; notices go to standard error.</summary>
+    public static SessionRunOptions RunOptions(ResolvedSettings settings, IRunRenderer renderer, Interrupts interrupts, bool inputIsConversation = false) => new()
     {
-        var outcome = await reinSession.RunAsync(session, message, renderer.Render, interrupts, cancellationToken);
+        Settings = settings,
+        Approvals = host => CreateApprovalChannel(host, renderer, inputIsConversation),
+        OnUpdate = renderer.Render,
+        Interrupts = interrupts,
+        Notice = Console.Error.WriteLine,
+    };
+
+    /// <summary>Runs a session the session host holds for this terminal until it stops, and renders the outcome.</summary>
+    public static async Task<int> RunAsync(SessionHandle session, string? message, IRunRenderer renderer, CancellationToken cancellationToken) =>
+        await FinishAsync(await session.RunAsync(message, cancellationToken), session.State, renderer);
+
+    /// <summary>Runs the session until it stops, with the lifecycle hooks around it (<see cref="ReinSession.RunAsync"/>), and renders the outcome (the demo's own composition).</summary>
+    public static async Task<int> RunAsync(ReinSession reinSession, SessionWriter session, string? message, IRunRenderer renderer, Interrupts interrupts, CancellationToken cancellationToken) =>
+        await FinishAsync(await reinSession.RunAsync(session, message, renderer.Render, interrupts, cancellationToken), session.State, renderer);
+
+    private static async Task<int> FinishAsync(SessionRunOutcome outcome, SessionState state, IRunRenderer renderer)
+    {
         if (outcome.BlockedReason is { } blocked)
         {
             await Console.Error.WriteLineAsync($"rein: a UserPromptSubmit hook blocked the message: {blocked}");
@@ -21,7 +52,7 @@ internal static class SessionRunner
         }
 
         var stopped = outcome.Stopped ?? new RunStopped(Journal.StopReason.Cancelled, null);
-        renderer.Finish(session.State, stopped);
+        renderer.Finish(state, stopped);
         return ExitCodes.ForStopReason(stopped.Reason);
     }
 
@@ -69,7 +100,7 @@ internal static class SessionRunner
             ? new JsonLinesRenderer(Console.Out, includeDeltas)
             : new ConsoleRenderer(Console.Out, TerminalOutput.StandardError, interactive: !Console.IsErrorRedirected, ansi: !TerminalOutput.NoColor);
 
-    /// <summary>Starts a new session and shows its first event.</summary>
+    /// <summary>Starts a new session and shows its first event (the demo's own composition).</summary>
     public static async Task<SessionWriter> StartSessionAsync(AgentHost host, string workspace, string model, IRunRenderer renderer, CancellationToken cancellationToken)
     {
         var session = await host.StartSessionAsync(workspace, model, origin: null, cancellationToken);

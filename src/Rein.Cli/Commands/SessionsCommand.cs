@@ -4,7 +4,6 @@ using Rein.Cli.Composition;
 using Rein.Hosting.Composition;
 using Rein.Hosting.Configuration;
 using Rein.Cli.Rendering;
-using Rein.Engine;
 using Rein.Journal;
 using Rein.Server.Views;
 using Spectre.Console;
@@ -153,27 +152,18 @@ internal static class SessionsCommand
         var (summary, recorded) = await FindAsync(parse, id, ct);
         var flags = CommonOptions.Flags(parse);
         var settings = CommonOptions.Resolve(parse, workspaceOverride: Directory.Exists(summary.Workspace) ? summary.Workspace : null, recorded: recorded);
-        using var host = CliLogging.OpenHost(settings);
-        var model = flags.Model ?? recorded?.Model ?? summary.Model;
-        using var chat = await host.CreateChatClientAsync(model, ct);
-        await using var lease = await host.Store.AcquireWriterAsync(summary.Id, ct);
-        using var session = await SessionWriter.OpenAsync(host.Store, summary.Id, ct);
-        var changed = RecordedRunSettings.Changed(recorded ?? new SettingsValues { Model = summary.Model, Agent = session.State.Agent }, flags);
-        if (changed.Count > 0)
-        {
-            await session.AppendAsync(new RunSettingsChanged(model, settings.Profile?.Name, RecordedRunSettings.From(settings.Values), changed), CancellationToken.None);
-        }
-
+        using var loggerFactory = CliLogging.Create(settings.LogLevel);
+        await using var sessions = SessionRunner.OpenSessionHost(settings, loggerFactory);
         var json = CommonOptions.JsonOutput(parse);
         using var renderer = json ? new JsonLinesRenderer(Console.Out, parse.GetValue(CommonOptions.IncludeDeltas)).ForSession(summary.Id) : SessionRunner.CreateRenderer(json);
-        using var approvals = SessionRunner.CreateApprovalChannel(host, renderer);
-        var reinSession = host.CreateSession(chat, session.State.Workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, session.State));
+        var options = SessionRunner.RunOptions(settings, renderer, interrupts) with { Model = flags.Model ?? recorded?.Model ?? summary.Model, Flags = flags, Recorded = recorded };
+        await using var session = await sessions.ContinueAsync(summary.Id, options, ct);
         if (!json)
         {
-            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {model} · {reinSession.Guards.Policy.Mode} · {session.State.Workspace}");
+            await Console.Error.WriteLineAsync($"resuming session {summary.Id} · {session.Model} · {session.Session.Guards.Policy.Mode} · {session.Workspace}");
         }
 
-        return await SessionRunner.RunAsync(reinSession, session, message, renderer, interrupts, ct);
+        return await SessionRunner.RunAsync(session, message, renderer, ct);
     }
 
     /// <summary>
@@ -211,17 +201,7 @@ internal static class SessionsCommand
             return (summary, null);
         }
 
-        SettingsValues? recorded = null;
-        foreach (var recordedEvent in await host.Store.ReadAsync(summary.Id, 0, cancellationToken))
-        {
-            recorded = recordedEvent.Event switch
-            {
-                SessionStarted { RunSettings: { } run } started => RecordedRunSettings.ToValues(started.Model, started.Agent, run),
-                RunSettingsChanged changed => RecordedRunSettings.ToValues(changed.Model, changed.Agent, changed.Settings),
-                _ => recorded,
-            };
-        }
-
+        var recorded = RecordedRunSettings.Latest(await host.Store.ReadAsync(summary.Id, 0, cancellationToken));
         return (summary, recorded);
     }
 

@@ -35,6 +35,26 @@ internal static class RecordedRunSettings
         MaxTime = settings.MaxTimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
     };
 
+    /// <summary>
+    /// The values a session runs with per its journal: what it was started with, then what resumes changed; null for a session
+    /// journaled before Rein recorded them.
+    /// </summary>
+    public static SettingsValues? Latest(IEnumerable<RecordedEvent> events)
+    {
+        SettingsValues? recorded = null;
+        foreach (var recordedEvent in events)
+        {
+            recorded = recordedEvent.Event switch
+            {
+                SessionStarted { RunSettings: { } run } started => ToValues(started.Model, started.Agent, run),
+                RunSettingsChanged changed => ToValues(changed.Model, changed.Agent, changed.Settings),
+                _ => recorded,
+            };
+        }
+
+        return recorded;
+    }
+
     /// <summary>The settings, by their settings-file names, that flags given to a resume change from the recorded ones.</summary>
     public static IReadOnlyList<string> Changed(SettingsValues recorded, SettingsValues flags)
     {

@@ -67,9 +67,6 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     /// <summary>The store every session of this host is journaled in.</summary>
     public string StorePath => _storePath;
 
-    /// <summary>Asks a person about tool calls while a run goes on (the CLI's terminal prompt); null (the default) suspends the session on an <c>ask</c>.</summary>
-    public IApprovalChannel? Approvals { get; init; }
-
     /// <inheritdoc />
     public async ValueTask<SessionTicket> StartAsync(StartSessionRequest request, CancellationToken cancellationToken = default)
     {
@@ -83,30 +80,18 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             Agent = request.Agent ?? _options.Agent,
         };
         var settings = SettingsResolver.Resolve(flags, workspace, _environment);
-        var host = OpenHost(settings, request.Principal);
+        var handle = await ComposeAsync(settings, workspace, model: null, request.Principal, options: null, cancellationToken).ConfigureAwait(false);
         try
         {
-            var model = host.RequireModel();
-            var chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var reinSession = host.CreateSession(chat, workspace, model, Approvals);
-                var writer = await host.StartSessionAsync(workspace, model, request.Origin, cancellationToken).ConfigureAwait(false);
-                var run = new ActiveRun(writer.SessionId, writer.State.Version);
-                _runs[writer.SessionId] = run;
-                return await LaunchAsync(run, host, chat, reinSession, writer, request.Message, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                chat.Dispose();
-                throw;
-            }
+            await handle.StartAsync(request.Origin, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            host.Dispose();
+            await handle.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+
+        return Launch(handle, request.Message);
     }
 
     /// <inheritdoc />
@@ -431,8 +416,67 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         }
     }
 
+    /// <summary>
+    /// Composes a new session for a caller that runs it in its own foreground (the CLI's terminal), with the caller's settings,
+    /// approvals, update sink and interrupts. Nothing is journaled until the handle starts the session (or its first run does);
+    /// from then on the host holds it as it holds its own runs, until the handle is disposed.
+    /// </summary>
+    /// <param name="options">The run's settings and its terminal.</param>
+    /// <param name="cancellationToken">Cancels composing it.</param>
+    /// <returns>The session, to start and run; dispose it.</returns>
+    /// <exception cref="WorkspaceOutsideRootsException">The settings' workspace is outside every allowed root.</exception>
+    /// <exception cref="SettingsException">No model is configured, or a setting is invalid.</exception>
+    internal async Task<SessionHandle> OpenAsync(SessionRunOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var workspace = InsideRoots(options.Settings.Workspace);
+        return await ComposeAsync(options.Settings, workspace, options.Model, options.Principal, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Claims a session for a caller that continues it in its own foreground, as a background continue does (this host's run of it,
+    /// then the store's writer lease), composed with the caller's settings; the flags that change what the session recorded are
+    /// journaled (<see cref="RunSettingsChanged"/>).
+    /// </summary>
+    /// <param name="sessionId">The session id or a unique prefix of it.</param>
+    /// <param name="options">The run's settings and its terminal.</param>
+    /// <param name="cancellationToken">Cancels claiming it.</param>
+    /// <returns>The session, held until the handle is disposed.</returns>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="SessionBusyException">This host runs it.</exception>
+    /// <exception cref="StoreBusyException">Another process runs it (the message names that writer).</exception>
+    internal Task<SessionHandle> ContinueAsync(string sessionId, SessionRunOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return ClaimAsync(sessionId, (_, started, _) => (options, InsideRoots(started.Workspace)), storeBusyAsIs: true, cancellationToken);
+    }
+
     /// <summary>Continues a session with a message, or resumes it (null), in the background.</summary>
     private async Task<SessionTicket> ContinueAsync(string sessionId, string? message, string? principal, CancellationToken cancellationToken)
+    {
+        var handle = await ClaimAsync(
+            sessionId,
+            (summary, started, recorded) =>
+            {
+                var workspace = AllowedWorkspace(started.Workspace);
+                // What the session was started with wins over the host's defaults; the store stays the host's.
+                var settings = SettingsResolver.Resolve(Flags().Overlay(recorded ?? new SettingsValues { Model = summary.Model, Agent = started.Agent }) with { Store = _storePath }, workspace, _environment);
+                return (new SessionRunOptions { Settings = settings, Model = recorded?.Model ?? summary.Model, Principal = principal ?? started.Principal }, workspace);
+            },
+            storeBusyAsIs: false,
+            cancellationToken).ConfigureAwait(false);
+        return Launch(handle, message);
+    }
+
+    /// <summary>
+    /// Takes a session for one runner (this host's map of runs, then the store's writer lease) and composes its run with what
+    /// <paramref name="setup"/> makes of the session's start and recorded settings.
+    /// </summary>
+    private async Task<SessionHandle> ClaimAsync(
+        string sessionId,
+        Func<SessionSummary, SessionStarted, SettingsValues?, (SessionRunOptions Options, string Workspace)> setup,
+        bool storeBusyAsIs,
+        CancellationToken cancellationToken)
     {
         var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
         if (_runs.TryGetValue(summary.Id, out var finishing) && summary.Status != SessionStatus.Running && summary.Version > finishing.StartVersion)
@@ -459,39 +503,35 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         Microsoft.Extensions.AI.IChatClient? chat = null;
         IAsyncDisposable? lease = null;
         SessionWriter? writer = null;
+        IApprovalChannel? approvals = null;
         try
         {
             var events = await _store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false);
-            var started = (SessionStarted)events[0].Event;
-            SettingsValues? recorded = null;
-            foreach (var recordedEvent in events)
-            {
-                recorded = recordedEvent.Event switch
-                {
-                    SessionStarted { RunSettings: { } settingsRun } s => RecordedRunSettings.ToValues(s.Model, s.Agent, settingsRun),
-                    RunSettingsChanged changed => RecordedRunSettings.ToValues(changed.Model, changed.Agent, changed.Settings),
-                    _ => recorded,
-                };
-            }
-
-            var workspace = AllowedWorkspace(started.Workspace);
-            // What the session was started with wins over the host's defaults; the store stays the host's.
-            var settings = SettingsResolver.Resolve(Flags().Overlay(recorded ?? new SettingsValues { Model = summary.Model, Agent = started.Agent }) with { Store = _storePath }, workspace, _environment);
-            host = OpenHost(settings, principal ?? started.Principal);
-            var model = recorded?.Model ?? summary.Model;
+            var (options, workspace) = setup(summary, (SessionStarted)events[0].Event, RecordedRunSettings.Latest(events));
+            host = OpenHost(options.Settings, options.Principal, options.Notice);
+            var model = options.Model ?? summary.Model;
             chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
             try
             {
                 lease = await host.Store.AcquireWriterAsync(summary.Id, cancellationToken).ConfigureAwait(false);
             }
-            catch (StoreBusyException)
+            catch (StoreBusyException) when (!storeBusyAsIs)
             {
                 throw new SessionBusyException(summary.Id);
             }
 
             writer = await SessionWriter.OpenAsync(host.Store, summary.Id, cancellationToken).ConfigureAwait(false);
-            var reinSession = host.CreateSession(chat, workspace, model, Approvals, subAgent: SubAgentRunner.ForResume(host, writer.State));
-            return await LaunchAsync(run, host, chat, reinSession, writer, message, cancellationToken, lease).ConfigureAwait(false);
+            if (options.Flags is { } flags
+                && RecordedRunSettings.Changed(options.Recorded ?? new SettingsValues { Model = summary.Model, Agent = writer.State.Agent }, flags) is { Count: > 0 } changed)
+            {
+                await writer.AppendAsync(new RunSettingsChanged(model, host.Settings.Profile?.Name, RecordedRunSettings.From(host.Settings.Values), changed), CancellationToken.None).ConfigureAwait(false);
+            }
+
+            approvals = options.Approvals?.Invoke(host);
+            var reinSession = host.CreateSession(chat, workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, writer.State));
+            var handle = new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
+            handle.Attach(run, lease, writer);
+            return handle;
         }
         catch
         {
@@ -501,70 +541,82 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
                 await lease.DisposeAsync().ConfigureAwait(false);
             }
 
+            (approvals as IDisposable)?.Dispose();
             chat?.Dispose();
             host?.Dispose();
-            _runs.TryRemove(new KeyValuePair<string, ActiveRun>(summary.Id, run));
-            run.Completion.TrySetResult();
-            run.Dispose();
+            Release(run);
             throw;
         }
     }
 
-    /// <summary>Takes the writer lease (unless given) and runs the session in the background; the run owns everything passed in.</summary>
-    private async Task<SessionTicket> LaunchAsync(ActiveRun run, AgentHost host, Microsoft.Extensions.AI.IChatClient chat, ReinSession reinSession, SessionWriter writer, string? message, CancellationToken cancellationToken, IAsyncDisposable? lease = null)
+    /// <summary>Composes the run of a new session (nothing journaled yet).</summary>
+    private async Task<SessionHandle> ComposeAsync(ResolvedSettings settings, string workspace, string? model, string? principal, SessionRunOptions? options, CancellationToken cancellationToken)
     {
-        if (lease is null)
+        var host = OpenHost(settings, principal, options?.Notice);
+        Microsoft.Extensions.AI.IChatClient? chat = null;
+        IApprovalChannel? approvals = null;
+        try
         {
-            try
-            {
-                lease = await host.Store.AcquireWriterAsync(writer.SessionId, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                writer.Dispose();
-                _runs.TryRemove(new KeyValuePair<string, ActiveRun>(writer.SessionId, run));
-                run.Completion.TrySetResult();
-                run.Dispose();
-                throw;
-            }
+            model ??= host.RequireModel();
+            chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
+            approvals = options?.Approvals?.Invoke(host);
+            var reinSession = host.CreateSession(chat, workspace, model, approvals);
+            return new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
         }
+        catch
+        {
+            (approvals as IDisposable)?.Dispose();
+            chat?.Dispose();
+            host.Dispose();
+            throw;
+        }
+    }
 
-        var feed = _feeds.GetOrAdd(writer.SessionId, _ => new SessionFeed());
+    /// <summary>Runs a held session in the background; the run lets the session go when it ends.</summary>
+    private SessionTicket Launch(SessionHandle handle, string? message)
+    {
+        var sessionId = handle.SessionId!;
         _ = Task.Run(
             async () =>
             {
                 try
                 {
-                    var outcome = await reinSession.RunAsync(writer, message, feed.Publish, cancellationToken: run.Token).ConfigureAwait(false);
+                    var outcome = await handle.RunAsync(message, CancellationToken.None).ConfigureAwait(false);
                     if (outcome.BlockedReason is { } blocked)
                     {
-                        Log.MessageBlocked(_logger, writer.SessionId, blocked);
+                        Log.MessageBlocked(_logger, sessionId, blocked);
                     }
                     else if (outcome.Stopped?.Reason == StopReason.AwaitingApproval)
                     {
-                        _awaiting[writer.SessionId] = 0;
+                        _awaiting[sessionId] = 0;
                     }
                 }
                 catch (Exception ex)
                 {
-                    Log.RunFailed(_logger, writer.SessionId, ex);
+                    Log.RunFailed(_logger, sessionId, ex);
                 }
                 finally
                 {
-                    writer.Dispose();
-                    await lease.DisposeAsync().ConfigureAwait(false);
-                    chat.Dispose();
-                    host.Dispose();
-                    _runs.TryRemove(new KeyValuePair<string, ActiveRun>(run.SessionId, run));
-                    run.Completion.TrySetResult();
-                    run.Dispose();
-                    // Watchers read what the run journaled last without waiting for their next poll.
-                    feed.Publish(new RunStopped(StopReason.Cancelled, null));
+                    await handle.DisposeAsync().ConfigureAwait(false);
                 }
             },
             CancellationToken.None);
-        return new SessionTicket(writer.SessionId, SessionStatus.Running);
+        return new SessionTicket(sessionId, SessionStatus.Running);
     }
+
+    /// <summary>Records a run of a new session, which no other runner can have.</summary>
+    internal void Hold(ActiveRun run) => _runs[run.SessionId] = run;
+
+    /// <summary>Ends a run: another runner may take its session, and <see cref="WaitAsync"/> returns.</summary>
+    internal void Release(ActiveRun run)
+    {
+        _runs.TryRemove(new KeyValuePair<string, ActiveRun>(run.SessionId, run));
+        run.Completion.TrySetResult();
+        run.Dispose();
+    }
+
+    /// <summary>Tells the session's watchers in this process of an update.</summary>
+    internal Action<AgentUpdate> FeedOf(string sessionId) => _feeds.GetOrAdd(sessionId, _ => new SessionFeed()).Publish;
 
     /// <summary>
     /// Collects the live text and progress of a local run until the run journals an event after <paramref name="last"/> (then the
@@ -620,14 +672,14 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         MaxTime = _options.MaxTime,
     };
 
-    private AgentHost OpenHost(ResolvedSettings settings, string? principal)
+    private AgentHost OpenHost(ResolvedSettings settings, string? principal, Action<string>? notice)
     {
         var logger = _logger;
         return AgentHost.Open(settings, new AgentHostOptions
         {
             LoggerFactory = _loggerFactory,
             Principal = principal ?? _options.Principal,
-            Notice = line => Log.Notice(logger, line),
+            Notice = notice ?? (line => Log.Notice(logger, line)),
             // One store for every run: a store of its own per run would open its own connections, and closing it empties
             // the connection pool that all runs share.
             SharedStore = _store,
@@ -650,8 +702,14 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         return Directory.Exists(real) ? real : throw new DirectoryNotFoundException($"The workspace {workspace} is not a folder.");
     }
 
+    /// <summary>
+    /// The workspace as given, when no roots are set (a terminal's sessions run where its user says), else its real path inside a
+    /// root (<see cref="AllowedWorkspace"/>).
+    /// </summary>
+    private string InsideRoots(string workspace) => _roots.Count == 0 ? workspace : AllowedWorkspace(workspace);
+
     /// <summary>One run going on in this host.</summary>
-    private sealed class ActiveRun(string sessionId, long startVersion) : IDisposable
+    internal sealed class ActiveRun(string sessionId, long startVersion) : IDisposable
     {
         private readonly CancellationTokenSource _cancellation = new();
 
