@@ -38,7 +38,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     private readonly SqliteSessionStore _store;
     private readonly IReadOnlyList<string> _roots;
     private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SessionFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly SessionFeeds _feeds = new();
     /// <summary>The sessions that stopped awaiting approval here, with their journal's version when last looked at.</summary>
     private readonly ConcurrentDictionary<string, long> _awaiting = new(StringComparer.Ordinal);
 
@@ -61,6 +61,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         _roots = [.. _options.WorkspaceRoots.Select(r => Rein.Tools.RealPath.Resolve(Path.GetFullPath(r)) ?? Path.GetFullPath(r))];
         _store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = _storePath, TimeProvider = _time });
     }
+
+    /// <summary>The live feeds of the sessions watched or run here.</summary>
+    internal SessionFeeds Feeds => _feeds;
 
     /// <summary>The store every session of this host is journaled in.</summary>
     public string StorePath => _storePath;
@@ -219,8 +222,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     {
         _ = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
         var channel = Channel.CreateUnbounded<AgentUpdate>(new UnboundedChannelOptions { SingleReader = true });
-        var feed = _feeds.GetOrAdd(sessionId, _ => new SessionFeed());
-        feed.Add(channel.Writer);
+        var feed = _feeds.Join(sessionId, channel.Writer);
         try
         {
             var last = afterSequence;
@@ -278,7 +280,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         }
         finally
         {
-            feed.Remove(channel.Writer);
+            _feeds.Leave(sessionId, feed, channel.Writer);
         }
     }
 
@@ -525,7 +527,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             }
         }
 
-        var feed = _feeds.GetOrAdd(writer.SessionId, _ => new SessionFeed());
+        var feed = _feeds.Join(writer.SessionId);
         _ = Task.Run(
             async () =>
             {
@@ -552,10 +554,11 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
                     chat.Dispose();
                     host.Dispose();
                     _runs.TryRemove(new KeyValuePair<string, ActiveRun>(run.SessionId, run));
-                    run.Completion.TrySetResult();
-                    run.Dispose();
                     // Watchers read what the run journaled last without waiting for their next poll.
                     feed.Publish(new RunStopped(StopReason.Cancelled, null));
+                    _feeds.Leave(run.SessionId, feed);
+                    run.Completion.TrySetResult();
+                    run.Dispose();
                 }
             },
             CancellationToken.None);
@@ -672,40 +675,6 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         }
 
         public void Dispose() => _cancellation.Dispose();
-    }
-
-    /// <summary>The watchers of a session, which a local run tells of every update.</summary>
-    private sealed class SessionFeed
-    {
-        private readonly Lock _gate = new();
-        private readonly List<ChannelWriter<AgentUpdate>> _watchers = [];
-
-        public void Add(ChannelWriter<AgentUpdate> watcher)
-        {
-            lock (_gate)
-            {
-                _watchers.Add(watcher);
-            }
-        }
-
-        public void Remove(ChannelWriter<AgentUpdate> watcher)
-        {
-            lock (_gate)
-            {
-                _watchers.Remove(watcher);
-            }
-        }
-
-        public void Publish(AgentUpdate update)
-        {
-            lock (_gate)
-            {
-                foreach (var watcher in _watchers)
-                {
-                    watcher.TryWrite(update);
-                }
-            }
-        }
     }
 
     private static partial class Log
