@@ -621,6 +621,40 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
 
     private AgentHost OpenHost(ResolvedSettings settings, string? principal)
     {
+        // The context and memory options are read where the settings files' sections are, as the last (strongest) of them.
+        var context = new System.Text.Json.Nodes.JsonObject();
+        if (_options.Context.Window is { } window)
+        {
+            context["window"] = window;
+        }
+
+        if (_options.Context.CompactionThreshold is { } threshold)
+        {
+            context["compaction_threshold"] = threshold;
+        }
+
+        if (_options.Context.KeepRecentObservations is { } keep)
+        {
+            context["keep_recent_observations"] = keep;
+        }
+
+        var sections = new System.Text.Json.Nodes.JsonObject();
+        if (context.Count > 0)
+        {
+            sections["context"] = context;
+        }
+
+        if (_options.Memory.Enabled is { } memory)
+        {
+            sections["memory"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = memory };
+        }
+
+        if (sections.Count > 0)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(sections.ToJsonString());
+            settings = settings with { Documents = [.. settings.Documents, new SettingsDocument("host", "Rein options", document.RootElement.Clone())] };
+        }
+
         var logger = _logger;
         return AgentHost.Open(settings, new AgentHostOptions
         {
