@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Rein.Identity;
 using Rein.Server;
 using Rein.Server.Http;
@@ -17,6 +19,9 @@ public static class ReinServerServiceCollectionExtensions
 {
     /// <summary>The authorization policy of routes that change sessions or answer approvals: operator or owner.</summary>
     public const string OperatePolicy = "rein.operate";
+
+    /// <summary>The name of the bearer-token security scheme in the OpenAPI document.</summary>
+    private const string BearerSchemeName = "bearer";
 
     /// <summary>
     /// Adds bearer-token authentication against the principal store, the role policies, the per-principal rate limit and
@@ -64,7 +69,41 @@ public static class ReinServerServiceCollectionExtensions
                     $"Too many requests: at most {permits} per {window.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s for each principal. Try again in {seconds} s."));
             };
         });
-        services.AddOpenApi();
+        services.AddOpenApi(openApi =>
+        {
+            openApi.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>(StringComparer.Ordinal);
+                document.Components.SecuritySchemes[BearerSchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API token of a principal (rein principals add|token).",
+                };
+                return Task.CompletedTask;
+            });
+            // Enums are written as strings (JsonStringEnumConverter); the generator lists their values but leaves the type out.
+            openApi.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonTypeInfo.Type.IsEnum && schema.Type is null)
+                {
+                    schema.Type = JsonSchemaType.String;
+                }
+
+                return Task.CompletedTask;
+            });
+            // The requirement follows the endpoint's own metadata, so a route marked anonymous (/healthz) is described as such.
+            openApi.AddOperationTransformer((operation, context, _) =>
+            {
+                if (!context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any())
+                {
+                    operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerSchemeName, context.Document)] = [] }];
+                }
+
+                return Task.CompletedTask;
+            });
+        });
         return services;
     }
 }

@@ -85,6 +85,43 @@ public sealed class ReinServiceCollectionTests : IDisposable
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(10, null, null, "Rein:Context:Window")]
+    [InlineData(null, 1.5, null, "Rein:Context:CompactionThreshold")]
+    [InlineData(null, null, 0, "Rein:Context:KeepRecentObservations")]
+    public async Task UseContext_InvalidValue_FailsAtStartNamingTheKey(int? window, double? threshold, int? keep, string key)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddRein(o => o.WorkspaceRoots.Add(_temp.Path)).AddSqliteStore(_temp.Combine("rein.db"))
+            .UseContext(window, threshold, keep).UseMemory(enabled: false);
+        using var app = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync(Ct));
+
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BindConfiguration_ContextAndMemorySections_SetTheOptions()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Rein:StorePath"] = _temp.Combine("rein.db"),
+            ["Rein:Context:Window"] = "32000",
+            ["Rein:Context:CompactionThreshold"] = "0.5",
+            ["Rein:Memory:Enabled"] = "false",
+        });
+        builder.Services.AddRein().BindConfiguration();
+        using var app = builder.Build();
+
+        var options = app.Services.GetRequiredService<IOptions<ReinOptions>>().Value;
+
+        Assert.Equal(32000, options.Context.Window);
+        Assert.Equal(0.5, options.Context.CompactionThreshold);
+        Assert.False(options.Memory.Enabled);
+    }
+
     [Fact]
     public async Task BindConfiguration_BadValueInTheSection_FailsAtStartNamingTheKey()
     {

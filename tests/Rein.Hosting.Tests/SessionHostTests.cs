@@ -214,6 +214,46 @@ public sealed class SessionHostTests : IDisposable
     }
 
     [Fact]
+    public async Task WatchAsync_WatchEndsAfterTheRun_HostKeepsNoFeedForTheSession()
+    {
+        var host = _bed.CreateHost(o => o.Model = _bed.Script("""{"turns":[{"text":"done"}]}"""));
+        var ticket = await host.StartAsync(new StartSessionRequest("hi", _bed.Workspace), Ct);
+        await host.WaitAsync(ticket.Id, Ct);
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var events = (await _bed.JournalAsync(ticket.Id)).Count;
+        var count = 0;
+
+        await foreach (var update in host.WatchAsync(ticket.Id, 0, watching.Token))
+        {
+            Assert.Equal(1, host.Feeds.Count);
+            if (++count == events)
+            {
+                await watching.CancelAsync();
+            }
+        }
+
+        Assert.Equal(0, host.Feeds.Count);
+    }
+
+    [Theory]
+    [InlineData(false, ToolOutcome.Error)]
+    [InlineData(null, ToolOutcome.Success)]
+    public async Task StartAsync_MemoryOption_DecidesWhetherTheSessionHasTheRememberTool(bool? enabled, ToolOutcome expected)
+    {
+        var host = _bed.CreateHost(o =>
+        {
+            o.Model = _bed.Script("""{"turns":[{"tool_calls":[{"name":"remember","arguments":{"text":"tabs, not spaces"}}]},{"text":"noted"}]}""");
+            o.Memory.Enabled = enabled;
+        });
+
+        var ticket = await host.StartAsync(new StartSessionRequest("remember my style", _bed.Workspace), Ct);
+        await host.WaitAsync(ticket.Id, Ct);
+
+        var completed = (await _bed.JournalAsync(ticket.Id)).Select(e => e.Event).OfType<ToolCompleted>().Single();
+        Assert.True(expected == completed.Outcome, completed.Result);
+    }
+
+    [Fact]
     public async Task WatchAsync_Cancelled_Ends()
     {
         var host = _bed.CreateHost(o => o.Model = _bed.Script("""{"turns":[{"text":"done"}]}"""));

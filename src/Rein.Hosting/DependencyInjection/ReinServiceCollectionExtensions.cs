@@ -149,6 +149,35 @@ public static class ReinBuilderExtensions
         return builder;
     }
 
+    /// <summary>Sets what the model sees of every session (the settings files' <c>context</c> section still applies where these say nothing).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="window">The model's context window in tokens, or null for the model's own.</param>
+    /// <param name="compactionThreshold">The share of the window (0.1 to 1.0) at which older turns are compacted, or null.</param>
+    /// <param name="keepRecentObservations">How many of the newest tool outputs stay whole when older ones are masked, or null.</param>
+    /// <returns>The builder.</returns>
+    public static IReinBuilder UseContext(this IReinBuilder builder, int? window = null, double? compactionThreshold = null, int? keepRecentObservations = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Configure<ReinOptions>(o =>
+        {
+            o.Context.Window = window ?? o.Context.Window;
+            o.Context.CompactionThreshold = compactionThreshold ?? o.Context.CompactionThreshold;
+            o.Context.KeepRecentObservations = keepRecentObservations ?? o.Context.KeepRecentObservations;
+        });
+        return builder;
+    }
+
+    /// <summary>Turns long-term memory on or off for every session (recall before each message, and the <c>remember</c>, <c>recall</c> and <c>forget</c> tools).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="enabled">Whether sessions have memory.</param>
+    /// <returns>The builder.</returns>
+    public static IReinBuilder UseMemory(this IReinBuilder builder, bool enabled = true)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.Configure<ReinOptions>(o => o.Memory.Enabled = enabled);
+        return builder;
+    }
+
     /// <summary>
     /// Exports traces and metrics of sessions over OTLP while the host runs, as <c>rein</c> does: only when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (with the other standard <c>OTEL_*</c> variables).

@@ -42,4 +42,30 @@ public sealed class ReinOptions
     /// for approvals answered elsewhere; 500 ms by default.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Gets what the model sees of a session (the settings files' <c>context</c> section where these are null).</summary>
+    public ReinContextOptions Context { get; } = new();
+
+    /// <summary>Gets whether sessions recall and keep memories (the settings files' <c>memory</c> section where these are null).</summary>
+    public ReinMemoryOptions Memory { get; } = new();
+}
+
+/// <summary>The context engine's settings for every session (<c>Rein:Context</c>), as the settings files' <c>context</c> section.</summary>
+public sealed class ReinContextOptions
+{
+    /// <summary>Gets or sets the model's context window in tokens (1,000 to 100,000,000); null (the default) for the settings' or the model's own.</summary>
+    public int? Window { get; set; }
+
+    /// <summary>Gets or sets the share of the window at which older turns are compacted (0.1 to 1.0); null (the default) for the settings' (else 0.8).</summary>
+    public double? CompactionThreshold { get; set; }
+
+    /// <summary>Gets or sets how many of the newest tool outputs stay whole when older ones are masked (1 to 1,000); null (the default) for the settings' (else 10).</summary>
+    public int? KeepRecentObservations { get; set; }
+}
+
+/// <summary>Long-term memory for every session (<c>Rein:Memory</c>), as the settings files' <c>memory</c> section.</summary>
+public sealed class ReinMemoryOptions
+{
+    /// <summary>Gets or sets whether sessions recall memories and get the <c>remember</c>, <c>recall</c> and <c>forget</c> tools; null (the default) for the settings' (else on).</summary>
+    public bool? Enabled { get; set; }
 }

@@ -79,6 +79,22 @@ internal sealed class ReinOptionsValidator : IValidateOptions<ReinOptions>
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"Rein:PollInterval must be a positive duration, not {options.PollInterval}."));
         }
 
+        // The same ranges as the settings files' context section, so a value accepted here is never refused when a session starts.
+        if (options.Context.Window is < 1_000 or > 100_000_000)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"Rein:Context:Window must be a number of tokens from 1000 to 100000000, not {options.Context.Window}."));
+        }
+
+        if (options.Context.CompactionThreshold is { } threshold && !(threshold >= 0.1 && threshold <= 1.0))
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"Rein:Context:CompactionThreshold must be a share of the window from 0.1 to 1.0, not {threshold}."));
+        }
+
+        if (options.Context.KeepRecentObservations is < 1 or > 1_000)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"Rein:Context:KeepRecentObservations must be a whole number from 1 to 1000, not {options.Context.KeepRecentObservations}."));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -21,6 +21,7 @@ internal sealed class SessionHandle : IAsyncDisposable
     private SessionWriter? _writer;
     private IAsyncDisposable? _lease;
     private SessionHost.ActiveRun? _run;
+    private SessionFeed? _feed;
 
     internal SessionHandle(SessionHost owner, AgentHost host, IChatClient chat, IApprovalChannel? approvals, ReinSession session, string model, string workspace, SessionRunOptions? options)
     {
@@ -113,7 +114,9 @@ internal sealed class SessionHandle : IAsyncDisposable
             await StartAsync(null, cancellationToken).ConfigureAwait(false);
         }
 
-        var publish = _owner.FeedOf(_writer!.SessionId);
+        var writer = _writer!;
+        _feed ??= _owner.JoinFeed(writer.SessionId);
+        var publish = _feed.Publish;
         var onUpdate = _onUpdate is { } sink
             ? update =>
             {
@@ -122,7 +125,7 @@ internal sealed class SessionHandle : IAsyncDisposable
             }
             : publish;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _run!.Token);
-        return await Session.RunAsync(_writer, message, onUpdate, _interrupts, cancellation.Token).ConfigureAwait(false);
+        return await Session.RunAsync(writer, message, onUpdate, _interrupts, cancellation.Token).ConfigureAwait(false);
     }
 
     /// <summary>Summarises older turns of a started session now, to free context (<c>/compact</c>).</summary>
@@ -146,9 +149,12 @@ internal sealed class SessionHandle : IAsyncDisposable
         Host.Dispose();
         if (_run is { } run)
         {
-            _owner.Release(run);
             // Watchers read what the run journaled last without waiting for their next poll.
-            _owner.FeedOf(run.SessionId)(new RunStopped(StopReason.Cancelled, null));
+            var feed = _feed ?? _owner.JoinFeed(run.SessionId);
+            feed.Publish(new RunStopped(StopReason.Cancelled, null));
+            _owner.LeaveFeed(run.SessionId, feed);
+            _feed = null;
+            _owner.Release(run);
         }
     }
 }

@@ -38,7 +38,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     private readonly SqliteSessionStore _store;
     private readonly IReadOnlyList<string> _roots;
     private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, SessionFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly SessionFeeds _feeds = new();
     /// <summary>The sessions that stopped awaiting approval here, with their journal's version when last looked at.</summary>
     private readonly ConcurrentDictionary<string, long> _awaiting = new(StringComparer.Ordinal);
     /// <summary>What every run's model client sends through: one pool of connections for all sessions, not one per run.</summary>
@@ -63,6 +63,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         _roots = [.. _options.WorkspaceRoots.Select(r => Rein.Tools.RealPath.Resolve(Path.GetFullPath(r)) ?? Path.GetFullPath(r))];
         _store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = _storePath, TimeProvider = _time });
     }
+
+    /// <summary>The live feeds of the sessions watched or run here.</summary>
+    internal SessionFeeds Feeds => _feeds;
 
     /// <summary>The store every session of this host is journaled in.</summary>
     public string StorePath => _storePath;
@@ -206,8 +209,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     {
         _ = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
         var channel = Channel.CreateUnbounded<AgentUpdate>(new UnboundedChannelOptions { SingleReader = true });
-        var feed = _feeds.GetOrAdd(sessionId, _ => new SessionFeed());
-        feed.Add(channel.Writer);
+        var feed = _feeds.Join(sessionId, channel.Writer);
         try
         {
             var last = afterSequence;
@@ -265,7 +267,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         }
         finally
         {
-            feed.Remove(channel.Writer);
+            _feeds.Leave(sessionId, feed, channel.Writer);
         }
     }
 
@@ -615,8 +617,11 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         run.Dispose();
     }
 
-    /// <summary>Tells the session's watchers in this process of an update.</summary>
-    internal Action<AgentUpdate> FeedOf(string sessionId) => _feeds.GetOrAdd(sessionId, _ => new SessionFeed()).Publish;
+    /// <summary>The feed through which a run tells the session's watchers in this process of its updates; the run leaves it when it ends.</summary>
+    internal SessionFeed JoinFeed(string sessionId) => _feeds.Join(sessionId);
+
+    /// <summary>A run's end: the feed is removed once neither a run nor a watcher is on it.</summary>
+    internal void LeaveFeed(string sessionId, SessionFeed feed) => _feeds.Leave(sessionId, feed);
 
     /// <summary>
     /// Collects the live text and progress of a local run until the run journals an event after <paramref name="last"/> (then the
@@ -674,6 +679,40 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
 
     private AgentHost OpenHost(ResolvedSettings settings, string? principal, Action<string>? notice)
     {
+        // The context and memory options are read where the settings files' sections are, as the last (strongest) of them.
+        var context = new System.Text.Json.Nodes.JsonObject();
+        if (_options.Context.Window is { } window)
+        {
+            context["window"] = window;
+        }
+
+        if (_options.Context.CompactionThreshold is { } threshold)
+        {
+            context["compaction_threshold"] = threshold;
+        }
+
+        if (_options.Context.KeepRecentObservations is { } keep)
+        {
+            context["keep_recent_observations"] = keep;
+        }
+
+        var sections = new System.Text.Json.Nodes.JsonObject();
+        if (context.Count > 0)
+        {
+            sections["context"] = context;
+        }
+
+        if (_options.Memory.Enabled is { } memory)
+        {
+            sections["memory"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = memory };
+        }
+
+        if (sections.Count > 0)
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(sections.ToJsonString());
+            settings = settings with { Documents = [.. settings.Documents, new SettingsDocument("host", "Rein options", document.RootElement.Clone())] };
+        }
+
         var logger = _logger;
         return AgentHost.Open(settings, new AgentHostOptions
         {
@@ -735,40 +774,6 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         }
 
         public void Dispose() => _cancellation.Dispose();
-    }
-
-    /// <summary>The watchers of a session, which a local run tells of every update.</summary>
-    private sealed class SessionFeed
-    {
-        private readonly Lock _gate = new();
-        private readonly List<ChannelWriter<AgentUpdate>> _watchers = [];
-
-        public void Add(ChannelWriter<AgentUpdate> watcher)
-        {
-            lock (_gate)
-            {
-                _watchers.Add(watcher);
-            }
-        }
-
-        public void Remove(ChannelWriter<AgentUpdate> watcher)
-        {
-            lock (_gate)
-            {
-                _watchers.Remove(watcher);
-            }
-        }
-
-        public void Publish(AgentUpdate update)
-        {
-            lock (_gate)
-            {
-                foreach (var watcher in _watchers)
-                {
-                    watcher.TryWrite(update);
-                }
-            }
-        }
     }
 
     private static partial class Log

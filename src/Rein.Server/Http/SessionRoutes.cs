@@ -26,7 +26,11 @@ internal static class SessionRoutes
         var cache = context.RequestServices.GetRequiredService<SessionListCache>();
         var result = new JsonArray();
         // Visibility is in the journal (its principal), so the newest sessions are read until enough are visible; an owner sees all.
-        foreach (var summary in await store.ListAsync(caller.IsOwner ? limit ?? 50 : int.MaxValue, ct))
+        var scan = caller.IsOwner ? limit ?? 50 : int.MaxValue;
+        var summaries = await store.ListAsync(scan, ct);
+        // Fewer than asked for is the whole store: the views of sessions deleted from it go.
+        cache.Retain(summaries, complete: summaries.Count < scan);
+        foreach (var summary in summaries)
         {
             var (view, principal) = await cache.GetAsync(store, summary, ct);
             if (caller.IsOwner || string.Equals(principal, caller.Name, StringComparison.Ordinal))

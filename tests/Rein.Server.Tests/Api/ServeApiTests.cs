@@ -190,6 +190,90 @@ public sealed class ServeApiTests(ServeProcess serve) : IClassFixture<ServeProce
     }
 
     [Fact]
+    public async Task OpenApi_Document_DescribesBodiesResponsesAndBearerSecurity()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = serve.Client();
+
+        var document = JsonDocument.Parse(await client.GetStringAsync(U("/openapi/v1.json"), ct)).RootElement;
+
+        AssertBody(document, "/v1/sessions", ["message", "workspace"], ("message", "string"), ("workspace", "string"), ("agent", "string"), ("model", "string"), ("mode", "string"));
+        AssertBody(document, "/v1/sessions/{id}/messages", ["message"], ("message", "string"));
+        AssertBody(document, "/v1/sessions/{id}/rewind", [], ("to_step", "integer"));
+        var answer = AssertBody(document, "/v1/approvals/{callId}", ["decision", "scope"], ("decision", "string"), ("scope", "string"), ("reason", "string"), ("session_id", "string"));
+        Assert.Equal(["approve", "deny"], Resolve(document, answer.GetProperty("decision")).GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["once", "session"], Resolve(document, answer.GetProperty("scope")).GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+
+        var bearer = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal("http", bearer.GetProperty("type").GetString());
+        Assert.Equal("bearer", bearer.GetProperty("scheme").GetString());
+        var start = Operation(document, "/v1/sessions", "post");
+        Assert.True(start.GetProperty("security").EnumerateArray().Single().TryGetProperty("bearer", out _));
+        Assert.Equal(["201", "400", "401", "403", "413", "429"], start.GetProperty("responses").EnumerateObject().Select(r => r.Name).Where(r => r != "503").Order());
+        var ticket = Resolve(document, start.GetProperty("responses").GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(["id", "status"], ticket.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal("application/problem+json", Operation(document, "/v1/sessions/{id}", "get").GetProperty("responses").GetProperty("401").GetProperty("content").EnumerateObject().Single().Name);
+        var approvals = Resolve(document, Operation(document, "/v1/approvals", "get").GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        var approval = Resolve(document, approvals.GetProperty("items")).GetProperty("properties");
+        foreach (var name in new[] { "call_id", "session_id", "tool", "arguments", "reason", "requested_at", "expires_at" })
+        {
+            Assert.True(approval.TryGetProperty(name, out _), name);
+        }
+
+        foreach (var path in document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/v1/", StringComparison.Ordinal)))
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                Assert.True(operation.Value.TryGetProperty("security", out var security) && security.GetArrayLength() == 1, $"{operation.Name} {path.Name} has no security requirement");
+                Assert.True(operation.Value.GetProperty("responses").TryGetProperty("401", out _), $"{operation.Name} {path.Name} has no 401");
+            }
+        }
+
+        var health = Operation(document, "/healthz", "get");
+        Assert.False(health.TryGetProperty("security", out var healthSecurity) && healthSecurity.GetArrayLength() > 0);
+        Assert.False(document.TryGetProperty("security", out _));
+    }
+
+    private static JsonElement Operation(JsonElement document, string path, string method) =>
+        document.GetProperty("paths").GetProperty(path).GetProperty(method);
+
+    /// <summary>Follows a schema's <c>$ref</c> within the document.</summary>
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        if (!schema.TryGetProperty("$ref", out var reference))
+        {
+            return schema;
+        }
+
+        var target = document;
+        foreach (var segment in reference.GetString()!.TrimStart('#', '/').Split('/'))
+        {
+            target = target.GetProperty(segment);
+        }
+
+        return target;
+    }
+
+    /// <summary>Asserts a route's JSON request body: its required properties (exactly) and each property's type; returns the properties.</summary>
+    private static JsonElement AssertBody(JsonElement document, string path, string[] required, params (string Name, string Type)[] properties)
+    {
+        var schema = Resolve(document, Operation(document, path, "post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(required.Order(), schema.TryGetProperty("required", out var names) ? names.EnumerateArray().Select(n => n.GetString()!).Order() : []);
+        var described = schema.GetProperty("properties");
+        Assert.Equal(properties.Select(p => p.Name).Order(), described.EnumerateObject().Select(p => p.Name).Order());
+        foreach (var (name, type) in properties)
+        {
+            var property = Resolve(document, described.GetProperty(name));
+            var types = property.TryGetProperty("type", out var t)
+                ? t.ValueKind == JsonValueKind.Array ? t.EnumerateArray().Select(e => e.GetString()).ToList() : [t.GetString()]
+                : [];
+            Assert.True(types.Contains(type), $"{path} {name}: {property}");
+        }
+
+        return described;
+    }
+
+    [Fact]
     public async Task Cost_BadGrouping_Is400()
     {
         using var client = serve.Client("vic");
