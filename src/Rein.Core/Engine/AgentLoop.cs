@@ -389,7 +389,9 @@ public sealed partial class AgentLoop
         var context = new ToolContext(session.SessionId, session.State.Workspace)
         {
             TimeProvider = _time,
-            Progress = new Progress<string>(message => updates.TryWrite(new ToolProgress(request.Id, message))),
+            // Reported at once, not posted to the thread pool (Progress<T>): what a call reports just before it returns is not
+            // lost or put after its result.
+            Progress = new ImmediateProgress(message => updates.TryWrite(new ToolProgress(request.Id, message))),
             Step = step,
         };
         var call = new ToolCall(request, tool, context, session, step);
@@ -454,5 +456,11 @@ public sealed partial class AgentLoop
 
         [LoggerMessage(LogLevel.Warning, "Tool {ToolName} threw")]
         public static partial void ToolFailed(ILogger logger, string toolName, Exception exception);
+    }
+
+    /// <summary>Calls its handler on the reporting thread (the handler must be thread-safe: a channel write is).</summary>
+    private sealed class ImmediateProgress(Action<string> handler) : IProgress<string>
+    {
+        public void Report(string value) => handler(value);
     }
 }

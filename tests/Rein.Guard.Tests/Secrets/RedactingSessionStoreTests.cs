@@ -92,8 +92,8 @@ public sealed class RedactingSessionStoreTests
         public async ValueTask<ToolResult> InvokeAsync(ToolInvocation invocation, CancellationToken cancellationToken = default)
         {
             invocation.Context.Progress?.Report($"live output {Secret}");
-            // Progress<T> posts to the thread pool; give it time to arrive while the run is still open.
-            await Task.Delay(300, cancellationToken);
+            // Returns at once: what was reported just before must still reach the run's updates, ahead of the result.
+            await Task.Yield();
             return result;
         }
     }
@@ -134,6 +134,16 @@ public sealed class RedactingSessionStoreTests
         var messages = updates.OfType<ToolProgress>().Select(p => p.Message).ToList();
         Assert.All(messages, m => Assert.Contains(m, "live output [REDACTED:API_KEY]", StringComparison.Ordinal));
         Assert.Equal("live output [REDACTED:API_KEY]".Length, messages.Sum(m => m.Length));
+    }
+
+    [Fact]
+    public async Task UseSecretRedaction_ProgressReportedJustBeforeTheCallReturns_ArrivesBeforeItsResult()
+    {
+        var (updates, _) = await RunLeakyToolAsync(ToolResult.Ok("clean"));
+
+        var progress = updates.FindIndex(u => u is ToolProgress);
+        var completed = updates.FindIndex(u => u is EventAppended { Recorded.Event: ToolCompleted });
+        Assert.InRange(progress, 0, completed - 1);
     }
 
     [Fact]
