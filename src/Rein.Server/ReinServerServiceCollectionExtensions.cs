@@ -69,6 +69,8 @@ public static class ReinServerServiceCollectionExtensions
                     $"Too many requests: at most {permits} per {window.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s for each principal. Try again in {seconds} s."));
             };
         });
+        // The document's schemas come from the HTTP JSON options: generated metadata first, for the trimmed tool.
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiSchemaJsonContext.Default));
         services.AddOpenApi(openApi =>
         {
             openApi.AddDocumentTransformer((document, _, _) =>

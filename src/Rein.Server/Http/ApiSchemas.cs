@@ -196,3 +196,25 @@ internal sealed record CostRowBody(
     [property: JsonPropertyName("output_tokens")] long OutputTokens,
     [property: JsonPropertyName("cost_usd")] decimal CostUsd,
     [property: JsonPropertyName("unpriced_calls")] int UnpricedCalls);
+
+/// <summary>
+/// The schema types' JSON metadata, generated at build time: the OpenAPI generator reads their fields from it, so the trimmed
+/// tool (whose trimmer removes what only reflection would reach) describes them as fully as a JIT build.
+/// </summary>
+[JsonSerializable(typeof(StartSessionBody))]
+[JsonSerializable(typeof(SendMessageBody))]
+[JsonSerializable(typeof(RewindBody))]
+[JsonSerializable(typeof(AnswerApprovalBody))]
+[JsonSerializable(typeof(SessionTicketBody))]
+[JsonSerializable(typeof(HealthBody))]
+[JsonSerializable(typeof(MeBody))]
+[JsonSerializable(typeof(UsageBody))]
+[JsonSerializable(typeof(SessionBody))]
+[JsonSerializable(typeof(SessionDetailBody))]
+[JsonSerializable(typeof(PendingApprovalBody))]
+[JsonSerializable(typeof(ApprovalAnswerBody))]
+[JsonSerializable(typeof(RewindOutcomeBody))]
+[JsonSerializable(typeof(TraceNodeBody))]
+[JsonSerializable(typeof(CostBody))]
+[JsonSerializable(typeof(CostRowBody))]
+internal sealed partial class ApiSchemaJsonContext : JsonSerializerContext;
