@@ -11,8 +11,8 @@ namespace Rein.Cli.Composition;
 /// </summary>
 internal static class CliLogging
 {
-    /// <summary>Creates the logger factory of a command; dispose it to flush what is queued.</summary>
-    public static ILoggerFactory Create(LogLevel level) =>
+    /// <summary>Creates the logger factory of a command (built on its first log line); dispose it to flush what is queued.</summary>
+    public static ILoggerFactory Create(LogLevel level) => new DeferredLoggerFactory(level, () =>
         LoggerFactory.Create(builder => builder
             .SetMinimumLevel(level)
             .AddSimpleConsole(options =>
@@ -24,7 +24,7 @@ internal static class CliLogging
                     ? LoggerColorBehavior.Disabled
                     : LoggerColorBehavior.Default;
             })
-            .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace));
+            .AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace)));
 
     /// <summary>
     /// Opens the host of a command: it logs on standard error at the settings' level (flushed when the host is disposed) and
