@@ -5,8 +5,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Rein.Testing.FakeProviders;
 
 namespace Rein.Bench;
 
@@ -18,7 +16,7 @@ namespace Rein.Bench;
 /// as the model server sees it: p50/p99), the server's peak and final RSS, and the memory of idle sessions waiting
 /// for approval (<c>--idle M</c> sessions whose first call is a shell command that asks).
 /// </summary>
-internal static partial class ServeLoadBenchmark
+internal static class ServeLoadBenchmark
 {
     private const string Token = "bench-key";
 
@@ -105,27 +103,11 @@ internal static partial class ServeLoadBenchmark
     public static async Task RunFakeModelAsync(string[] args)
     {
         var latency = TimeSpan.FromMilliseconds(int.Parse(Stats.Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture));
-        await using var server = await FakeOpenAIServer.StartAsync();
-        server.RecordRequests = false;
         var output = new BlockingCollection<string>();
-        server.OnRequest = request =>
-        {
-            var (marker, step) = Identify(request.Body);
-            output.Add($"A {marker} {step} {Stopwatch.GetTimestamp()}");
-            return marker.StartsWith("idle:", StringComparison.Ordinal)
-                ? step == 0 ? FakeReply.ToolCall("shell", """{"command":"echo waiting"}""") with { Delay = latency } : FakeReply.Text("done") with { Delay = latency }
-                : step switch
-                {
-                    0 => FakeReply.ToolCall("read_file", """{"path":"README.md"}""") with { Delay = latency },
-                    1 => FakeReply.ToolCall("list_files", "{}") with { Delay = latency },
-                    _ => FakeReply.Text("done") with { Delay = latency },
-                };
-        };
-        server.OnReplied = request =>
-        {
-            var (marker, step) = Identify(request.Body);
-            output.Add($"R {marker} {step} {Stopwatch.GetTimestamp()}");
-        };
+        await using var server = await LoadModelServer.StartAsync(
+            latency,
+            (marker, step, at) => output.Add($"A {marker} {step} {at}"),
+            (marker, step, at) => output.Add($"R {marker} {step} {at}"));
 
         var writer = Task.Run(() =>
         {
@@ -147,19 +129,6 @@ internal static partial class ServeLoadBenchmark
         output.CompleteAdding();
         await writer;
     }
-
-    // The session's marker from its first message, and how many tool results the request carries (= the step it asks for).
-    private static (string Marker, int Step) Identify(string body)
-    {
-        var marker = MarkerPattern().Match(body);
-        return (marker.Success ? marker.Groups[1].Value : "unknown", ToolRolePattern().Count(body));
-    }
-
-    [GeneratedRegex(@"\[((?:load|idle):[A-Za-z0-9-]+)\]")]
-    private static partial Regex MarkerPattern();
-
-    [GeneratedRegex("\"role\"\\s*:\\s*\"tool\"")]
-    private static partial Regex ToolRolePattern();
 
     private static async Task<string> CreateOwnerTokenAsync(string rein, string store, string root)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using Rein.Tools;
@@ -112,6 +113,11 @@ internal sealed class PolicyPaths
 /// </summary>
 internal sealed class PathGlob
 {
+    // Every session's policy compiles the same protected-path patterns and the same settings' rules: a server starting many
+    // sessions would build the same regular expressions again each time. Globs are immutable, so one compilation serves all.
+    private const int CacheCapacity = 1024;
+    private static readonly ConcurrentDictionary<(string Pattern, string Home, bool IgnoreCase), PathGlob> Compiled = new();
+
     private readonly Regex _regex;
 
     private PathGlob(Regex regex, bool absolute, string text, int literalLength)
@@ -131,9 +137,26 @@ internal sealed class PathGlob
     /// <summary>Gets how many characters of the pattern are not wildcards.</summary>
     public int LiteralLength { get; }
 
-    /// <summary>Compiles a pattern.</summary>
+    /// <summary>Compiles a pattern, or gives the glob compiled for it before.</summary>
     /// <exception cref="FormatException">The pattern is empty or malformed.</exception>
     public static PathGlob Parse(string pattern, string home, bool ignoreCase = false)
+    {
+        var key = (pattern, home, ignoreCase);
+        if (Compiled.TryGetValue(key, out var glob))
+        {
+            return glob;
+        }
+
+        glob = Compile(pattern, home, ignoreCase);
+        if (Compiled.Count >= CacheCapacity)
+        {
+            Compiled.Clear();
+        }
+
+        return Compiled.GetOrAdd(key, glob);
+    }
+
+    private static PathGlob Compile(string pattern, string home, bool ignoreCase)
     {
         var text = pattern.Trim();
         if (text.Length == 0)

@@ -193,9 +193,6 @@ internal sealed partial class AgentHost : IDisposable
     /// <summary>Sessions this host has run (their SessionStart hooks ran).</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> StartedSessions { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The workspaces (and checkpoint folders) whose files are being staged for their first snapshot in this process.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Workspace, string Folder), bool> Preparing = new();
-
     /// <summary>The largest observation the journal keeps whole; larger ones are cut head and tail before they are journaled.</summary>
     private const int JournalObservationCap = 2_000_000;
 
@@ -252,26 +249,7 @@ internal sealed partial class AgentHost : IDisposable
 
         // The first snapshot of a workspace stages every file (the slowest one by far); stage them while the model answers
         // its first request, so the snapshot before the first call that changes files only adds what changed since.
-        // Sessions starting together in one workspace share one staging (each would run git in turn under the workspace's lock).
-        var preparing = (workspace, checkpoints.Folder);
-        if (Preparing.TryAdd(preparing, true))
-        {
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await new ShadowRepository(workspace, checkpoints).PrepareAsync().ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is CheckpointException or IOException or UnauthorizedAccessException)
-                {
-                    // The snapshot itself reports what is wrong, when a call needs one.
-                }
-                finally
-                {
-                    Preparing.TryRemove(preparing, out _);
-                }
-            });
-        }
+        _ = WorkspaceStaging.Shared.Start(workspace, checkpoints);
         var loop = new AgentLoop(
             chatClient,
             new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
