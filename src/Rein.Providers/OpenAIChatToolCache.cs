@@ -15,6 +15,7 @@ namespace Rein.Providers;
 /// request of every session, so each distinct tool is converted once per process instead.
 /// </para>
 /// <para>
+/// A declaration is taken not to change once created (those of <see cref="AIFunctionFactory"/> cannot).
 /// A <see cref="ChatTool"/> is shared by every request that sends it: the SDK only reads it while serializing a request.
 /// The content index holds at most <see cref="MaxEntries"/> tools and starts over when full, so a process that meets
 /// ever new tools (e.g. from MCP servers) does not grow without bound. Thread-safe.
@@ -25,7 +26,8 @@ internal sealed class OpenAIChatToolCache
     /// <summary>The most tools the content index keeps before it starts over.</summary>
     internal const int MaxEntries = 1024;
 
-    private const string StrictKey = "strict";
+    /// <summary>The property (on a tool or on the request) that asks the adapter for strict schema handling.</summary>
+    internal const string StrictKey = "strict";
 
     private readonly ConditionalWeakTable<AIFunctionDeclaration, ChatTool> _byInstance = [];
     private readonly ConcurrentDictionary<ToolContent, ChatTool> _byContent = new();
@@ -38,13 +40,6 @@ internal sealed class OpenAIChatToolCache
     /// <summary>Gets how many declarations were converted (not found in the cache) so far.</summary>
     public long Conversions => Interlocked.Read(ref _conversions);
 
-    /// <summary>Whether a declaration sets its own <c>strict</c> flag, which the conversion reads.</summary>
-    internal static bool? DeclaredStrict(AIFunctionDeclaration declaration) =>
-        declaration.AdditionalProperties.TryGetValue(StrictKey, out var value) && value is bool strict ? strict : null;
-
-    /// <summary>Whether request options carry a <c>strict</c> property, which changes how the adapter converts every tool.</summary>
-    internal static bool AsksForStrict(ChatOptions options) => options.AdditionalProperties?.ContainsKey(StrictKey) == true;
-
     /// <summary>Returns the tool definition the chat-completions adapter would send for <paramref name="declaration"/> when the request sets no <c>strict</c> property.</summary>
     public ChatTool Get(AIFunctionDeclaration declaration)
     {
@@ -53,7 +48,9 @@ internal sealed class OpenAIChatToolCache
             return tool;
         }
 
-        var content = new ToolContent(declaration.Name, declaration.Description, declaration.JsonSchema.GetRawText(), DeclaredStrict(declaration));
+        // A declaration's own strict flag changes its conversion, so it is part of the content.
+        var strict = declaration.AdditionalProperties.TryGetValue(StrictKey, out var value) && value is bool flag ? flag : (bool?)null;
+        var content = new ToolContent(declaration.Name, declaration.Description, declaration.JsonSchema.GetRawText(), strict);
         if (!_byContent.TryGetValue(content, out tool))
         {
             tool = declaration.AsOpenAIChatTool();

@@ -41,7 +41,8 @@ internal sealed class OpenAIToolDefinitionCaching(IChatClient inner, OpenAIChatT
     /// <summary>Returns options whose tools arrive already converted, or <paramref name="options"/> itself when they cannot.</summary>
     internal ChatOptions? WithConvertedTools(ChatOptions? options)
     {
-        if (options?.Tools is not { Count: > 0 } tools || OpenAIChatToolCache.AsksForStrict(options))
+        // A request-wide strict property changes how the adapter converts every schema; such requests are rare and go as they are.
+        if (options?.Tools is not { Count: > 0 } tools || options.AdditionalProperties?.ContainsKey(OpenAIChatToolCache.StrictKey) == true)
         {
             return options;
         }

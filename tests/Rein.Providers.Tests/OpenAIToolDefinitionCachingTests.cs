@@ -235,6 +235,23 @@ public sealed class OpenAIToolDefinitionCachingTests
     }
 
     [Fact]
+    public void Get_MoreDistinctToolsThanTheLimit_StartsOverInsteadOfGrowing()
+    {
+        var cache = new OpenAIChatToolCache();
+        var schema = Schema("""{"type":"object"}""");
+        AIFunctionDeclaration Tool(int i) => AIFunctionFactory.CreateDeclaration($"tool_{i}", "A tool.", schema);
+        for (var i = 0; i <= OpenAIChatToolCache.MaxEntries; i++)
+        {
+            cache.Get(Tool(i));
+        }
+
+        cache.Get(Tool(OpenAIChatToolCache.MaxEntries));
+        Assert.Equal(OpenAIChatToolCache.MaxEntries + 1, cache.Conversions);
+        cache.Get(Tool(0));
+        Assert.Equal(OpenAIChatToolCache.MaxEntries + 2, cache.Conversions);
+    }
+
+    [Fact]
     public void Create_OpenAIChatCompletions_CachesToolDefinitionsAndResponsesDoesNot()
     {
         var options = new ProviderOptions { ApiKey = "k", GetEnvironmentVariable = _ => null };
