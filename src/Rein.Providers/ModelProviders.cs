@@ -80,7 +80,7 @@ public static class ModelProviders
     {
         var http = CreateHttpClient(options, spec.Provider);
         var client = new OpenAIClient(new ApiKeyCredential(apiKey), CreateOpenAIOptions(options, http, endpoint));
-        var chat = client.GetChatClient(spec.Model).AsIChatClient();
+        var chat = new OpenAIToolDefinitionCaching(client.GetChatClient(spec.Model).AsIChatClient(), OpenAIChatToolCache.Shared);
         return Finish(chat, spec, options, http);
     }
 
