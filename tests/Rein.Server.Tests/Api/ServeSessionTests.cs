@@ -215,7 +215,10 @@ public sealed class ServeSessionTests(LiveServe serve) : IClassFixture<LiveServe
         var listed = (await serve.RunAsync(null, "sessions", "list", "--json", "--store", serve.StorePath)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var line = Assert.Single(listed, l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString() == id);
         Assert.Equal("awaiting_approval", JsonDocument.Parse(line).RootElement.GetProperty("status").GetString());
-        var mine = JsonDocument.Parse(await ops.GetStringAsync(U("v1/sessions?limit=2000"), TestContext.Current.CancellationToken)).RootElement;
+        using var mineResponse = await ops.GetAsync(U("v1/sessions?limit=2000"), TestContext.Current.CancellationToken);
+        using var shown = await ops.GetAsync(U($"v1/sessions/{id}"), TestContext.Current.CancellationToken);
+        Assert.Equal(shown.Content.Headers.ContentType, mineResponse.Content.Headers.ContentType);
+        var mine = JsonDocument.Parse(await mineResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         Assert.Equal(line, Assert.Single(mine.EnumerateArray()).GetRawText());
         using var owner = serve.Client();
         var all = JsonDocument.Parse(await owner.GetStringAsync(U("v1/sessions?limit=2000"), TestContext.Current.CancellationToken)).RootElement;
