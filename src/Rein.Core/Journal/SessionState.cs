@@ -142,6 +142,7 @@ public sealed class SessionState
 
     private void Apply(SessionEvent e)
     {
+        // Rein.Server's session list folds Agent, Principal, ParentSessionId, Usage and CostUsd on its own (SessionListFold): change both.
         Status = SessionStatus.After(Status, e);
         switch (e)
         {

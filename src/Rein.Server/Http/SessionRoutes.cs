@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,26 +25,27 @@ internal static class SessionRoutes
         var store = context.RequestServices.GetRequiredService<ISessionStore>();
         var ct = context.RequestAborted;
         var cache = context.RequestServices.GetRequiredService<SessionListCache>();
-        var result = new JsonArray();
+        var max = limit ?? 50;
         // Visibility is in the journal (its principal), so the newest sessions are read until enough are visible; an owner sees all.
-        var scan = caller.IsOwner ? limit ?? 50 : int.MaxValue;
+        var scan = caller.IsOwner ? max : int.MaxValue;
         var summaries = await store.ListAsync(scan, ct);
         // Fewer than asked for is the whole store: the views of sessions deleted from it go.
         cache.Retain(summaries, complete: summaries.Count < scan);
+        var views = new List<byte[]>(Math.Min(max, summaries.Count));
         foreach (var summary in summaries)
         {
             var (view, principal) = await cache.GetAsync(store, summary, ct);
             if (caller.IsOwner || string.Equals(principal, caller.Name, StringComparison.Ordinal))
             {
-                result.Add((JsonNode)view);
-                if (result.Count >= (limit ?? 50))
+                views.Add(view);
+                if (views.Count >= max)
                 {
                     break;
                 }
             }
         }
 
-        return Json(StatusCodes.Status200OK, result);
+        return new JsonArrayResult(views);
     }
 
     public static async Task<IResult> ShowAsync(HttpContext context, string id)
@@ -266,4 +268,42 @@ internal static class SessionRoutes
         roots.Count == 0
             ? $"The workspace {workspace} is refused: this server allows no workspace folders (start it with --workspace-root DIR)."
             : $"The workspace {workspace} is outside the folders sessions may run in: {string.Join(", ", roots)}.");
+
+    /// <summary>A 200 JSON array of views already serialized, written as they are: what <see cref="Json"/> would write for them, without building the array again.</summary>
+    private sealed class JsonArrayResult(IReadOnlyList<byte[]> items) : IResult, IStatusCodeHttpResult
+    {
+        // Kestrel's pipe holds what is not flushed; a listing of thousands is flushed as it goes rather than held whole.
+        private const int FlushEvery = 64 * 1024;
+
+        public int? StatusCode => StatusCodes.Status200OK;
+
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            var response = httpContext.Response;
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "application/json";
+            response.ContentLength = 2 + items.Sum(i => (long)i.Length) + Math.Max(0, items.Count - 1);
+            var writer = response.BodyWriter;
+            writer.Write("["u8);
+            var unflushed = 1;
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (i > 0)
+                {
+                    writer.Write(","u8);
+                }
+
+                writer.Write(items[i]);
+                unflushed += items[i].Length + 1;
+                if (unflushed >= FlushEvery)
+                {
+                    await writer.FlushAsync(httpContext.RequestAborted);
+                    unflushed = 0;
+                }
+            }
+
+            writer.Write("]"u8);
+            await writer.FlushAsync(httpContext.RequestAborted);
+        }
+    }
 }

@@ -44,29 +44,38 @@ public static class JsonViews
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(state);
-        return new JsonObject
-        {
-            ["id"] = summary.Id,
-            ["status"] = summary.Status,
-            ["workspace"] = summary.Workspace,
-            ["model"] = summary.Model,
-            ["agent"] = state.Agent,
-            ["principal"] = state.Principal,
-            ["title"] = summary.Title,
-            ["started_at"] = Time(summary.StartedAt),
-            ["updated_at"] = Time(summary.UpdatedAt),
-            ["events"] = summary.Version,
-            ["stop_reason"] = summary.StopReason,
-            ["parent_session_id"] = state.ParentSessionId,
-            ["usage"] = new JsonObject
-            {
-                ["input_tokens"] = state.Usage.InputTokens,
-                ["cached_input_tokens"] = state.Usage.CachedInputTokens,
-                ["output_tokens"] = state.Usage.OutputTokens,
-            },
-            ["cost_usd"] = state.CostUsd,
-        };
+        return Session(summary, state.Agent, state.Principal, state.ParentSessionId, state.Usage, state.CostUsd);
     }
+
+    /// <summary>A session as <see cref="Session(SessionSummary, SessionState)"/> shows it, from the part of its journal a listing folds.</summary>
+    /// <param name="summary">The store's summary of the session.</param>
+    /// <param name="fold">The session's journal, folded for the list up to <paramref name="summary"/>'s version.</param>
+    /// <returns>The object.</returns>
+    internal static JsonObject Session(SessionSummary summary, SessionListFold fold) =>
+        Session(summary, fold.Agent, fold.Principal, fold.ParentSessionId, fold.Usage, fold.CostUsd);
+
+    private static JsonObject Session(SessionSummary summary, string? agent, string? principal, string? parentSessionId, TokenUsage usage, decimal costUsd) => new()
+    {
+        ["id"] = summary.Id,
+        ["status"] = summary.Status,
+        ["workspace"] = summary.Workspace,
+        ["model"] = summary.Model,
+        ["agent"] = agent,
+        ["principal"] = principal,
+        ["title"] = summary.Title,
+        ["started_at"] = Time(summary.StartedAt),
+        ["updated_at"] = Time(summary.UpdatedAt),
+        ["events"] = summary.Version,
+        ["stop_reason"] = summary.StopReason,
+        ["parent_session_id"] = parentSessionId,
+        ["usage"] = new JsonObject
+        {
+            ["input_tokens"] = usage.InputTokens,
+            ["cached_input_tokens"] = usage.CachedInputTokens,
+            ["output_tokens"] = usage.OutputTokens,
+        },
+        ["cost_usd"] = costUsd,
+    };
 
     /// <summary>A trace tree (<c>rein trace --json</c>).</summary>
     /// <param name="node">The tree's root, or any node.</param>

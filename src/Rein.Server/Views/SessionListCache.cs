@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
+using System.Text;
 using Rein.Journal;
 
 namespace Rein.Server.Views;
 
 /// <summary>
-/// The list views of sessions as of a journal version, so <c>GET /v1/sessions</c> reads and folds only the journals that grew since
-/// it last showed them, not every listed journal on every request.
+/// The list views of sessions as of a journal version, so <c>GET /v1/sessions</c> reads only the events appended since it last showed
+/// a session (none for a journal that did not grow) and serializes a view once per version, not on every request.
 /// </summary>
 /// <remarks>
-/// Thread-safe. Holds one small view per session listed (no journal): a few hundred bytes each, for at most the sessions of the last
-/// complete listing, or <see cref="Capacity"/> of them (see <see cref="Retain"/>).
+/// Thread-safe: entries are immutable and replaced whole. Holds per session listed only its view as JSON and a
+/// <see cref="SessionListFold"/> (no conversation): under a kilobyte each, for at most the sessions of the last complete listing, or
+/// <see cref="Capacity"/> of them (see <see cref="Retain"/>).
 /// </remarks>
 internal sealed class SessionListCache
 {
@@ -45,25 +46,41 @@ internal sealed class SessionListCache
         }
     }
 
-    /// <summary>The session's list view and its principal, from the cache when its journal has not grown since, else read and folded.</summary>
+    /// <summary>
+    /// The session's list view as UTF-8 JSON (as <see cref="JsonViews.Session(SessionSummary, SessionState)"/> serialized with
+    /// <see cref="JournalJson.Options"/>) and its principal: from the cache when its journal has not grown since, else with the events
+    /// appended since folded into the cached fold, or the whole journal folded again when it is not the journal the cache folded (another
+    /// start, a lower version).
+    /// </summary>
     /// <param name="store">The store the session is in.</param>
-    /// <param name="summary">The store's summary of it (its version decides whether the cached view still holds).</param>
+    /// <param name="summary">The store's summary of it (its version and status decide whether the cached view still holds).</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public async ValueTask<(JsonObject View, string? Principal)> GetAsync(ISessionStore store, SessionSummary summary, CancellationToken cancellationToken)
+    /// <returns>The view, never changed afterwards (callers may keep and write it), and who started the session.</returns>
+    public async ValueTask<(byte[] Json, string? Principal)> GetAsync(ISessionStore store, SessionSummary summary, CancellationToken cancellationToken)
     {
-        // A session deleted and made again under its id (an import) has another start, whatever its version.
-        if (!_entries.TryGetValue(summary.Id, out var entry) || entry.Version != summary.Version || entry.StartedAt != summary.StartedAt)
+        var fold = SessionListFold.Empty;
+        // A session deleted and made again under its id (an import) has another start; a version gone down is another journal too.
+        if (_entries.TryGetValue(summary.Id, out var entry) && entry.StartedAt == summary.StartedAt && entry.Fold.Version <= summary.Version)
         {
-            var state = SessionState.Fold(await store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false));
-            entry = new Entry(summary.Version, summary.StartedAt, state.Principal, JsonViews.Session(summary, state));
-            _entries[summary.Id] = entry;
+            // The status can change without an append (a running session whose process died is listed interrupted).
+            if (entry.Version == summary.Version && string.Equals(entry.Status, summary.Status, StringComparison.Ordinal))
+            {
+                return (entry.Json, entry.Fold.Principal);
+            }
+
+            fold = entry.Fold;
         }
 
-        var view = entry.View.DeepClone().AsObject();
-        // The status can change without an append (a running session whose process died is listed interrupted).
-        view["status"] = summary.Status;
-        return (view, entry.Principal);
+        if (fold.Version < summary.Version)
+        {
+            // Journals only grow (a rewind appends WorkspaceRewound), so the same start at no lower version holds what was folded.
+            fold = fold.Apply(await store.ReadAsync(summary.Id, fold.Version, cancellationToken).ConfigureAwait(false), summary.Version);
+        }
+
+        var json = Encoding.UTF8.GetBytes(JsonViews.Session(summary, fold).ToJsonString(JournalJson.Options));
+        _entries[summary.Id] = new Entry(summary.Version, summary.StartedAt, summary.Status, fold, json);
+        return (json, fold.Principal);
     }
 
-    private sealed record Entry(long Version, DateTimeOffset StartedAt, string? Principal, JsonObject View);
+    private sealed record Entry(long Version, DateTimeOffset StartedAt, string Status, SessionListFold Fold, byte[] Json);
 }

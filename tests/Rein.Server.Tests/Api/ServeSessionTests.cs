@@ -206,12 +206,23 @@ public sealed class ServeSessionTests(LiveServe serve) : IClassFixture<LiveServe
     {
         serve.Script("task-cli", (_, tools) => tools == 0 ? FakeReply.ToolCall("shell", Shell("echo from-cli-approval")) : FakeReply.Text("The CLI approved it."));
         var id = await serve.StartSessionAsync("task-cli: run it", serve.NewWorkspace("cli"), "ask", principal: "ops");
+        using var ops = serve.Client("ops");
+        // Listed while it runs, then again once it waits: the second listing folds only what was appended in between.
+        await ops.GetStringAsync(U("v1/sessions"), TestContext.Current.CancellationToken);
         var session = await serve.WaitForStatusAsync(id, "awaiting_approval");
         var reference = $"{id}:{session.GetProperty("pending_approvals")[0].GetProperty("call_id").GetString()}";
 
         var listed = (await serve.RunAsync(null, "sessions", "list", "--json", "--store", serve.StorePath)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var row = Assert.Single(listed.Select(l => JsonDocument.Parse(l).RootElement), s => s.GetProperty("id").GetString() == id);
-        Assert.Equal("awaiting_approval", row.GetProperty("status").GetString());
+        var line = Assert.Single(listed, l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString() == id);
+        Assert.Equal("awaiting_approval", JsonDocument.Parse(line).RootElement.GetProperty("status").GetString());
+        using var mineResponse = await ops.GetAsync(U("v1/sessions?limit=2000"), TestContext.Current.CancellationToken);
+        using var shown = await ops.GetAsync(U($"v1/sessions/{id}"), TestContext.Current.CancellationToken);
+        Assert.Equal(shown.Content.Headers.ContentType, mineResponse.Content.Headers.ContentType);
+        var mine = JsonDocument.Parse(await mineResponse.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal(line, Assert.Single(mine.EnumerateArray()).GetRawText());
+        using var owner = serve.Client();
+        var all = JsonDocument.Parse(await owner.GetStringAsync(U("v1/sessions?limit=2000"), TestContext.Current.CancellationToken)).RootElement;
+        Assert.Equal(line, all.EnumerateArray().Single(s => s.GetProperty("id").GetString() == id).GetRawText());
 
         await serve.RunAsync(new Dictionary<string, string> { ["REIN_TOKEN"] = serve.Tokens["ops"] }, "approvals", "approve", reference, "--as", "ops", "--store", serve.StorePath);
 
