@@ -28,7 +28,7 @@ switch (command)
         await JournalAppendBenchmark.RunAsync(rest);
         break;
     default:
-        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|serve-load|all] [--rein PATH] [--codex PATH] [--runs N] [--sessions 100,1000] [--idle N]");
+        Console.Error.WriteLine("usage: Rein.Bench [steps|journal|guard|e2e|serve-load|all] [--rein PATH] [--codex PATH] [--runs N] [--sessions 100,1000] [--steady 1000] [--steady-s 15] [--idle N]");
         return 2;
 }
 

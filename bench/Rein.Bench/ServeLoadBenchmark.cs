@@ -27,6 +27,8 @@ internal static class ServeLoadBenchmark
         var idle = int.Parse(Stats.Option(args, "--idle", "1000"), CultureInfo.InvariantCulture);
         var latencyMs = int.Parse(Stats.Option(args, "--latency-ms", "1000"), CultureInfo.InvariantCulture);
         var timeout = TimeSpan.FromSeconds(int.Parse(Stats.Option(args, "--timeout-s", "600"), CultureInfo.InvariantCulture));
+        var steady = Stats.Option(args, "--steady", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray();
+        var steadySeconds = double.Parse(Stats.Option(args, "--steady-s", "15"), CultureInfo.InvariantCulture);
 
         var root = Directory.CreateTempSubdirectory("rein-load-").FullName;
         ServerProcess? server = null;
@@ -45,13 +47,14 @@ internal static class ServeLoadBenchmark
             http = await ConnectAsync(server, token);
             Console.WriteLine($"serve-load: rein serve at {http.BaseAddress}, model at {baseUrl} ({latencyMs} ms per call), rein {rein}");
 
-            Console.WriteLine("| sessions | completed | wall (s) | added latency per step p50 / p99 (ms) | steps measured | server CPU per session (ms) | server RSS peak (MB) |");
-            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+            Console.WriteLine("| sessions | completed | wall (s) | added latency per step p50 / p99 (ms) | steps measured | server CPU per session (ms) | model CPU per session (ms) | server RSS peak (MB) |");
+            Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var n in counts)
             {
                 var run = $"r{n}-{Guid.NewGuid():N}"[..12];
                 var started = Stopwatch.GetTimestamp();
                 var cpuBefore = server.CpuSeconds();
+                var modelCpuBefore = model.CpuSeconds();
                 var ids = await StartAllAsync(http, n, i => $"[load:{run}-{i}] Read README.md, list the files, then say done.", workspace, mode: null);
                 var statuses = await WaitForAsync(http, ids, s => s is "completed" or "stopped" or "interrupted" or "suspended" or "awaiting_approval", timeout);
                 var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -59,9 +62,39 @@ internal static class ServeLoadBenchmark
                 var added = model.AddedLatencies($"load:{run}-");
                 // Includes the bench's status polls, which the server answers too.
                 var cpuPerSession = (server.CpuSeconds() - cpuBefore) * 1000 / n;
+                var modelCpuPerSession = (model.CpuSeconds() - modelCpuBefore) * 1000 / n;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {n:N0} | {completed:N0} ({100.0 * completed / n:0.#} %) | {wall:0.0} | {Percentile(added, 50):0.0} / {Percentile(added, 99):0.0} | {added.Count:N0} | {cpuPerSession:0.0} | {server.PeakRssMb():0} |"));
+                    $"| {n:N0} | {completed:N0} ({100.0 * completed / n:0.#} %) | {wall:0.0} | {Percentile(added, 50):0.0} / {Percentile(added, 99):0.0} | {added.Count:N0} | {cpuPerSession:0.0} | {modelCpuPerSession:0.0} | {server.PeakRssMb():0} |"));
                 if (completed < n)
+                {
+                    Console.WriteLine("  not completed: " + string.Join(", ", statuses.Values.Where(s => s != "completed").GroupBy(s => s).Select(g => $"{g.Key} × {g.Count()}")));
+                }
+            }
+
+            if (steady.Length > 0)
+            {
+                Console.WriteLine();
+                Console.WriteLine("Steady arrivals: sessions start at a constant rate so that N are in flight at once (N / the model time of a session, 3 calls).");
+                Console.WriteLine("| N in flight (target) | sessions | completed | arrivals per s | in flight while measured (mean / min) | measured for (s) | added latency per step p50 / p99 (ms) | steps measured | server CPU per session (ms) | model CPU per session (ms) | server RSS peak (MB) |");
+                Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            }
+
+            foreach (var n in steady)
+            {
+                var run = $"s{n}-{Guid.NewGuid():N}"[..12];
+                var rate = n / (3 * latencyMs / 1000.0);
+                var total = (int)Math.Ceiling(rate * steadySeconds);
+                var cpuBefore = server.CpuSeconds();
+                var modelCpuBefore = model.CpuSeconds();
+                var (ids, achievedRate) = await StartAtRateAsync(http, total, rate, i => $"[load:{run}-{i}] Read README.md, list the files, then say done.", workspace);
+                var statuses = await WaitForAsync(http, ids, s => s is "completed" or "stopped" or "interrupted" or "suspended" or "awaiting_approval", timeout, pollMs: 2000);
+                var completed = statuses.Count(s => s.Value == "completed");
+                var window = model.SteadyWindow($"load:{run}-", n, steps: 3);
+                var cpuPerSession = (server.CpuSeconds() - cpuBefore) * 1000 / total;
+                var modelCpuPerSession = (model.CpuSeconds() - modelCpuBefore) * 1000 / total;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {n:N0} | {total:N0} | {completed:N0} ({100.0 * completed / total:0.#} %) | {achievedRate:0.0} | {window.MeanInFlight:0} / {window.MinInFlight:0} | {window.Seconds:0.0} | {Percentile(window.Added, 50):0.0} / {Percentile(window.Added, 99):0.0} | {window.Added.Count:N0} | {cpuPerSession:0.0} | {modelCpuPerSession:0.0} | {server.PeakRssMb():0} |"));
+                if (completed < total)
                 {
                     Console.WriteLine("  not completed: " + string.Join(", ", statuses.Values.Where(s => s != "completed").GroupBy(s => s).Select(g => $"{g.Key} × {g.Count()}")));
                 }
@@ -189,7 +222,56 @@ internal static class ServeLoadBenchmark
         return [.. ids.Where(id => id is not null)];
     }
 
-    private static async Task<Dictionary<string, string>> WaitForAsync(HttpClient http, List<string> ids, Func<string, bool> done, TimeSpan timeout)
+    // Starts sessions on a fixed schedule (open loop): session i is sent at i / rate seconds, whether or not earlier starts have
+    // been answered, with at most 256 starts outstanding. Returns the ids and the rate the starts were really sent at.
+    private static async Task<(List<string> Ids, double Rate)> StartAtRateAsync(HttpClient http, int n, double rate, Func<int, string> message, string workspace)
+    {
+        var ids = new string?[n];
+        var failures = 0;
+        using var outstanding = new SemaphoreSlim(256);
+        var sends = new List<Task>(n);
+        var begun = Stopwatch.GetTimestamp();
+        for (var i = 0; i < n; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate) - Stopwatch.GetElapsedTime(begun);
+            if (due > TimeSpan.Zero)
+            {
+                await Task.Delay(due);
+            }
+
+            await outstanding.WaitAsync();
+            var index = i;
+            sends.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var body = new JsonObject { ["message"] = message(index), ["workspace"] = workspace };
+                    using var response = await http.PostAsync("/v1/sessions", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"));
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        if (Interlocked.Increment(ref failures) <= 3)
+                        {
+                            Console.WriteLine($"  start failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                        }
+
+                        return;
+                    }
+
+                    ids[index] = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+                }
+                finally
+                {
+                    outstanding.Release();
+                }
+            }));
+        }
+
+        var sent = Stopwatch.GetElapsedTime(begun).TotalSeconds;
+        await Task.WhenAll(sends);
+        return ([.. ids.Where(id => id is not null).Select(id => id!)], n / Math.Max(sent, 1e-3) );
+    }
+
+    private static async Task<Dictionary<string, string>> WaitForAsync(HttpClient http, List<string> ids, Func<string, bool> done, TimeSpan timeout, int pollMs = 500)
     {
         var wanted = ids.ToHashSet(StringComparer.Ordinal);
         var statuses = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -211,11 +293,20 @@ internal static class ServeLoadBenchmark
                 return statuses;
             }
 
-            await Task.Delay(500);
+            await Task.Delay(pollMs);
         }
     }
 
     private static double Percentile(List<double> values, double p) => values.Count == 0 ? double.NaN : Stats.Percentile(values, p);
+
+    /// <summary>A process's CPU time so far, user and system (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s).</summary>
+    private static double ProcessCpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name in parentheses may hold spaces: count fields after its closing parenthesis.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
 
     /// <summary>The fake model in a child process, so its work does not share the server's process.</summary>
     private sealed class FakeModelProcess : IDisposable
@@ -244,6 +335,8 @@ internal static class ServeLoadBenchmark
             return new FakeModelProcess(Process.Start(info)!);
         }
 
+        public double CpuSeconds() => ProcessCpuSeconds(_process.Id);
+
         public Task<string> BaseUrlAsync() => _baseUrl.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         /// <summary>For every session with this marker prefix: each step's time from the model's reply to the next request.</summary>
@@ -259,6 +352,78 @@ internal static class ServeLoadBenchmark
             }
 
             return added;
+        }
+
+        /// <summary>
+        /// The stretch of time in which at least 95 % of <paramref name="target"/> sessions with this marker prefix were in flight
+        /// (from a session's first request to its last reply, as the model saw them), the mean and least number in flight then,
+        /// and the added latency of every step the model answered in it.
+        /// </summary>
+        public (double Seconds, double MeanInFlight, int MinInFlight, List<double> Added) SteadyWindow(string prefix, int target, int steps)
+        {
+            var changes = new List<(long At, int Delta)>();
+            foreach (var ((marker, step), arrived) in _arrivals)
+            {
+                if (step == 0 && marker.StartsWith(prefix, StringComparison.Ordinal) && _replies.TryGetValue((marker, steps - 1), out var ended))
+                {
+                    changes.Add((arrived, +1));
+                    changes.Add((ended, -1));
+                }
+            }
+
+            changes.Sort((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Delta.CompareTo(b.Delta));
+            var threshold = (int)Math.Ceiling(target * 0.95);
+            long from = 0, to = 0;
+            var inFlight = 0;
+            foreach (var (at, delta) in changes)
+            {
+                inFlight += delta;
+                if (inFlight >= threshold && from == 0)
+                {
+                    from = at;
+                }
+
+                if (from != 0 && inFlight >= threshold)
+                {
+                    to = at;
+                }
+            }
+
+            if (from == 0 || to <= from)
+            {
+                return (0, 0, 0, []);
+            }
+
+            // Time-weighted mean and the least count inside [from, to].
+            double weighted = 0;
+            var least = int.MaxValue;
+            inFlight = 0;
+            var previous = from;
+            foreach (var (at, delta) in changes)
+            {
+                if (at > from && at <= to)
+                {
+                    weighted += inFlight * (double)(at - previous);
+                    least = Math.Min(least, inFlight);
+                    previous = at;
+                }
+
+                inFlight += delta;
+            }
+
+            var added = new List<double>();
+            var dump = Environment.GetEnvironmentVariable("REIN_BENCH_DUMP");
+            using var dumpWriter = dump is null ? null : new StreamWriter(dump);
+            foreach (var ((marker, step), replied) in _replies)
+            {
+                if (replied >= from && replied <= to && marker.StartsWith(prefix, StringComparison.Ordinal) && _arrivals.TryGetValue((marker, step + 1), out var next))
+                {
+                    added.Add(Stopwatch.GetElapsedTime(replied, next).TotalMilliseconds);
+                    dumpWriter?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Stopwatch.GetElapsedTime(from, replied).TotalSeconds:0.000} {added[^1]:0.0} {marker} {step}"));
+                }
+            }
+
+            return (Stopwatch.GetElapsedTime(from, to).TotalSeconds, weighted / (to - from), least, added);
         }
 
         public void Dispose()
@@ -358,14 +523,7 @@ internal static class ServeLoadBenchmark
 
         public double PeakRssMb() => StatusKb("VmHWM:") / 1024.0;
 
-        /// <summary>The server's CPU time so far, user and system (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s).</summary>
-        public double CpuSeconds()
-        {
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            // The command name in parentheses may hold spaces: count fields after its closing parenthesis.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-        }
+        public double CpuSeconds() => ProcessCpuSeconds(_process.Id);
 
         public double RssMb() => StatusKb("VmRSS:") / 1024.0;
 
