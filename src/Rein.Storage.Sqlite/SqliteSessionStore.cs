@@ -32,10 +32,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     private string? _writerSynchronous;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _leaseTtl;
-    private readonly TimeSpan? _checkpointInterval;
-    private readonly CancellationTokenSource _disposed = new();
-    private Task? _checkpoints;
-    private long _unCheckpointedCommits;
 
     /// <summary>Initializes a store on a database file.</summary>
     /// <param name="path">The database file path; missing parent folders are created.</param>
@@ -49,7 +45,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     /// <param name="options">The options; read once, here.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> or its time provider is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The path is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The busy timeout is negative, or the lease TTL or the checkpoint interval is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The busy timeout is negative or the lease TTL is not positive.</exception>
     public SqliteSessionStore(SqliteSessionStoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,7 +53,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         ArgumentNullException.ThrowIfNull(options.TimeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.WriterLeaseTtl, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.CheckpointInterval, TimeSpan.Zero);
 
         Path = System.IO.Path.GetFullPath(options.Path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
@@ -78,9 +73,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         // operating system's file cache.
         _pragmas = string.Create(
             CultureInfo.InvariantCulture,
-            $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-256;")
-            + (options.CheckpointInBackground ? " PRAGMA wal_autocheckpoint=0;" : "");
-        _checkpointInterval = options.CheckpointInBackground ? options.CheckpointInterval : null;
+            $"PRAGMA synchronous=FULL; PRAGMA busy_timeout={(long)options.BusyTimeout.TotalMilliseconds}; PRAGMA cache_size=-256;");
     }
 
     /// <summary>
@@ -225,13 +218,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
 
                 // Past this point the appends are durable; cancellation no longer applies.
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-
-            if (_checkpointInterval is { } interval)
-            {
-                // Under the write gate, so one loop is started.
-                Interlocked.Increment(ref _unCheckpointedCommits);
-                _checkpoints ??= Task.Run(() => CheckpointLoopAsync(interval, _disposed.Token));
             }
         }
         catch (Exception ex)
@@ -407,17 +393,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     /// <summary>Returns this store's pooled connections; the file stays as it is.</summary>
     public void Dispose()
     {
-        _disposed.Cancel();
-        try
-        {
-            // A checkpoint under way finishes first; the last connection to close checkpoints the rest of the log.
-            _checkpoints?.Wait(TimeSpan.FromSeconds(10));
-        }
-        catch (AggregateException)
-        {
-            // The loop ends on cancellation; anything else it met was already reported as a skipped checkpoint.
-        }
-
         _writer?.Dispose();
         _writer = null;
         using var connection = new SqliteConnection(_connectionString);
@@ -531,43 +506,6 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     }
 
     private ValueTask<SqliteConnection> OpenRawAsync(CancellationToken cancellationToken) => OpenRawAsync(_pragmas, cancellationToken);
-
-    // Copies the write-ahead log into the database file once an interval while commits arrive, outside the write gate: a PASSIVE
-    // checkpoint copies what no reader still needs and never waits, and writers keep appending to the log meanwhile.
-    private async Task CheckpointLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(interval, _timeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-            {
-                if (Interlocked.Exchange(ref _unCheckpointedCommits, 0) == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var connection = await OpenRawAsync(cancellationToken).ConfigureAwait(false);
-                    await using (connection.ConfigureAwait(false))
-                    {
-                        using var checkpoint = connection.CreateCommand();
-                        checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-                        await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                catch (SqliteException)
-                {
-                    // Busy, or the disk is full: the log keeps growing until a later checkpoint (or the last connection to close) copies it.
-                    Interlocked.Increment(ref _unCheckpointedCommits);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The store is being disposed.
-        }
-    }
 
     private async ValueTask ResetWriterAsync()
     {

@@ -18,19 +18,4 @@ public sealed class SqliteSessionStoreOptions
     /// A holder refreshes its heartbeat every third of this.
     /// </summary>
     public TimeSpan WriterLeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// Gets or sets whether the write-ahead log is copied into the database file by a background task every
-    /// <see cref="CheckpointInterval"/> instead of inside a commit. Defaults to <see langword="false"/>.
-    /// </summary>
-    /// <remarks>
-    /// By default SQLite checkpoints in the commit that grows the log past 1,000 pages, so that commit, and every append queued
-    /// behind it, waits while about 4 MB are copied and synced. A server with many sessions appending at once sees that as a
-    /// stall every second or two; the background checkpoint (SQLite's <c>PASSIVE</c> mode, which never waits for readers or
-    /// writers) keeps it off their path. The log is checkpointed whole when the last connection to the file closes either way.
-    /// </remarks>
-    public bool CheckpointInBackground { get; set; }
-
-    /// <summary>Gets or sets how often the background checkpoint runs while appends arrive. Defaults to 1 second.</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

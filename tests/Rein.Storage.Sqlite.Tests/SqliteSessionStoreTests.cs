@@ -231,49 +231,4 @@ public sealed class SqliteSessionStoreTests : SessionStoreContractTests, IDispos
         command.CommandText = sql;
         return (T)(await command.ExecuteScalarAsync(Ct))!;
     }
-
-    [Fact]
-    public async Task AppendAsync_LogPastTheCheckpointSize_IsCopiedIntoTheDatabaseByTheCommitThatGrewIt()
-    {
-        var store = Track(new SqliteSessionStore(new SqliteSessionStoreOptions { Path = DatabasePath, TimeProvider = Time }));
-
-        await AppendPastTheCheckpointSizeAsync(store);
-
-        Assert.True(new FileInfo(DatabasePath).Length > 2_000_000, "SQLite's own checkpoint ran in a commit");
-    }
-
-    [Fact]
-    public async Task AppendAsync_CheckpointInBackground_CommitsLeaveTheLogAndTheBackgroundTaskCopiesIt()
-    {
-        var store = Track(new SqliteSessionStore(new SqliteSessionStoreOptions
-        {
-            Path = DatabasePath,
-            TimeProvider = Time,
-            CheckpointInBackground = true,
-            CheckpointInterval = TimeSpan.FromSeconds(1),
-        }));
-
-        await AppendPastTheCheckpointSizeAsync(store);
-        Assert.True(new FileInfo(DatabasePath).Length < 1_000_000, "no commit copied the log into the database");
-
-        // The background checkpoint runs on the store's clock; the copy itself takes real time.
-        for (var waited = 0; new FileInfo(DatabasePath).Length < 2_000_000 && waited < 300; waited++)
-        {
-            Time.Advance(TimeSpan.FromSeconds(1));
-            await Task.Delay(100, Ct);
-        }
-
-        Assert.True(new FileInfo(DatabasePath).Length > 2_000_000, "the background task copied the log into the database");
-        Assert.Equal(41, (await store.ReadAsync("big", 0, Ct)).Count);
-    }
-
-    // About 6 MB of events: past SQLite's default checkpoint threshold of 1,000 pages (4 MB).
-    private async Task AppendPastTheCheckpointSizeAsync(SqliteSessionStore store)
-    {
-        await store.AppendAsync("big", 0, [Started("big")], cancellationToken: Ct);
-        for (var i = 1; i <= 40; i++)
-        {
-            await store.AppendAsync("big", i, [new UserMessage(new string((char)('a' + (i % 26)), 150_000))], cancellationToken: Ct);
-        }
-    }
 }

@@ -61,8 +61,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             : _environment("REIN_STORE") is { Length: > 0 } fromEnvironment ? fromEnvironment
             : ReinPaths.DefaultStore(_environment));
         _roots = [.. _options.WorkspaceRoots.Select(r => Rein.Tools.RealPath.Resolve(Path.GetFullPath(r)) ?? Path.GetFullPath(r))];
-        // Many sessions append at once here: the log is checkpointed beside their commits, not inside one of them.
-        _store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = _storePath, TimeProvider = _time, CheckpointInBackground = true });
+        _store = new SqliteSessionStore(new SqliteSessionStoreOptions { Path = _storePath, TimeProvider = _time });
     }
 
     /// <summary>The live feeds of the sessions watched or run here.</summary>
