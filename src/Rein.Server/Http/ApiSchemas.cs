@@ -53,9 +53,9 @@ internal sealed record AnswerApprovalBody
     [JsonPropertyName("decision")]
     public required ApprovalVerb Decision { get; init; }
 
-    /// <summary>This call only, or every like call of the session.</summary>
+    /// <summary>This call only (<c>once</c>, the default), or every like call of the session.</summary>
     [JsonPropertyName("scope")]
-    public required ApprovalScope Scope { get; init; }
+    public ApprovalScope Scope { get; init; } = ApprovalScope.Once;
 
     /// <summary>Why, journaled with the answer.</summary>
     [JsonPropertyName("reason")]

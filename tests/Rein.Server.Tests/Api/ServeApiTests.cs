@@ -200,7 +200,7 @@ public sealed class ServeApiTests(ServeProcess serve) : IClassFixture<ServeProce
         AssertBody(document, "/v1/sessions", ["message", "workspace"], ("message", "string"), ("workspace", "string"), ("agent", "string"), ("model", "string"), ("mode", "string"));
         AssertBody(document, "/v1/sessions/{id}/messages", ["message"], ("message", "string"));
         AssertBody(document, "/v1/sessions/{id}/rewind", [], ("to_step", "integer"));
-        var answer = AssertBody(document, "/v1/approvals/{callId}", ["decision", "scope"], ("decision", "string"), ("scope", "string"), ("reason", "string"), ("session_id", "string"));
+        var answer = AssertBody(document, "/v1/approvals/{callId}", ["decision"], ("decision", "string"), ("scope", "string"), ("reason", "string"), ("session_id", "string"));
         Assert.Equal(["approve", "deny"], Resolve(document, answer.GetProperty("decision")).GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["once", "session"], Resolve(document, answer.GetProperty("scope")).GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
 
