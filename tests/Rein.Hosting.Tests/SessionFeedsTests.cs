@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Rein.Engine;
+using Rein.Journal;
 using Rein.Hosting.Sessions;
 
 namespace Rein.Hosting.Tests;
@@ -46,4 +47,43 @@ public sealed class SessionFeedsTests
         Assert.Equal("hello", Assert.IsType<TextDelta>(update).Text);
         Assert.Equal(1, feeds.Count);
     }
+
+    [Fact]
+    public async Task WaitForPublishedAsync_RunHasNotHandedOnTheEventYet_WaitsUntilItDoes()
+    {
+        var feeds = new SessionFeeds();
+        var run = feeds.Join("s1");
+        var ct = TestContext.Current.CancellationToken;
+
+        var waiting = run.WaitForPublishedAsync(3, ct);
+        run.Publish(Appended(2));
+        Assert.False(waiting.IsCompleted);
+        run.Publish(new TextDelta("text"));
+        Assert.False(waiting.IsCompleted);
+        run.Publish(Appended(3));
+
+        await waiting.WaitAsync(ct);
+        await run.WaitForPublishedAsync(2, ct).WaitAsync(ct);
+    }
+
+    [Fact]
+    public async Task WaitForPublishedAsync_NoRunOrTheRunLeaves_ReturnsWithoutTheEvent()
+    {
+        var feeds = new SessionFeeds();
+        var watcher = Channel.CreateUnbounded<AgentUpdate>();
+        var watched = feeds.Join("s1", watcher.Writer);
+        var ct = TestContext.Current.CancellationToken;
+
+        // Events from another process, or written before the feed: nobody here will hand them on.
+        Assert.True(watched.WaitForPublishedAsync(5, ct).IsCompleted);
+
+        var run = feeds.Join("s1");
+        var waiting = watched.WaitForPublishedAsync(5, ct);
+        Assert.False(waiting.IsCompleted);
+        feeds.Leave("s1", run);
+        await waiting.WaitAsync(ct);
+    }
+
+    private static EventAppended Appended(long sequence) =>
+        new(new RecordedEvent(sequence, DateTimeOffset.UnixEpoch, new UserMessage("hi")));
 }

@@ -50,12 +50,20 @@ internal sealed class SessionFeeds
 }
 
 /// <summary>The watchers of a session, which a local run tells of every update.</summary>
+/// <remarks>
+/// A run hands its updates to the feed a moment after the loop made them, so the store can hold an event whose update (and the
+/// streamed text before it) the feed has not passed on yet: <see cref="WaitForPublishedAsync"/> lets a watcher that read the
+/// store wait for the feed to catch up before it shows what it read.
+/// </remarks>
 internal sealed class SessionFeed
 {
     private readonly Lock _gate = new();
     private readonly List<ChannelWriter<AgentUpdate>> _watchers = [];
     private int _members;
+    private int _runs;
     private bool _retired;
+    private long _published;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Adds a member (a watcher, or the run when <paramref name="watcher"/> is null); false once the feed is retired.</summary>
     public bool TryJoin(ChannelWriter<AgentUpdate>? watcher)
@@ -72,6 +80,10 @@ internal sealed class SessionFeed
             {
                 _watchers.Add(watcher);
             }
+            else
+            {
+                _runs++;
+            }
 
             return true;
         }
@@ -85,6 +97,11 @@ internal sealed class SessionFeed
             if (watcher is not null)
             {
                 _watchers.Remove(watcher);
+            }
+            else
+            {
+                _runs--;
+                Signal();
             }
 
             _retired = --_members == 0;
@@ -100,6 +117,42 @@ internal sealed class SessionFeed
             {
                 watcher.TryWrite(update);
             }
+
+            if (update is EventAppended { Recorded.Sequence: var sequence } && sequence > _published)
+            {
+                _published = sequence;
+                Signal();
+            }
         }
+    }
+
+    /// <summary>
+    /// Waits until a run of this feed has handed on the update of every event up to <paramref name="sequence"/> (and so the text
+    /// streamed before them), or no run of this feed is left to do it (the events came from elsewhere, or before the feed).
+    /// </summary>
+    public async Task WaitForPublishedAsync(long sequence, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_runs == 0 || _published >= sequence)
+                {
+                    return;
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Called holding the gate: wakes every waiter, which looks again.
+    private void Signal()
+    {
+        _changed.TrySetResult();
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -29,6 +29,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     /// <summary>How long a new message waits for a run whose end is journaled to finish closing, before the session counts as busy.</summary>
     private static readonly TimeSpan FinishingGrace = TimeSpan.FromSeconds(5);
 
+    // How long a watcher that read the store waits for a run here to hand on the updates of what it read.
+    private static readonly TimeSpan FeedCatchUp = TimeSpan.FromSeconds(5);
+
     private readonly ReinOptions _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -226,9 +229,23 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
                     break;
                 }
 
-                // A run publishes its streamed text before it journals the model call: what was read above has its text queued
-                // already, and it goes out first (a watcher that stops at the session's end must not lose it).
+                // A run here hands on its streamed text before the update of the model call that journals it, but a moment after
+                // the loop made them: once the feed has handed on what was read above, that text is queued, and it goes out first
+                // (a watcher that stops at the session's end must not lose it). Bounded, so a stuck run cannot hold the watch.
                 var readTo = stored.Count > 0 ? stored[^1].Sequence : last;
+                try
+                {
+                    await feed.WaitForPublishedAsync(readTo, cancellationToken).WaitAsync(FeedCatchUp, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Shown without the text the run did not hand on in time.
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 var readAgain = false;
                 while (channel.Reader.TryRead(out var queued))
                 {
