@@ -25,11 +25,7 @@ public static class MemoryTools
     internal static string Line(MemoryEntry entry) =>
         $"[{entry.Id}] ({MemoryNames.Of(entry.Scope)}{(entry.Kind == MemoryKind.Preference ? " preference" : "")}) {entry.Text.ReplaceLineEndings(" ")}";
 
-    internal static JsonElement Schema(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
+    internal static JsonElement Schema(string json) => ToolSchemas.Parse(json);
 
     internal static string? String(JsonElement arguments, string name) =>
         arguments.ValueKind == JsonValueKind.Object && arguments.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null

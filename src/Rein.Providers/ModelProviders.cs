@@ -146,7 +146,7 @@ public static class ModelProviders
     {
         var result = new OpenAIClientOptions
         {
-            Transport = new HttpClientPipelineTransport(http),
+            Transport = new SerializedBodyTransport(http),
             RetryPolicy = new ClientRetryPolicy(0),
             NetworkTimeout = OverallTimeout(options),
         };

@@ -5,11 +5,7 @@ namespace Rein.Tools;
 /// <summary>Reads tool arguments defensively: the loop validates them against the schema, but tools may be called directly.</summary>
 internal static class ToolArguments
 {
-    public static JsonElement Schema(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
+    public static JsonElement Schema(string json) => ToolSchemas.Parse(json);
 
     public static string RequiredString(JsonElement arguments, string name, bool allowEmpty = false)
     {

@@ -99,6 +99,25 @@ public sealed class ResilientHttpHandlerTests
     }
 
     [Fact]
+    public async Task SendAsync_BodyFromAStreamThatCannotRewind_IsBufferedAndResentWhole()
+    {
+        var bodies = new List<string>();
+        var primary = new CallbackHandler(async (request, ct) =>
+        {
+            bodies.Add(await request.Content!.ReadAsStringAsync(ct));
+            return bodies.Count < 2 ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) : new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var options = new ProviderOptions { MaxRetries = 2, InitialRetryDelay = TimeSpan.Zero, MaxRetryDelay = TimeSpan.Zero };
+        using var client = new HttpClient(new ResilientHttpHandler(options, NullLogger.Instance, primary));
+        using var once = new ReadOnceStream("streamed payload"u8.ToArray());
+
+        using var response = await client.PostAsync(new Uri("http://127.0.0.1:1/x"), new StreamContent(once), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["streamed payload", "streamed payload"], bodies);
+    }
+
+    [Fact]
     public async Task SendAsync_AttemptTimesOut_RetriesThenThrowsTimeout()
     {
         var attempts = 0;
@@ -120,6 +139,16 @@ public sealed class ResilientHttpHandlerTests
         await Assert.ThrowsAnyAsync<Exception>(() => client.GetAsync(new Uri("http://127.0.0.1:1/x"), TestContext.Current.CancellationToken));
 
         Assert.Equal(2, attempts);
+    }
+
+    /// <summary>A stream that can be read once and cannot seek, like a network body.</summary>
+    private sealed class ReadOnceStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override long Seek(long offset, SeekOrigin loc) => throw new NotSupportedException();
+
+        public override long Position { get => base.Position; set => throw new NotSupportedException(); }
     }
 
     private sealed class CallbackHandler(Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send) : HttpMessageHandler

@@ -22,7 +22,7 @@ public sealed class ToolSet
         }
 
         _byName = Tools.ToFrozenDictionary(t => t.Definition.Name, StringComparer.Ordinal);
-        Declarations = [.. Tools.Select(t => AIFunctionFactory.CreateDeclaration(t.Definition.Name, t.Definition.Description, t.Definition.ParametersSchema))];
+        Declarations = [.. Tools.Select(t => ToolSchemas.Declaration(t.Definition))];
     }
 
     /// <summary>Gets the tools in registration order.</summary>

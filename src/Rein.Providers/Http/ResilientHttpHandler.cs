@@ -26,9 +26,9 @@ internal sealed partial class ResilientHttpHandler : DelegatingHandler
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (request.Content is { } content)
+        if (request.Content is { } content and not (ByteArrayContent or ReadOnlyMemoryContent))
         {
-            // A buffered body can be sent again by each attempt.
+            // A buffered body can be sent again by each attempt (an array's content already can).
             await content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
         }
 
