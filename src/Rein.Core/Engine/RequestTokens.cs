@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 
@@ -25,6 +26,9 @@ public static class RequestTokens
 
     /// <summary>Tokens added once per request (priming the reply): 3.</summary>
     public const int PerRequestOverhead = 3;
+
+    // A declaration's schema as text, kept per declaration: sessions share declarations (ToolSchemas) and every request counts them.
+    private static readonly ConditionalWeakTable<AIFunctionDeclaration, string> SchemaTexts = [];
 
     // Providers send arguments and results as compact JSON; the shared defaults indent.
     private static readonly JsonSerializerOptions Compact = CreateCompactOptions();
@@ -59,7 +63,7 @@ public static class RequestTokens
 
             if (tool is AIFunctionDeclaration function)
             {
-                total += counter.CountTokens(function.JsonSchema.GetRawText());
+                total += counter.CountTokens(SchemaText(function));
             }
         }
 
@@ -92,6 +96,9 @@ public static class RequestTokens
             }
         }, CancellationToken.None);
     }
+
+    private static string SchemaText(AIFunctionDeclaration function) =>
+        SchemaTexts.GetValue(function, static f => f.JsonSchema.GetRawText());
 
     private static JsonSerializerOptions CreateCompactOptions()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Rein.Hosting.Configuration;
 using Rein.Profiles;
@@ -24,7 +25,7 @@ internal static class AgentProfiles
         var folders = Folders(workspace, env);
         var profile = folders.Any(folder => File.Exists(Path.Combine(folder, name + ".md"))) || !BuiltIn.Contains(name)
             ? AgentProfile.Load(name, folders)
-            : AgentProfile.Parse(BuiltInText(name), $"built-in:{name}.md");
+            : ParsedBuiltIn(name);
         profile.RequireKnownTools(ProfileTools.KnownNames);
         return profile;
     }
@@ -59,11 +60,17 @@ internal static class AgentProfiles
 
         foreach (var name in BuiltIn.Where(seen.Add))
         {
-            result.Add((name, "built-in", AgentProfile.Parse(BuiltInText(name), $"built-in:{name}.md"), null));
+            result.Add((name, "built-in", ParsedBuiltIn(name), null));
         }
 
         return result;
     }
+
+    // Built-in profiles never change while the process runs, and every session start loads one: parsed once.
+    private static readonly ConcurrentDictionary<string, AgentProfile> BuiltInProfiles = new(StringComparer.Ordinal);
+
+    private static AgentProfile ParsedBuiltIn(string name) =>
+        BuiltInProfiles.GetOrAdd(name, static n => AgentProfile.Parse(BuiltInText(n), $"built-in:{n}.md"));
 
     /// <summary>The text of a built-in profile (also the template for <c>rein agents new</c>).</summary>
     public static string BuiltInText(string name)

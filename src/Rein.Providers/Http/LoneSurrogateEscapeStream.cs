@@ -15,7 +15,8 @@ internal sealed class LoneSurrogateEscapeStream(Stream inner) : Stream
     // A high-surrogate escape and all but the last byte of the escape that may follow it.
     private const int MaxHeldBack = 11;
 
-    private readonly byte[] _buffer = new byte[16 * 1024];
+    // Each response being read keeps its own; events of a streamed reply are far smaller.
+    private readonly byte[] _buffer = new byte[4 * 1024];
     private int _readyStart;
     private int _readyEnd;
     private int _dataEnd;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
@@ -14,8 +15,8 @@ internal static class JsonBody
             return (null, TooLarge(limit));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)Math.Min(length, 64 * 1024) : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
@@ -33,6 +34,10 @@ internal static class JsonBody
         {
             return (null, TooLarge(limit));
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
 
         if (buffer.Length == 0 && optional)
         {
@@ -41,7 +46,8 @@ internal static class JsonBody
 
         try
         {
-            var document = JsonDocument.Parse(buffer.ToArray());
+            // The document reads the stream's own array, which nothing else holds.
+            var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
