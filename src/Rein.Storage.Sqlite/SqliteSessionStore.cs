@@ -28,6 +28,7 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     private readonly string _connectionString;
     private readonly string _pragmas;
     private SqliteConnection? _writer;
+    private AppendStatements? _appendStatements;
     private readonly System.Collections.Concurrent.ConcurrentQueue<PendingAppend> _pendingAppends = new();
     private string? _writerSynchronous;
     private readonly TimeProvider _timeProvider;
@@ -183,7 +184,10 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             {
                 _writer = await OpenRawAsync(CancellationToken.None).ConfigureAwait(false);
                 _writerSynchronous = "FULL"; // set by the connection pragmas
+                _appendStatements = new AppendStatements(_writer);
             }
+
+            var statements = _appendStatements!;
 
             // In WAL mode, FULL syncs the log on commit; NORMAL leaves it to the next checkpoint (process-crash safe).
             var synchronous = batch.Exists(a => a.Durability == AppendDurability.Flushed) ? "FULL" : "NORMAL";
@@ -199,19 +203,20 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             var transaction = (SqliteTransaction)await _writer.BeginTransactionAsync(IsolationLevel.Serializable, CancellationToken.None).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
+                statements.Enlist(transaction);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var append = batch[i];
-                    transaction.Save("append");
+                    await statements.Savepoint.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                     try
                     {
-                        recorded[i] = await AppendCoreAsync(_writer, transaction, append.SessionId, append.ExpectedVersion, append.Events, CancellationToken.None).ConfigureAwait(false);
-                        transaction.Release("append");
+                        recorded[i] = await AppendCoreAsync(statements, append.SessionId, append.ExpectedVersion, append.Events, CancellationToken.None).ConfigureAwait(false);
+                        await statements.ReleaseSavepoint.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is ConcurrencyConflictException or SessionNotFoundException or ArgumentException)
                     {
-                        transaction.Rollback("append");
-                        transaction.Release("append");
+                        await statements.RollbackToSavepoint.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                        await statements.ReleaseSavepoint.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
                         results[i] = ex;
                     }
                 }
@@ -393,6 +398,8 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
     /// <summary>Returns this store's pooled connections; the file stays as it is.</summary>
     public void Dispose()
     {
+        _appendStatements?.Dispose();
+        _appendStatements = null;
         _writer?.Dispose();
         _writer = null;
         using var connection = new SqliteConnection(_connectionString);
@@ -509,6 +516,8 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
 
     private async ValueTask ResetWriterAsync()
     {
+        _appendStatements?.Dispose();
+        _appendStatements = null;
         if (_writer is { } writer)
         {
             _writer = null;
@@ -535,22 +544,19 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
         }
     }
 
-    private async ValueTask<IReadOnlyList<RecordedEvent>> AppendCoreAsync(SqliteConnection connection, SqliteTransaction transaction, string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<RecordedEvent>> AppendCoreAsync(AppendStatements statements, string sessionId, long expectedVersion, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow().ToUniversalTime();
         var nowText = SqliteTime.ToText(now);
         now = SqliteTime.Parse(nowText);
 
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT version, status, stop_reason, title FROM sessions WHERE id = $id;";
-        command.Parameters.AddWithValue("$id", sessionId);
-
+        var read = statements.ReadSession;
+        read.Parameters["$id"].Value = sessionId;
         long version;
         string status;
         string? stopReason;
         string? title;
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -576,16 +582,14 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
                 throw new SessionNotFoundException(sessionId);
             }
 
-            command.CommandText = """
-                INSERT INTO sessions (id, workspace, model, agent, title, status, stop_reason, started_at, updated_at, version)
-                VALUES ($id, $workspace, $model, $agent, NULL, $status, NULL, $now, $now, 0);
-                """;
-            command.Parameters.AddWithValue("$workspace", started.Workspace);
-            command.Parameters.AddWithValue("$model", started.Model);
-            command.Parameters.AddWithValue("$agent", (object?)started.Agent ?? DBNull.Value);
-            command.Parameters.AddWithValue("$status", SessionStatus.Running);
-            command.Parameters.AddWithValue("$now", nowText);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var create = statements.CreateSession.Parameters;
+            create["$id"].Value = sessionId;
+            create["$workspace"].Value = started.Workspace;
+            create["$model"].Value = started.Model;
+            create["$agent"].Value = (object?)started.Agent ?? DBNull.Value;
+            create["$status"].Value = SessionStatus.Running;
+            create["$now"].Value = nowText;
+            await statements.CreateSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             version = 0;
         }
         else if (version != expectedVersion)
@@ -597,41 +601,30 @@ public sealed class SqliteSessionStore : ISessionStore, IDisposable
             throw new ArgumentException("SessionStarted can only be the first event of a journal.", nameof(events));
         }
 
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO events (session_id, seq, type, at, data) VALUES ($id, $seq, $type, $at, $data);";
-        insert.Parameters.AddWithValue("$id", sessionId);
-        var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
-        var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
-        insert.Parameters.AddWithValue("$at", nowText);
-        var dataParameter = insert.Parameters.Add("$data", SqliteType.Text);
-
+        var insert = statements.InsertEvent.Parameters;
+        insert["$id"].Value = sessionId;
+        insert["$at"].Value = nowText;
         var recorded = new List<RecordedEvent>(events.Count);
         foreach (var e in events)
         {
             version++;
             FoldSummary(e, ref status, ref title, ref stopReason);
 
-            seqParameter.Value = version;
-            typeParameter.Value = e.TypeName;
-            dataParameter.Value = JournalJson.Serialize(e);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            insert["$seq"].Value = version;
+            insert["$type"].Value = e.TypeName;
+            insert["$data"].Value = JournalJson.Serialize(e);
+            await statements.InsertEvent.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             recorded.Add(new RecordedEvent(version, now, e));
         }
 
-        using var update = connection.CreateCommand();
-        update.Transaction = transaction;
-        update.CommandText = """
-            UPDATE sessions SET version = $version, status = $status, stop_reason = $stop, title = $title, updated_at = $now
-            WHERE id = $id;
-            """;
-        update.Parameters.AddWithValue("$version", version);
-        update.Parameters.AddWithValue("$status", status);
-        update.Parameters.AddWithValue("$stop", (object?)stopReason ?? DBNull.Value);
-        update.Parameters.AddWithValue("$title", (object?)title ?? DBNull.Value);
-        update.Parameters.AddWithValue("$now", nowText);
-        update.Parameters.AddWithValue("$id", sessionId);
-        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var update = statements.UpdateSession.Parameters;
+        update["$version"].Value = version;
+        update["$status"].Value = status;
+        update["$stop"].Value = (object?)stopReason ?? DBNull.Value;
+        update["$title"].Value = (object?)title ?? DBNull.Value;
+        update["$now"].Value = nowText;
+        update["$id"].Value = sessionId;
+        await statements.UpdateSession.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return recorded;
     }
 
