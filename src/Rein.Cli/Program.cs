@@ -44,6 +44,7 @@ var root = new RootCommand($"""
     EvalCommand.Create(),
     ReplayCommand.Create(),
     TrustCommand.Create(),
+    McpCommand.Create(),
     ServeCommand.Create(interrupts),
 };
 

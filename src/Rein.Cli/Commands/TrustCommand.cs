@@ -147,7 +147,7 @@ internal static class TrustCommand
 
         var settingsFile = Path.Combine(workspace, ".rein", "settings.json");
         var agents = Path.Combine(workspace, ".rein", "agents");
-        var found = new[] { settingsFile, agents }.Where(p => File.Exists(p) || Directory.Exists(p)).Select(p => Path.GetRelativePath(workspace, p)).ToList();
+        var found = new[] { settingsFile, agents, Path.Combine(workspace, Rein.Mcp.Configuration.McpConfig.ProjectFile) }.Where(p => File.Exists(p) || Directory.Exists(p)).Select(p => Path.GetRelativePath(workspace, p)).ToList();
         var trusted = TrustedFolders.Load(Environment.GetEnvironmentVariable);
         if (found.Count == 0 || trusted.Error is not null || trusted.IsTrusted(workspace))
         {

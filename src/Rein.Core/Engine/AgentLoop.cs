@@ -361,7 +361,7 @@ public sealed partial class AgentLoop
         var reads = new List<ModelToolCall>();
         foreach (var call in calls)
         {
-            if (_tools.TryGet(call.Name, out var tool) && tool.Definition.ReadOnly)
+            if (_tools.TryGet(call.Name, out var tool) && (tool.Definition.ReadOnly || tool.Definition.Concurrent))
             {
                 reads.Add(call);
                 continue;

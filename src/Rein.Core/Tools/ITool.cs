@@ -21,7 +21,14 @@ public interface ITool
 /// <param name="Description">What the tool does and when to use it.</param>
 /// <param name="ParametersSchema">The JSON schema of the arguments object.</param>
 /// <param name="ReadOnly">Whether the tool never changes the workspace or the outside world.</param>
-public sealed record ToolDefinition(string Name, string Description, JsonElement ParametersSchema, bool ReadOnly = false);
+public sealed record ToolDefinition(string Name, string Description, JsonElement ParametersSchema, bool ReadOnly = false)
+{
+    /// <summary>
+    /// Gets whether calls may run beside other such calls of the same answer although the tool does not count as
+    /// <see cref="ReadOnly"/> for the policy (an MCP tool whose server says it only reads). Defaults to <see langword="false"/>.
+    /// </summary>
+    public bool Concurrent { get; init; }
+}
 
 /// <summary>One call of a tool.</summary>
 /// <param name="CallId">The call identifier.</param>

@@ -100,7 +100,8 @@ public sealed class PolicyEngine
     {
         ArgumentNullException.ThrowIfNull(request);
         var rules = RulesFor(request);
-        var tool = request.Tool;
+        // Rules name MCP tools as mcp:SERVER/TOOL or mcp__SERVER__TOOL; the model calls them by the second.
+        var tool = ToolNames.Canonical(request.Tool);
         var readOnly = request.ReadOnlyTool || tool == ToolNames.TodoWrite;
         var kind = ToolNames.KindOf(tool);
         switch (kind)

@@ -50,6 +50,39 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
         }
     }
 
+    /// <summary>
+    /// The environment changes a sandboxed program needs on top of its own variables: the sandbox's home and temp folder,
+    /// no host sockets (SSH agent, D-Bus, display), and the egress proxy's variables when it may use the network.
+    /// </summary>
+    /// <param name="options">The sandbox's options.</param>
+    /// <param name="requested">The variables the program asked for (a null value removes one), or null.</param>
+    /// <param name="network">Whether the program reaches the network through the egress proxy.</param>
+    /// <returns>The variables to set, or with a null value to remove.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    public static Dictionary<string, string?> EnvironmentFor(SandboxOptions options, IReadOnlyDictionary<string, string?>? requested, bool network)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var environment = new Dictionary<string, string?>(requested ?? new Dictionary<string, string?>(), StringComparer.Ordinal)
+        {
+            ["HOME"] = Bubblewrap.RealPath(options.HomeDirectory),
+            ["TMPDIR"] = "/tmp",
+        };
+        foreach (var name in HostSocketVariables)
+        {
+            environment[name] = null;
+        }
+
+        var proxyUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Bubblewrap.ProxyPort}");
+        foreach (var name in ProxyVariables)
+        {
+            environment[name] = network ? proxyUrl : null;
+        }
+
+        // Only the sandbox's own loopback bypasses the proxy; nothing else may.
+        environment["NO_PROXY"] = environment["no_proxy"] = network ? "localhost,127.0.0.1,::1" : null;
+        return environment;
+    }
+
     /// <summary>Gets the options every command runs with.</summary>
     public SandboxOptions Options { get; }
 
@@ -75,24 +108,7 @@ public sealed class BubblewrapCommandRunner : ICommandRunner
             return Refused("the network allow-list needs socat inside the sandbox, which is not installed (Debian/Ubuntu: apt-get install socat).");
         }
 
-        var environment = new Dictionary<string, string?>(request.Environment ?? new Dictionary<string, string?>(), StringComparer.Ordinal)
-        {
-            ["HOME"] = Bubblewrap.RealPath(Options.HomeDirectory),
-            ["TMPDIR"] = "/tmp",
-        };
-        foreach (var name in HostSocketVariables)
-        {
-            environment[name] = null;
-        }
-
-        var proxyUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{Bubblewrap.ProxyPort}");
-        foreach (var name in ProxyVariables)
-        {
-            environment[name] = network ? proxyUrl : null;
-        }
-
-        // Only the sandbox's own loopback bypasses the proxy; nothing else may.
-        environment["NO_PROXY"] = environment["no_proxy"] = network ? "localhost,127.0.0.1,::1" : null;
+        var environment = EnvironmentFor(Options, request.Environment, network);
         request = request with { Environment = environment };
         if (!network)
         {

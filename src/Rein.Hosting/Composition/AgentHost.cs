@@ -190,6 +190,19 @@ internal sealed partial class AgentHost : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the MCP servers the settings configure for a session in <paramref name="workspace"/> and lists their tools; a
+    /// server that cannot start is reported in the toolbox's failures and offers nothing. Stop them (dispose) when the session ends.
+    /// </summary>
+    /// <exception cref="SettingsException">An MCP server entry is not well formed.</exception>
+    public async Task<Rein.Mcp.Client.McpToolbox> StartMcpAsync(string workspace, CancellationToken cancellationToken)
+    {
+        var servers = McpSetup.Servers(Settings, workspace);
+        return servers.Count == 0
+            ? Rein.Mcp.Client.McpToolbox.Empty
+            : await Rein.Mcp.Client.McpToolbox.StartAsync(servers, McpSetup.Launch(Settings, workspace, Secrets, LoggerFactory), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sessions this host has run (their SessionStart hooks ran).</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> StartedSessions { get; } = new(StringComparer.Ordinal);
 
@@ -218,8 +231,9 @@ internal sealed partial class AgentHost : IDisposable
     /// <param name="modeOverride">A permission mode used when neither flags nor settings pick one (the demo uses workspace-write).</param>
     /// <param name="subAgent">For a sub-agent's loop: its profile and budget share, and no <c>task</c> tool; null for a top-level loop.</param>
     /// <param name="shellMaxTimeoutSeconds">The largest timeout a <c>shell</c> call may ask for; null for the tool's own maximum (an eval's scripted solution.sh gets its task's limit).</param>
+    /// <param name="mcp">The session's MCP servers (<see cref="StartMcpAsync"/>), whose tools it offers; the caller stops them when the session ends.</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public ReinSession CreateSession(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null, int? shellMaxTimeoutSeconds = null)
+    public ReinSession CreateSession(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null, int? shellMaxTimeoutSeconds = null, Rein.Mcp.Client.McpToolbox? mcp = null)
     {
         ProfileTools.RequireSurface(Settings.Profile, "cli");
         var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, Redactor, subAgent?.Budget, LoggerFactory);
@@ -252,7 +266,7 @@ internal sealed partial class AgentHost : IDisposable
         _ = WorkspaceStaging.Shared.Start(workspace, checkpoints);
         var loop = new AgentLoop(
             chatClient,
-            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits)], Settings.Profile)),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits, mcp), .. mcp?.Tools ?? []], Settings.Profile)),
             context,
             options,
             pipeline =>
@@ -266,7 +280,7 @@ internal sealed partial class AgentHost : IDisposable
                 pipeline.UseCheckpoints(checkpoints, loggerFactory: LoggerFactory);
             },
             loggerFactory: LoggerFactory);
-        return new ReinSession(this, loop, guards, context, memory, subAgent is { Nested: true });
+        return new ReinSession(this, loop, guards, context, memory, subAgent is { Nested: true }) { Mcp = subAgent is { Nested: true } ? null : mcp };
     }
 
     /// <summary>Where workspace checkpoints live (a <c>checkpoints</c> folder next to the session store) and what they leave out.</summary>

@@ -58,6 +58,9 @@ internal sealed class ReinSession
     /// <summary>The context engine of the loop (for <c>/compact</c>).</summary>
     public ContextEngine Context { get; }
 
+    /// <summary>The session's MCP servers, which it stops when it is disposed; null for a sub-agent, whose parent's servers they are.</summary>
+    public Rein.Mcp.Client.McpToolbox? Mcp { get; init; }
+
     /// <summary>The long-term memory of the loop, or null when memory is turned off.</summary>
     public MemorySetup? Memory { get; }
 
@@ -89,6 +92,17 @@ internal sealed class ReinSession
                     }
 
                     await session.AppendAsync(new SandboxDisabled(why), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                foreach (var unsandboxed in Mcp?.Unsandboxed ?? [])
+                {
+                    Host.Notice($"rein: warning: {unsandboxed}");
+                    await session.AppendAsync(new SandboxDisabled(unsandboxed), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                foreach (var failure in Mcp?.Failures ?? [])
+                {
+                    Host.Notice($"rein: warning: {failure}");
                 }
 
                 foreach (var ignored in Host.Settings.Ignored)

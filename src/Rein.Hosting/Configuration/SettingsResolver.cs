@@ -146,6 +146,13 @@ internal static class SettingsResolver
             }
         }
 
+        // A project's MCP servers are programs it would start on this machine: only a trusted folder may name them.
+        var mcpFile = Path.Combine(workspace, Rein.Mcp.Configuration.McpConfig.ProjectFile);
+        if (trusted == false && File.Exists(mcpFile))
+        {
+            AddIgnored(ignored, mcpFile, [Rein.Mcp.Configuration.McpConfig.Key]);
+        }
+
         var sources = new List<string>();
         var documents = new List<SettingsDocument>();
         foreach (var document in new[] { user.Document, project.Document, loaded.TryGetValue("managed", out var mm) ? mm.Document : null })

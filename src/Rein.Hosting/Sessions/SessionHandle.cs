@@ -145,6 +145,11 @@ internal sealed class SessionHandle : IAsyncDisposable
         }
 
         (_approvals as IDisposable)?.Dispose();
+        if (Session.Mcp is { } mcp)
+        {
+            await mcp.DisposeAsync().ConfigureAwait(false);
+        }
+
         _chat.Dispose();
         Host.Dispose();
         if (_run is { } run)

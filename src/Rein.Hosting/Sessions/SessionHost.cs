@@ -523,6 +523,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         IAsyncDisposable? lease = null;
         SessionWriter? writer = null;
         IApprovalChannel? approvals = null;
+        Rein.Mcp.Client.McpToolbox? mcp = null;
         try
         {
             var events = await _store.ReadAsync(summary.Id, 0, cancellationToken).ConfigureAwait(false);
@@ -547,7 +548,9 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             }
 
             approvals = options.Approvals?.Invoke(host);
-            var reinSession = host.CreateSession(chat, workspace, model, approvals, subAgent: SubAgentRunner.ForResume(host, writer.State));
+            var resumed = SubAgentRunner.ForResume(host, writer.State);
+            mcp = resumed is null ? await host.StartMcpAsync(workspace, cancellationToken).ConfigureAwait(false) : null;
+            var reinSession = host.CreateSession(chat, workspace, model, approvals, subAgent: resumed, mcp: mcp);
             var handle = new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
             handle.Attach(run, lease, writer);
             return handle;
@@ -561,6 +564,11 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             }
 
             (approvals as IDisposable)?.Dispose();
+            if (mcp is not null)
+            {
+                await mcp.DisposeAsync().ConfigureAwait(false);
+            }
+
             chat?.Dispose();
             host?.Dispose();
             Release(run);
@@ -574,17 +582,24 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
         var host = OpenHost(settings, principal, options?.Notice);
         Microsoft.Extensions.AI.IChatClient? chat = null;
         IApprovalChannel? approvals = null;
+        Rein.Mcp.Client.McpToolbox? mcp = null;
         try
         {
             model ??= host.RequireModel();
             chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
             approvals = options?.Approvals?.Invoke(host);
-            var reinSession = host.CreateSession(chat, workspace, model, approvals);
+            mcp = await host.StartMcpAsync(workspace, cancellationToken).ConfigureAwait(false);
+            var reinSession = host.CreateSession(chat, workspace, model, approvals, mcp: mcp);
             return new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
         }
         catch
         {
             (approvals as IDisposable)?.Dispose();
+            if (mcp is not null)
+            {
+                await mcp.DisposeAsync().ConfigureAwait(false);
+            }
+
             chat?.Dispose();
             host.Dispose();
             throw;
