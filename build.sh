@@ -19,7 +19,9 @@ Commands:
   -h, --help       Show this help.
 
 The tests run real programs besides the .NET SDK: python3, git, kill (procps), setsid (util-linux),
-bubblewrap, socat, curl, chromium (the web console's browser tests), and for the starter eval suite node, gcc, make, a JDK (javac) and rustc.
+bubblewrap, socat, curl, chromium (the web console's browser tests), node and npm (the reference MCP servers,
+installed with npm into ~/.cache/rein-tests/mcp-servers, or $REIN_TEST_MCP_SERVERS), and for the starter eval suite
+gcc, make, a JDK (javac) and rustc.
 Missing ones are installed with apt-get (Debian/Ubuntu package names) when running as root or when
 `sudo -n` works. Otherwise the script prints the `apt-get install` line to run and exits with code 69
 without running any test.
@@ -38,7 +40,8 @@ readonly requirements=(
   "bwrap|bubblewrap|shell commands and hooks run in the bubblewrap sandbox"
   "socat|socat|the sandbox reaches Rein's egress proxy through socat"
   "curl|curl|the sandbox tests reach loopback servers with curl"
-  "node|nodejs|starter eval suite: JavaScript tasks"
+  "node|nodejs|starter eval suite: JavaScript tasks; the reference MCP servers"
+  "npm|npm|installs the reference MCP servers the MCP client is tested against"
   "gcc|gcc|starter eval suite and sandbox tests: C tasks"
   "make|make|starter eval suite: C tasks build with make"
   "javac|default-jdk-headless|starter eval suite: Java task"
@@ -106,8 +109,30 @@ install_requirements() {
   [ $broken -eq 0 ] || return $missing_exit
 }
 
+# The reference MCP servers the MCP client's tests run (npm packages, pinned), installed once into a cache folder.
+readonly mcp_servers=("@modelcontextprotocol/server-everything@2026.8.31" "@modelcontextprotocol/server-filesystem@2026.8.31")
+
+install_mcp_servers() {
+  local dir=${REIN_TEST_MCP_SERVERS:-${XDG_CACHE_HOME:-$HOME/.cache}/rein-tests/mcp-servers}
+  local stamp="$dir/installed.txt"
+  if [ -x "$dir/node_modules/.bin/mcp-server-everything" ] && [ -x "$dir/node_modules/.bin/mcp-server-filesystem" ] \
+    && [ "$(cat "$stamp" 2>/dev/null)" = "${mcp_servers[*]}" ]; then
+    export REIN_TEST_MCP_SERVERS=$dir
+    return 0
+  fi
+  echo "build.sh: installing the reference MCP servers into $dir" >&2
+  mkdir -p "$dir" || return $missing_exit
+  if ! npm install --prefix "$dir" --no-audit --no-fund --loglevel=error "${mcp_servers[@]}" >&2; then
+    echo "build.sh: npm could not install ${mcp_servers[*]} (the MCP client's tests need them; is the npm registry reachable?)" >&2
+    return $missing_exit
+  fi
+  echo "${mcp_servers[*]}" >"$stamp"
+  export REIN_TEST_MCP_SERVERS=$dir
+}
+
 run_tests() {
   install_requirements || exit $?
+  install_mcp_servers || exit $?
   export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
   local log status
   log=$(mktemp)
@@ -128,7 +153,7 @@ run_tests() {
 
 case "${1:-}" in
   test) shift; run_tests "$@"; exit $? ;;
-  deps) install_requirements; exit $? ;;
+  deps) install_requirements && install_mcp_servers; exit $? ;;
   -h | --help | help) usage ;;
   "") usage >&2; exit 2 ;;
   *) echo "build.sh: unknown command '$1'" >&2; usage >&2; exit 2 ;;

@@ -71,4 +71,30 @@ public sealed class McpSessionTests : IDisposable
         var unknown = Assert.Single(events.OfType<ToolCompleted>());
         Assert.Equal(ToolOutcome.Error, unknown.Outcome);
     }
+
+    [Fact]
+    public async Task Run_ReferenceEverythingServer_ApprovedCallRunsAndIsJournaled()
+    {
+        Rein.Testing.ReferenceMcpServers.Require();
+        Directory.CreateDirectory(_bed.Combine("config"));
+        var settings = new Dictionary<string, object>
+        {
+            ["mcpServers"] = new Dictionary<string, object> { ["everything"] = new { command = Rein.Testing.ReferenceMcpServers.Everything } },
+            ["permissions"] = new { allow = new[] { "mcp__everything__*" } },
+        };
+        File.WriteAllText(_bed.Combine("config", "settings.json"), JsonSerializer.Serialize(settings));
+        var script = _bed.Script("""{"turns":[{"tool_calls":[{"name":"mcp__everything__get-sum","arguments":{"a":20,"b":22}}]},{"text":"42"}]}""");
+        var host = _bed.CreateHost(o => o.Model = script);
+
+        var ticket = await host.StartAsync(new StartSessionRequest("add", _bed.Workspace) { Mode = "ask" }, Ct);
+        var stopped = await host.WaitAsync(ticket.Id, Ct);
+
+        Assert.Equal(SessionStatus.Completed, stopped.Status);
+        var events = (await _bed.JournalAsync(ticket.Id)).Select(e => e.Event).ToList();
+        var decided = Assert.Single(events.OfType<PolicyDecided>());
+        Assert.Equal((PolicyDecisions.Allow, "mcp__everything__*"), (decided.Decision, decided.Rule));
+        var sum = Assert.Single(events.OfType<ToolCompleted>());
+        Assert.Equal(ToolOutcome.Success, sum.Outcome);
+        Assert.Contains("42", sum.Result, StringComparison.Ordinal);
+    }
 }

@@ -28,6 +28,7 @@ internal sealed class SummaryHelpAction(HelpAction inner) : SynchronousCommandLi
         ["trust"] = "Trust a folder's project settings.",
         ["serve"] = "Serve the HTTP API and the web console over this machine's sessions.",
         ["resume"] = "Continue a session (the newest with --last) with the settings it was started with.",
+        ["mcp"] = "List, add and remove the MCP servers whose tools sessions are offered.",
     };
 
     public override bool ClearsParseErrors => inner.ClearsParseErrors;

@@ -118,15 +118,7 @@ internal sealed class GuardSetup
     public static (ICommandRunner Runner, string? Disabled) CreateCommandRunner(ResolvedSettings settings, string workspace)
     {
         // Read even with --sandbox none: the environment allow-list (sandbox.env) applies to unsandboxed commands too.
-        var options = new SandboxOptions();
-        foreach (var document in settings.Documents)
-        {
-            if (Section(document, "sandbox") is { } section)
-            {
-                options = SandboxOptions.FromJson(section, document.Path);
-            }
-        }
-
+        var options = SandboxOptionsFor(settings);
         if (settings.Values.Sandbox == "none")
         {
             return (
@@ -139,6 +131,22 @@ internal sealed class GuardSetup
         options.HiddenPaths.Add(ReinPaths.SecretsFile(Environment.GetEnvironmentVariable));
         options.HiddenPaths.Add(ReinPaths.SecretsKeyFile(Environment.GetEnvironmentVariable));
         return (new BubblewrapCommandRunner(workspace, options), null);
+    }
+
+    /// <summary>The sandbox section of the settings (the last file that has one wins), or the defaults.</summary>
+    /// <exception cref="FormatException">A sandbox section is invalid.</exception>
+    public static SandboxOptions SandboxOptionsFor(ResolvedSettings settings)
+    {
+        var options = new SandboxOptions();
+        foreach (var document in settings.Documents)
+        {
+            if (Section(document, "sandbox") is { } section)
+            {
+                options = SandboxOptions.FromJson(section, document.Path);
+            }
+        }
+
+        return options;
     }
 
     private static JsonElement? Section(SettingsDocument document, string name) =>

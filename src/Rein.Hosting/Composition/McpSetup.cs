@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Rein.Guard.Sandbox;
 using Rein.Hosting.Configuration;
@@ -53,24 +52,10 @@ internal static class McpSetup
     {
         var (runner, _) = GuardSetup.CreateCommandRunner(settings, workspace);
         var sandbox = (runner as BubblewrapCommandRunner)?.Options;
-        var names = sandbox?.EnvironmentNames ?? SandboxEnvironmentNames(settings);
+        var names = sandbox?.EnvironmentNames ?? GuardSetup.SandboxOptionsFor(settings).EnvironmentNames;
         return new McpLaunch(workspace, sandbox, new CommandEnvironment(names), new McpValues(Environment.GetEnvironmentVariable, secrets))
         {
             LoggerFactory = loggerFactory,
         };
-    }
-
-    private static IList<string> SandboxEnvironmentNames(ResolvedSettings settings)
-    {
-        var options = new SandboxOptions();
-        foreach (var document in settings.Documents)
-        {
-            if (document.Root.TryGetProperty("sandbox", out var section) && section.ValueKind == JsonValueKind.Object)
-            {
-                options = SandboxOptions.FromJson(section, document.Path);
-            }
-        }
-
-        return options.EnvironmentNames;
     }
 }

@@ -25,6 +25,9 @@ public sealed class McpStartException(string message, Exception? inner = null) :
 internal sealed class McpServerConnection : IAsyncDisposable
 {
     private const int MaxStarts = 2;
+
+    /// <summary>The least time a start (the handshake and the tool list) is given, whatever the entry's call timeout: programs fetched by npx or uvx start slowly.</summary>
+    private static readonly TimeSpan MinimumStartTimeout = TimeSpan.FromSeconds(30);
     private const int StderrLinesKept = 20;
     private readonly McpLaunch _launch;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -61,7 +64,7 @@ internal sealed class McpServerConnection : IAsyncDisposable
             var client = await ConnectAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                using var timeout = Deadline(cancellationToken);
+                using var timeout = Deadline(StartTimeout, cancellationToken);
                 var tools = await client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
                 Tools = [.. tools.Select(t => t.ProtocolTool)];
             }
@@ -159,7 +162,7 @@ internal sealed class McpServerConnection : IAsyncDisposable
             _gate.Release();
         }
 
-        using var timeout = Deadline(cancellationToken);
+        using var timeout = Deadline(Entry.Timeout, cancellationToken);
         try
         {
             return await call(client, timeout.Token).ConfigureAwait(false);
@@ -212,13 +215,13 @@ internal sealed class McpServerConnection : IAsyncDisposable
             throw new McpStartException($"MCP server '{Entry.Name}' could not start: {ex.Message}", ex);
         }
 
-        using var timeout = Deadline(cancellationToken);
+        using var timeout = Deadline(StartTimeout, cancellationToken);
         try
         {
             var options = new McpClientOptions
             {
                 ClientInfo = new Implementation { Name = "rein", Version = typeof(McpServerConnection).Assembly.GetName().Version?.ToString(3) ?? "0.1.0" },
-                InitializationTimeout = Entry.Timeout,
+                InitializationTimeout = StartTimeout,
             };
             _client = await McpClient.CreateAsync(transport, options, _launch.LoggerFactory, timeout.Token).ConfigureAwait(false);
             HasResources = _client.ServerCapabilities.Resources is not null;
@@ -232,7 +235,7 @@ internal sealed class McpServerConnection : IAsyncDisposable
         catch (Exception ex)
         {
             await StopAsync().ConfigureAwait(false);
-            var why = ex is OperationCanceledException ? $"it did not finish the MCP handshake within {Seconds(Entry.Timeout)} s" : Describe(ex);
+            var why = ex is OperationCanceledException or TimeoutException ? $"it did not finish the MCP handshake within {Seconds(StartTimeout)} s" : Describe(ex);
             throw new McpStartException($"MCP server '{Entry.Name}' could not start: {why}{StderrTail()}", ex);
         }
     }
@@ -383,10 +386,12 @@ internal sealed class McpServerConnection : IAsyncDisposable
         _egressFolder = null;
     }
 
-    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    private TimeSpan StartTimeout => Entry.Timeout > MinimumStartTimeout ? Entry.Timeout : MinimumStartTimeout;
+
+    private static CancellationTokenSource Deadline(TimeSpan limit, CancellationToken cancellationToken)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        source.CancelAfter(Entry.Timeout);
+        source.CancelAfter(limit);
         return source;
     }
 
