@@ -44,7 +44,7 @@ var root = new RootCommand($"""
     EvalCommand.Create(),
     ReplayCommand.Create(),
     TrustCommand.Create(),
-    McpCommand.Create(),
+    McpCommand.Create(interrupts),
     ServeCommand.Create(interrupts),
 };
 

@@ -51,6 +51,29 @@ internal sealed class ReinProcess : IDisposable
         return path;
     }
 
+    /// <summary>The environment changes every rein process of this test gets: an isolated home, no provider keys or REIN_* settings of the machine (null removes a variable), then <see cref="Environment"/>.</summary>
+    public Dictionary<string, string?> ProcessEnvironment()
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MAX_STEPS", "REIN_CONFIG_DIR", "REIN_API_KEY", "REIN_ENV", "REIN_SANDBOX", "REIN_PRINCIPAL" })
+        {
+            environment[name] = null;
+        }
+
+        environment["HOME"] = _home.Path;
+        environment["XDG_DATA_HOME"] = Path.Combine(_home.Path, "data");
+        environment["XDG_CONFIG_HOME"] = Path.Combine(_home.Path, "config");
+        environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        // Hermetic: the machine's /etc/rein/managed-settings.json must not change test outcomes.
+        environment["REIN_MANAGED_SETTINGS"] = Path.Combine(_home.Path, "managed-settings.json");
+        foreach (var (key, value) in Environment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
     public Process Start(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
     {
         // REIN_TEST_EXECUTABLE runs the suite against a published binary (e.g. the native AOT build).
@@ -75,20 +98,16 @@ internal sealed class ReinProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
-        foreach (var name in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "OLLAMA_HOST", "REIN_MODEL", "REIN_STORE", "REIN_BASE_URL", "REIN_MAX_STEPS", "REIN_CONFIG_DIR", "REIN_API_KEY", "REIN_ENV", "REIN_SANDBOX", "REIN_PRINCIPAL" })
+        foreach (var (key, value) in ProcessEnvironment())
         {
-            info.Environment.Remove(name);
-        }
-
-        info.Environment["HOME"] = _home.Path;
-        info.Environment["XDG_DATA_HOME"] = Path.Combine(_home.Path, "data");
-        info.Environment["XDG_CONFIG_HOME"] = Path.Combine(_home.Path, "config");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // Hermetic: the machine's /etc/rein/managed-settings.json must not change test outcomes.
-        info.Environment["REIN_MANAGED_SETTINGS"] = Path.Combine(_home.Path, "managed-settings.json");
-        foreach (var (key, value) in Environment)
-        {
-            info.Environment[key] = value;
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
         }
 
         var process = Process.Start(info)!;

@@ -112,6 +112,21 @@ public sealed class SessionHostTests : IDisposable
     }
 
     [Fact]
+    public async Task AnswerApprovalAsync_UnknownDecision_RefusedAndTheCallStillWaits()
+    {
+        var host = _bed.CreateHost(o => o.Model = _bed.Script(WriteNotes));
+        var ticket = await host.StartAsync(new StartSessionRequest("write notes", _bed.Workspace) { Mode = "ask" }, Ct);
+        Assert.Equal(SessionStatus.AwaitingApproval, (await host.WaitAsync(ticket.Id, Ct)).Status);
+        var pending = Assert.Single(await new ApprovalInbox(_bed.OpenStore()).ListAsync(Ct));
+
+        var error = await Assert.ThrowsAsync<ArgumentException>(async () => await host.AnswerApprovalAsync(new AnswerApprovalRequest(pending.Reference, "approve", LocalUser.Name), Ct));
+
+        Assert.Contains("approve_once", error.Message, StringComparison.Ordinal);
+        Assert.Single(await new ApprovalInbox(_bed.OpenStore()).ListAsync(Ct));
+        Assert.DoesNotContain((await _bed.JournalAsync(ticket.Id)).Select(e => e.Event), e => e is ApprovalDecided);
+    }
+
+    [Fact]
     public async Task AnswerApprovalAsync_AwaitingSession_ResumesItToTheEnd()
     {
         var host = _bed.CreateHost(o => o.Model = _bed.Script(WriteNotes));

@@ -3,11 +3,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
+using ModelContextProtocol.Server;
+using Rein.Cli.Composition;
 using Rein.Hosting.Composition;
 using Rein.Hosting.Configuration;
+using Rein.Hosting.Sessions;
 using Rein.Journal;
 using Rein.Mcp.Client;
 using Rein.Mcp.Configuration;
+using Rein.Server.Mcp;
 using Spectre.Console;
 
 namespace Rein.Cli.Commands;
@@ -15,7 +19,7 @@ namespace Rein.Cli.Commands;
 /// <summary><c>rein mcp list|add|remove</c>: the MCP servers whose tools sessions are offered.</summary>
 internal static class McpCommand
 {
-    public static Command Create()
+    public static Command Create(Interrupts interrupts)
     {
         var command = new Command("mcp", """
             MCP servers whose tools sessions are offered, as mcp__SERVER__TOOL. Servers come from "mcpServers" in your
@@ -29,7 +33,7 @@ internal static class McpCommand
             budgets and the journal like a built-in tool's.
             """)
         {
-            CreateList(), CreateAdd(), CreateRemove(),
+            CreateList(), CreateAdd(), CreateRemove(), CreateServe(interrupts),
         };
         return command;
     }
@@ -209,6 +213,72 @@ internal static class McpCommand
 
             Save(file, root);
             await Report(parse, serverName, file, "removed", $"Removed MCP server '{serverName}' from {file}.");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command CreateServe(Interrupts interrupts)
+    {
+        var roots = new Option<string[]>("--workspace-root")
+        {
+            Description = "A folder run_agent may work in (or below); repeat for more. Default: the current folder.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var command = new Command("serve", """
+            Serve Rein as an MCP server on standard input and output, for MCP clients (editors, other agents):
+            run_agent {message, workspace?, agent?, model?} runs a session until it finishes or waits for approval and returns
+            its answer and session id (progress notifications per step when the client sends a progress token);
+            continue_session {session_id, message}; get_session {session_id}; answer_approval {call_id, decision, reason?}.
+            Sessions run as you (the principal of this machine's store) under the same settings, policy, approvals and budgets
+            as rein run; --model, --mode, --agent and the budgets (or REIN_MODEL, REIN_MODE...) are their defaults. Standard
+            output carries protocol messages only; logs go to standard error.
+            """)
+        {
+            roots,
+        };
+        CommonOptions.AddRunOptions(command);
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
+        {
+            var settings = CommonOptions.Resolve(parse);
+            var values = settings.Values;
+            var options = new ReinOptions
+            {
+                StorePath = settings.StorePath,
+                Model = values.Model,
+                BaseUrl = values.BaseUrl,
+                Mode = values.Mode,
+                Agent = values.Agent,
+                MaxSteps = values.MaxSteps,
+                MaxTokens = values.MaxTokens,
+                MaxCostUsd = values.MaxCostUsd,
+                MaxTime = values.MaxTime,
+            };
+            foreach (var root in parse.GetValue(roots) is { Length: > 0 } given ? given.Select(Path.GetFullPath) : [settings.Workspace])
+            {
+                options.WorkspaceRoots.Add(root);
+            }
+
+            using var logging = CliLogging.Create(settings.LogLevel);
+            await using var sessions = new SessionHost(Microsoft.Extensions.Options.Options.Create(options), logging);
+            using var store = new Rein.Storage.Sqlite.SqliteSessionStore(new Rein.Storage.Sqlite.SqliteSessionStoreOptions { Path = settings.StorePath });
+            var tools = new ReinMcpTools(sessions, store, options.WorkspaceRoots[0], Principal.Current(Environment.GetEnvironmentVariable));
+            var version = typeof(McpCommand).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
+            await using var transport = new StdioServerTransport("rein", logging);
+            await using var server = McpServer.Create(transport, ReinMcpServer.CreateOptions(tools, version), logging);
+            using var run = interrupts.BeginRun(ct);
+            try
+            {
+                await server.RunAsync(run.Token);
+            }
+            catch (OperationCanceledException) when (run.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                interrupts.EndRun();
+            }
+
             return ExitCodes.Success;
         }));
         return command;

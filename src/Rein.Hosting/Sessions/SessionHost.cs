@@ -125,6 +125,12 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
     public async ValueTask<ApprovalOutcome> AnswerApprovalAsync(AnswerApprovalRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Decision is not (ApprovalDecisions.ApproveOnce or ApprovalDecisions.ApproveSession or ApprovalDecisions.Deny))
+        {
+            throw new ArgumentException(
+                $"'{request.Decision}' is not a decision: use {ApprovalDecisions.ApproveOnce}, {ApprovalDecisions.ApproveSession} or {ApprovalDecisions.Deny}.", nameof(request));
+        }
+
         var inbox = new ApprovalInbox(_store, _time);
         var target = ApprovalInbox.Find(await inbox.ListAsync(cancellationToken).ConfigureAwait(false), request.Reference, request.SessionId);
         // Sessions journal their approvers when they start; these only judge older journals.

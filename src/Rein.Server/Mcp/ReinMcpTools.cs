@@ -1,0 +1,251 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
+using Rein.Engine;
+using Rein.Hosting.Sessions;
+using Rein.Journal;
+
+namespace Rein.Server.Mcp;
+
+/// <summary>
+/// The tools of <c>rein mcp serve</c>: <c>run_agent</c>, <c>continue_session</c>, <c>get_session</c> and
+/// <c>answer_approval</c>, over a session host. Sessions run as the given principal under the same settings, policy,
+/// approvals and budgets as <c>rein run</c>.
+/// </summary>
+/// <remarks>
+/// A run that stops to wait for approval returns at once with <c>status: awaiting_approval</c> and the waiting calls;
+/// <c>answer_approval</c> resumes it and, like <c>run_agent</c>, returns when it stops again. A client that sends a progress
+/// token gets a progress notification for each step. Thread-safe.
+/// </remarks>
+public sealed class ReinMcpTools
+{
+    /// <summary>The name of the tool that starts a session.</summary>
+    public const string RunAgent = "run_agent";
+
+    /// <summary>The name of the tool that sends a session another message.</summary>
+    public const string ContinueSession = "continue_session";
+
+    /// <summary>The name of the tool that reports a session.</summary>
+    public const string GetSession = "get_session";
+
+    /// <summary>The name of the tool that answers a call waiting for approval.</summary>
+    public const string AnswerApproval = "answer_approval";
+
+    private readonly ISessionHost _host;
+    private readonly ISessionStore _store;
+    private readonly string _defaultWorkspace;
+    private readonly Func<string?> _principal;
+    private readonly string _ownPrincipal;
+
+    /// <summary>Creates the tools.</summary>
+    /// <param name="host">Runs the sessions.</param>
+    /// <param name="store">Where the sessions are journaled (for their answers and state).</param>
+    /// <param name="defaultWorkspace">Where a session runs when <c>run_agent</c> names no workspace.</param>
+    /// <param name="ownPrincipal">The principal the server runs as: who answers approvals when the call names nobody else.</param>
+    /// <param name="principal">Who the current call comes from (the token's principal over HTTP); null for the host's own.</param>
+    public ReinMcpTools(ISessionHost host, ISessionStore store, string defaultWorkspace, string ownPrincipal, Func<string?>? principal = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(defaultWorkspace);
+        _host = host;
+        _store = store;
+        _defaultWorkspace = defaultWorkspace;
+        _ownPrincipal = ownPrincipal;
+        _principal = principal ?? (() => null);
+    }
+
+    /// <summary>Gets the tools' definitions, as <c>tools/list</c> returns them.</summary>
+    public static IReadOnlyList<Tool> Definitions { get; } =
+    [
+        Define(RunAgent, "Run Rein's agent on a task in a workspace until it finishes or waits for approval. Returns its final answer and the session id (continue it with continue_session).",
+            """{"type":"object","properties":{"message":{"type":"string","description":"The task."},"workspace":{"type":"string","description":"The folder to work in (absolute); the server's default when left out."},"agent":{"type":"string","description":"The agent profile."},"model":{"type":"string","description":"The model, e.g. openai:gpt-5.5."}},"required":["message"]}""",
+            readOnly: false),
+        Define(ContinueSession, "Send another message to a session that has stopped, and run it until it finishes or waits for approval.",
+            """{"type":"object","properties":{"session_id":{"type":"string"},"message":{"type":"string"}},"required":["session_id","message"]}""",
+            readOnly: false),
+        Define(GetSession, "Report a session: its status, usage, cost, last answer and the calls waiting for approval.",
+            """{"type":"object","properties":{"session_id":{"type":"string"}},"required":["session_id"]}""",
+            readOnly: true),
+        Define(AnswerApproval, "Approve or deny a tool call waiting for approval; the session resumes and this returns when it stops again.",
+            """{"type":"object","properties":{"call_id":{"type":"string"},"decision":{"type":"string","enum":["approve","deny"]},"reason":{"type":"string","description":"Why (sent to the agent on a denial)."}},"required":["call_id","decision"]}""",
+            readOnly: false),
+    ];
+
+    /// <summary>Answers <c>tools/list</c>.</summary>
+    /// <returns>The tools.</returns>
+    public static ListToolsResult List() => new() { Tools = [.. Definitions] };
+
+    /// <summary>Answers <c>tools/call</c>.</summary>
+    /// <param name="request">The call.</param>
+    /// <param name="progress">Sends a progress notification to the client, or null when it asked for none.</param>
+    /// <param name="cancellationToken">Cancels the call (a running session is cancelled too).</param>
+    /// <returns>The result; failures the caller can act on are results with <c>isError</c>.</returns>
+    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams request, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var arguments = request.Arguments ?? new Dictionary<string, JsonElement>();
+        try
+        {
+            return request.Name switch
+            {
+                RunAgent => await RunAsync(arguments, progress, cancellationToken).ConfigureAwait(false),
+                ContinueSession => await ContinueAsync(arguments, progress, cancellationToken).ConfigureAwait(false),
+                GetSession => await ReportAsync(Required(arguments, "session_id"), null, cancellationToken).ConfigureAwait(false),
+                AnswerApproval => await AnswerAsync(arguments, progress, cancellationToken).ConfigureAwait(false),
+                _ => Error($"Unknown tool '{request.Name}'. Tools: {string.Join(", ", Definitions.Select(d => d.Name))}."),
+            };
+        }
+        catch (ArgumentException ex)
+        {
+            return Error(ex.Message);
+        }
+        catch (Exception ex) when (ex is SessionNotFoundException or Rein.Hosting.Sessions.SessionBusyException or Rein.Journal.SessionBusyException or WorkspaceOutsideRootsException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return Error(ex.Message);
+        }
+    }
+
+    private async Task<CallToolResult> RunAsync(IDictionary<string, JsonElement> arguments, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    {
+        var request = new StartSessionRequest(Required(arguments, "message"), Optional(arguments, "workspace") ?? _defaultWorkspace)
+        {
+            Agent = Optional(arguments, "agent"),
+            Model = Optional(arguments, "model"),
+            Principal = _principal(),
+            Origin = "mcp",
+        };
+        var ticket = await _host.StartAsync(request, cancellationToken).ConfigureAwait(false);
+        return await FollowAsync(ticket.Id, 0, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CallToolResult> ContinueAsync(IDictionary<string, JsonElement> arguments, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    {
+        var sessionId = Required(arguments, "session_id");
+        var from = await VersionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        await _host.SendAsync(sessionId, new SendMessageRequest(Required(arguments, "message")) { Principal = _principal() }, cancellationToken).ConfigureAwait(false);
+        return await FollowAsync(sessionId, from, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<CallToolResult> AnswerAsync(IDictionary<string, JsonElement> arguments, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    {
+        var decision = Required(arguments, "decision");
+        if (decision is not ("approve" or "deny"))
+        {
+            throw new ArgumentException($"decision must be approve or deny, not '{decision}'.");
+        }
+
+        var by = _principal() ?? _ownPrincipal;
+        var outcome = await _host.AnswerApprovalAsync(
+            new AnswerApprovalRequest(Required(arguments, "call_id"), decision == "approve" ? ApprovalDecisions.ApproveOnce : ApprovalDecisions.Deny, by) { Reason = Optional(arguments, "reason") },
+            cancellationToken).ConfigureAwait(false);
+        if (!outcome.Resumed)
+        {
+            return await ReportAsync(outcome.SessionId, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        var from = await VersionAsync(outcome.SessionId, cancellationToken).ConfigureAwait(false);
+        return await FollowAsync(outcome.SessionId, from, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a run to stop, sending a progress notification per step; cancelling the call cancels the run.</summary>
+    private async Task<CallToolResult> FollowAsync(string sessionId, long afterSequence, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watcher = progress is null ? Task.CompletedTask : SendProgressAsync(sessionId, afterSequence, progress, watching.Token);
+        try
+        {
+            await _host.WaitAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await _host.CancelAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            await watching.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await watcher.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return await ReportAsync(sessionId, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SendProgressAsync(string sessionId, long afterSequence, Func<ProgressNotificationValue, ValueTask> progress, CancellationToken cancellationToken)
+    {
+        var steps = 0;
+        await foreach (var update in _host.WatchAsync(sessionId, afterSequence, cancellationToken).ConfigureAwait(false))
+        {
+            var line = update is EventAppended { Recorded.Event: var e } ? e switch
+            {
+                ModelCalled => $"step {++steps}: the model answered",
+                ToolCompleted done => $"{done.Name}: {(done.Outcome == ToolOutcome.Success ? "done" : done.Outcome.ToString().ToLowerInvariant())}",
+                ApprovalRequested asked => $"waiting for approval of {asked.Tool} (call {asked.CallId})",
+                _ => null,
+            } : null;
+            if (line is not null)
+            {
+                await progress(new ProgressNotificationValue { Progress = steps, Message = line }).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<CallToolResult> ReportAsync(string sessionId, string? note, CancellationToken cancellationToken)
+    {
+        var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        var state = SessionState.Fold(await _store.ReadAsync(sessionId, 0, cancellationToken).ConfigureAwait(false));
+        var report = new JsonObject
+        {
+            ["session_id"] = sessionId,
+            ["status"] = summary.Status,
+            ["answer"] = state.LastAssistantText,
+            ["steps"] = state.Steps,
+            ["cost_usd"] = state.CostUsd,
+            ["awaiting_approval"] = new JsonArray([.. state.OpenApprovals.Select(p => (JsonNode)new JsonObject
+            {
+                ["call_id"] = p.CallId,
+                ["tool"] = p.Tool,
+                ["reason"] = p.Reason,
+            })]),
+        };
+        if (note is not null)
+        {
+            report["note"] = note;
+        }
+
+        var text = summary.Status == SessionStatus.AwaitingApproval
+            ? $"Session {sessionId} is waiting for approval of {string.Join(", ", state.OpenApprovals.Select(p => $"{p.Tool} (call_id {p.CallId})"))}. Answer with answer_approval."
+            : state.LastAssistantText ?? $"Session {sessionId} is {summary.Status}.";
+        return new CallToolResult
+        {
+            Content = [new TextContentBlock { Text = text }],
+            StructuredContent = JsonDocument.Parse(report.ToJsonString()).RootElement.Clone(),
+        };
+    }
+
+    private async Task<long> VersionAsync(string sessionId, CancellationToken cancellationToken) =>
+        (await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId)).Version;
+
+    private static string Required(IDictionary<string, JsonElement> arguments, string name) =>
+        Optional(arguments, name) is { Length: > 0 } value ? value : throw new ArgumentException($"'{name}' is required (a non-empty string).");
+
+    private static string? Optional(IDictionary<string, JsonElement> arguments, string name) =>
+        arguments.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static CallToolResult Error(string message) => new() { Content = [new TextContentBlock { Text = message }], IsError = true };
+
+    private static Tool Define(string name, string description, string schema, bool readOnly) => new()
+    {
+        Name = name,
+        Description = description,
+        InputSchema = JsonDocument.Parse(schema).RootElement.Clone(),
+        Annotations = new ToolAnnotations { ReadOnlyHint = readOnly, OpenWorldHint = !readOnly },
+    };
+}

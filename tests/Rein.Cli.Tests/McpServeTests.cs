@@ -1,0 +1,104 @@
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Rein.Cli.Tests;
+
+/// <summary><c>rein mcp serve</c> driven by the MCP C# SDK's client over stdio.</summary>
+public sealed class McpServeTests : IDisposable
+{
+    private readonly ReinProcess _rein = new();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose() => _rein.Dispose();
+
+    private async Task<McpClient> ConnectAsync(params string[] args)
+    {
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = "rein",
+            Command = "dotnet",
+            Arguments = ["exec", ReinProcess.ReinDll, "mcp", "serve", .. args],
+            WorkingDirectory = _rein.Workspace,
+            EnvironmentVariables = _rein.ProcessEnvironment(),
+        });
+        return await McpClient.CreateAsync(transport, cancellationToken: Ct);
+    }
+
+    private static JsonElement Structured(CallToolResult result) => Assert.IsType<JsonElement>(result.StructuredContent);
+
+    private static string Text(CallToolResult result) => Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
+
+    [Fact]
+    public async Task Serve_ListRunApproveContinueAndGet_ThroughTheSdkClient()
+    {
+        var script = _rein.WriteFile("script.json", """
+            {"turns":[
+              {"tool_calls":[{"name":"write_file","arguments":{"path":"notes.txt","content":"from mcp"}}]},
+              {"text":"first done"},
+              {"text":"second answer"}]}
+            """);
+        await using var client = await ConnectAsync("--model", $"scripted:{script}", "--mode", "ask");
+
+        var tools = await client.ListToolsAsync(cancellationToken: Ct);
+        Assert.Equal(["answer_approval", "continue_session", "get_session", "run_agent"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+
+        var progress = new List<ProgressNotificationValue>();
+        var waiting = await client.CallToolAsync("run_agent", new Dictionary<string, object?> { ["message"] = "write notes" }, new SyncProgress(progress), cancellationToken: Ct);
+        var state = Structured(waiting);
+        Assert.Equal("awaiting_approval", state.GetProperty("status").GetString());
+        var sessionId = state.GetProperty("session_id").GetString()!;
+        var call = Assert.Single(state.GetProperty("awaiting_approval").EnumerateArray());
+        Assert.Equal("write_file", call.GetProperty("tool").GetString());
+        Assert.Contains("answer_approval", Text(waiting), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, "notes.txt")));
+        Assert.NotEmpty(progress);
+
+        var answered = await client.CallToolAsync("answer_approval", new Dictionary<string, object?> { ["call_id"] = call.GetProperty("call_id").GetString(), ["decision"] = "approve" }, cancellationToken: Ct);
+        Assert.Equal(("completed", "first done"), (Structured(answered).GetProperty("status").GetString(), Text(answered)));
+        Assert.Equal("from mcp", File.ReadAllText(Path.Combine(_rein.Workspace, "notes.txt")));
+
+        var continued = await client.CallToolAsync("continue_session", new Dictionary<string, object?> { ["session_id"] = sessionId, ["message"] = "more" }, cancellationToken: Ct);
+        Assert.Equal("second answer", Text(continued));
+
+        var got = await client.CallToolAsync("get_session", new Dictionary<string, object?> { ["session_id"] = sessionId }, cancellationToken: Ct);
+        Assert.Equal(("completed", "second answer"), (Structured(got).GetProperty("status").GetString(), Structured(got).GetProperty("answer").GetString()));
+
+        // The same session, as the rest of Rein sees it.
+        var shown = await _rein.RunAsync("sessions", "show", sessionId, "--json");
+        Assert.Equal(0, shown.ExitCode);
+        Assert.Contains("\"origin\":\"mcp\"", shown.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_BadCalls_AreToolErrorsNotCrashes()
+    {
+        await using var client = await ConnectAsync("--model", "scripted:/nonexistent.json");
+
+        var missing = await client.CallToolAsync("get_session", new Dictionary<string, object?> { ["session_id"] = "nope" }, cancellationToken: Ct);
+        var empty = await client.CallToolAsync("run_agent", new Dictionary<string, object?>(), cancellationToken: Ct);
+        var outside = await client.CallToolAsync("run_agent", new Dictionary<string, object?> { ["message"] = "x", ["workspace"] = "/" }, cancellationToken: Ct);
+        var unknown = await client.CallToolAsync("delete_everything", new Dictionary<string, object?>(), cancellationToken: Ct);
+
+        Assert.True(missing.IsError);
+        Assert.True(empty.IsError);
+        Assert.Contains("'message' is required", Text(empty), StringComparison.Ordinal);
+        Assert.True(outside.IsError);
+        Assert.True(unknown.IsError);
+        var still = await client.ListToolsAsync(cancellationToken: Ct);
+        Assert.Equal(4, still.Count);
+    }
+
+    private sealed class SyncProgress(List<ProgressNotificationValue> values) : IProgress<ProgressNotificationValue>
+    {
+        public void Report(ProgressNotificationValue value)
+        {
+            lock (values)
+            {
+                values.Add(value);
+            }
+        }
+    }
+}
