@@ -91,6 +91,39 @@ public sealed class McpServeTests : IDisposable
         Assert.Equal(4, still.Count);
     }
 
+    [Fact]
+    public async Task ServeHttp_NotLoopback_Refused()
+    {
+        var result = await _rein.RunAsync("mcp", "serve", "--http", "--listen", "0.0.0.0:0");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("loopback", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddListRemove_ProjectMcpJson_RoundTripsAndListStartsTheServer()
+    {
+        var server = Path.Combine(AppContext.BaseDirectory.Replace($"{Path.DirectorySeparatorChar}Rein.Cli.Tests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Rein.Mcp.TestServer{Path.DirectorySeparatorChar}", StringComparison.Ordinal), "Rein.Mcp.TestServer.dll");
+
+        var added = await _rein.RunAsync("mcp", "add", "test", "--json", "--env", "A=1", "--", "dotnet", server);
+        var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(_rein.Workspace, ".mcp.json"))).RootElement;
+        var listed = await _rein.RunAsync("mcp", "list", "--json");
+        var bad = await _rein.RunAsync("mcp", "add", "x__y", "--", "true");
+        var removed = await _rein.RunAsync("mcp", "remove", "test", "--json");
+        var again = await _rein.RunAsync("mcp", "remove", "test");
+
+        Assert.Equal(0, added.ExitCode);
+        Assert.Equal("1", file.GetProperty("mcpServers").GetProperty("test").GetProperty("env").GetProperty("A").GetString());
+        Assert.Equal(0, listed.ExitCode);
+        var entry = Assert.Single(listed.JsonLines());
+        Assert.True(entry.GetProperty("started").GetBoolean(), listed.ToString());
+        Assert.Contains(entry.GetProperty("tools").EnumerateArray(), t => t.GetProperty("name").GetString() == "mcp__test__echo" && t.GetProperty("tool").GetString() == "echo");
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Equal(0, removed.ExitCode);
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("No MCP server named 'test'", again.Stderr, StringComparison.Ordinal);
+    }
+
     private sealed class SyncProgress(List<ProgressNotificationValue> values) : IProgress<ProgressNotificationValue>
     {
         public void Report(ProgressNotificationValue value)

@@ -225,21 +225,38 @@ internal static class McpCommand
             Description = "A folder run_agent may work in (or below); repeat for more. Default: the current folder.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var http = new Option<bool>("--http") { Description = "Serve Streamable HTTP at /mcp instead of stdio, with rein serve's API, behind its bearer tokens (rein principals add)." };
+        var listen = new Option<string>("--listen")
+        {
+            Description = "With --http: the loopback address and port, e.g. 127.0.0.1:8420 (port 0 picks a free one; the first line printed names it).",
+            DefaultValueFactory = _ => "127.0.0.1:8420",
+        };
         var command = new Command("serve", """
-            Serve Rein as an MCP server on standard input and output, for MCP clients (editors, other agents):
+            Serve Rein as an MCP server on standard input and output (--http: Streamable HTTP), for MCP clients (editors, other agents):
             run_agent {message, workspace?, agent?, model?} runs a session until it finishes or waits for approval and returns
             its answer and session id (progress notifications per step when the client sends a progress token);
             continue_session {session_id, message}; get_session {session_id}; answer_approval {call_id, decision, reason?}.
             Sessions run as you (the principal of this machine's store) under the same settings, policy, approvals and budgets
             as rein run; --model, --mode, --agent and the budgets (or REIN_MODEL, REIN_MODE...) are their defaults. Standard
-            output carries protocol messages only; logs go to standard error.
+            output carries protocol messages only; logs go to standard error. Over --http the caller is the token's principal
+            and the HTTP API's roles apply (a viewer only reads).
             """)
         {
-            roots,
+            roots, http, listen,
         };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
         {
+            if (parse.GetValue(http))
+            {
+                if (!System.Net.IPAddress.IsLoopback(ServeCommand.ParseListen(parse.GetValue(listen)!).Address))
+                {
+                    throw new SettingsException($"--listen {parse.GetValue(listen)} is not a loopback address: rein mcp serve --http serves loopback only (use rein serve with TLS for more).");
+                }
+
+                return await ServeCommand.ServeAsync(parse, parse.GetValue(listen)!, parse.GetValue(roots), null, null, insecure: false, rateLimit: null, interrupts, ct);
+            }
+
             var settings = CommonOptions.Resolve(parse);
             var values = settings.Values;
             var options = new ReinOptions
@@ -263,9 +280,8 @@ internal static class McpCommand
             await using var sessions = new SessionHost(Microsoft.Extensions.Options.Options.Create(options), logging);
             using var store = new Rein.Storage.Sqlite.SqliteSessionStore(new Rein.Storage.Sqlite.SqliteSessionStoreOptions { Path = settings.StorePath });
             var tools = new ReinMcpTools(sessions, store, options.WorkspaceRoots[0], Principal.Current(Environment.GetEnvironmentVariable));
-            var version = typeof(McpCommand).Assembly.GetName().Version?.ToString(3) ?? "0.1.0";
             await using var transport = new StdioServerTransport("rein", logging);
-            await using var server = McpServer.Create(transport, ReinMcpServer.CreateOptions(tools, version), logging);
+            await using var server = McpServer.Create(transport, ReinMcpServer.CreateOptions(tools), logging);
             using var run = interrupts.BeginRun(ct);
             try
             {

@@ -49,117 +49,129 @@ internal static class ServeCommand
             listen, roots, tlsCert, tlsKey, insecure, rateLimit,
         };
         CommonOptions.AddRunOptions(command);
-        command.SetAction((parse, ct) => CommandErrors.GuardAsync(async () =>
-        {
-            var endpoint = ParseListen(parse.GetValue(listen)!);
-            var (cert, key) = (parse.GetValue(tlsCert), parse.GetValue(tlsKey));
-            if ((cert is null) != (key is null))
-            {
-                throw new SettingsException("--tls-cert and --tls-key go together: give both PEM files.");
-            }
-
-            var https = cert is not null;
-            if (!IPAddress.IsLoopback(endpoint.Address) && !https)
-            {
-                if (!parse.GetValue(insecure))
-                {
-                    throw new SettingsException(
-                        $"--listen {parse.GetValue(listen)} is not a loopback address: serve HTTPS with --tls-cert FILE --tls-key FILE, or pass --insecure-http to send tokens unencrypted.");
-                }
-
-                await Console.Error.WriteLineAsync($"warning: serving plain HTTP on {endpoint}: tokens and session data cross the network unencrypted.");
-            }
-
-            var settings = CommonOptions.Resolve(parse);
-            var workspaceRoots = parse.GetValue(roots) is { Length: > 0 } given ? [.. given.Select(Path.GetFullPath)]
-                : Setting(settings, "workspace_roots") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray().Select(r => Path.GetFullPath(r.GetString() ?? ""))]
-                : new List<string> { settings.Workspace };
-            var permits = parse.GetValue(rateLimit) ?? (Setting(settings, "rate_limit") is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : 600);
-            if (permits < 1)
-            {
-                throw new SettingsException($"--rate-limit expects a positive whole number of requests per minute, got {permits}.");
-            }
-
-            using var host = AgentHost.Open(settings);
-            using var principals = new SqlitePrincipalStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
-            using var logging = CliLogging.Create(settings.LogLevel);
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-            builder.Logging.ClearProviders();
-            builder.Services.AddSingleton(logging);
-            // Nothing is protected with keys (tokens are bearer, not cookies): keep none on disk.
-            builder.Services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
-            builder.Services.AddSingleton(host.Store);
-            builder.Services.AddSingleton<IPrincipalStore>(principals);
-            // Sessions started over HTTP run with the serve command's flags and settings as their defaults.
-            var values = settings.Values;
-            builder.Services.AddRein(o =>
-            {
-                o.StorePath = settings.StorePath;
-                o.Model = values.Model;
-                o.BaseUrl = values.BaseUrl;
-                o.Mode = values.Mode;
-                o.Agent = values.Agent;
-                o.MaxSteps = values.MaxSteps;
-                o.MaxTokens = values.MaxTokens;
-                o.MaxCostUsd = values.MaxCostUsd;
-                o.MaxTime = values.MaxTime;
-                foreach (var root in workspaceRoots)
-                {
-                    o.WorkspaceRoots.Add(root);
-                }
-            });
-            builder.Services.AddReinServer(o =>
-            {
-                o.RateLimitPermits = permits;
-                o.Redact = host.Redactor.Redact;
-            });
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
-                kestrel.Listen(endpoint, options =>
-                {
-                    if (https)
-                    {
-                        options.UseHttps(X509Certificate2.CreateFromPemFile(cert!, key));
-                    }
-                });
-            });
-
-            await using var app = builder.Build();
-            app.UseReinServer();
-            app.MapRein();
-            app.MapReinConsole();
-            using var run = interrupts.BeginRun(ct);
-            try
-            {
-                await app.StartAsync(run.Token);
-
-                // Sessions a killed server left running go on; those waiting for approval keep waiting.
-                var recovered = await app.Services.GetRequiredService<SessionHost>().RecoverAsync(run.Token);
-                if (recovered.Count > 0)
-                {
-                    await Console.Error.WriteLineAsync($"rein serve: resumed {recovered.Count} session(s) left running: {string.Join(", ", recovered)}");
-                }
-                var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-                    ?? $"{(https ? "https" : "http")}://{endpoint}";
-                await Console.Out.WriteLineAsync($"Listening on {address}");
-                await Console.Out.FlushAsync(run.Token);
-                await app.WaitForShutdownAsync(run.Token);
-            }
-            catch (OperationCanceledException) when (run.IsCancellationRequested)
-            {
-            }
-            finally
-            {
-                interrupts.EndRun();
-                await app.StopAsync(CancellationToken.None);
-            }
-
-            return ExitCodes.Success;
-        }));
+        command.SetAction((parse, ct) => CommandErrors.GuardAsync(() => ServeAsync(
+            parse, parse.GetValue(listen)!, parse.GetValue(roots), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(insecure), parse.GetValue(rateLimit), interrupts, ct)));
         return command;
+    }
+
+    /// <summary>Serves the HTTP API, the web console and the MCP endpoint (<c>/mcp</c>) until interrupted.</summary>
+    internal static async Task<int> ServeAsync(
+        ParseResult parse, string listenText, string[]? roots, string? tlsCert, string? tlsKey, bool insecure, int? rateLimit, Interrupts interrupts, CancellationToken ct)
+    {
+        var endpoint = ParseListen(listenText);
+        var (cert, key) = (tlsCert, tlsKey);
+        if ((cert is null) != (key is null))
+        {
+            throw new SettingsException("--tls-cert and --tls-key go together: give both PEM files.");
+        }
+
+        var https = cert is not null;
+        if (!IPAddress.IsLoopback(endpoint.Address) && !https)
+        {
+            if (!insecure)
+            {
+                throw new SettingsException(
+                    $"--listen {listenText} is not a loopback address: serve HTTPS with --tls-cert FILE --tls-key FILE, or pass --insecure-http to send tokens unencrypted.");
+            }
+
+            await Console.Error.WriteLineAsync($"warning: serving plain HTTP on {endpoint}: tokens and session data cross the network unencrypted.");
+        }
+
+        var settings = CommonOptions.Resolve(parse);
+        var workspaceRoots = roots is { Length: > 0 } given ? [.. given.Select(Path.GetFullPath)]
+            : Setting(settings, "workspace_roots") is { ValueKind: JsonValueKind.Array } list ? [.. list.EnumerateArray().Select(r => Path.GetFullPath(r.GetString() ?? ""))]
+            : new List<string> { settings.Workspace };
+        var permits = rateLimit ?? (Setting(settings, "rate_limit") is { ValueKind: JsonValueKind.Number } n ? n.GetInt32() : 600);
+        if (permits < 1)
+        {
+            throw new SettingsException($"--rate-limit expects a positive whole number of requests per minute, got {permits}.");
+        }
+
+        using var host = AgentHost.Open(settings);
+        using var principals = new SqlitePrincipalStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
+        using var logging = CliLogging.Create(settings.LogLevel);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(logging);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.AddSingleton(host.Store);
+        builder.Services.AddSingleton<IPrincipalStore>(principals);
+        // Sessions started over HTTP run with the serve command's flags and settings as their defaults.
+        var values = settings.Values;
+        builder.Services.AddRein(o =>
+        {
+            o.StorePath = settings.StorePath;
+            o.Model = values.Model;
+            o.BaseUrl = values.BaseUrl;
+            o.Mode = values.Mode;
+            o.Agent = values.Agent;
+            o.MaxSteps = values.MaxSteps;
+            o.MaxTokens = values.MaxTokens;
+            o.MaxCostUsd = values.MaxCostUsd;
+            o.MaxTime = values.MaxTime;
+            foreach (var root in workspaceRoots)
+            {
+                o.WorkspaceRoots.Add(root);
+            }
+        });
+        builder.Services.AddReinMcpServer();
+        // Nothing is protected with keys that must outlive the process (tokens are bearer, not cookies): keep them in memory only.
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        builder.Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(keys =>
+        {
+            keys.XmlRepository = new MemoryKeyRepository();
+            keys.XmlEncryptor = new Microsoft.AspNetCore.DataProtection.XmlEncryption.NullXmlEncryptor();
+        });
+        builder.Services.AddReinServer(o =>
+        {
+            o.RateLimitPermits = permits;
+            o.Redact = host.Redactor.Redact;
+        });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+            kestrel.Listen(endpoint, options =>
+            {
+                if (https)
+                {
+                    options.UseHttps(X509Certificate2.CreateFromPemFile(cert!, key));
+                }
+            });
+        });
+
+        await using var app = builder.Build();
+        app.UseReinServer();
+        app.MapRein();
+        app.MapReinConsole();
+        app.MapReinMcp();
+        using var run = interrupts.BeginRun(ct);
+        try
+        {
+            await app.StartAsync(run.Token);
+
+            // Sessions a killed server left running go on; those waiting for approval keep waiting.
+            var recovered = await app.Services.GetRequiredService<SessionHost>().RecoverAsync(run.Token);
+            if (recovered.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"rein serve: resumed {recovered.Count} session(s) left running: {string.Join(", ", recovered)}");
+            }
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+                ?? $"{(https ? "https" : "http")}://{endpoint}";
+            await Console.Out.WriteLineAsync($"Listening on {address}");
+            await Console.Out.FlushAsync(run.Token);
+            await app.WaitForShutdownAsync(run.Token);
+        }
+        catch (OperationCanceledException) when (run.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            interrupts.EndRun();
+            await app.StopAsync(CancellationToken.None);
+        }
+
+        return ExitCodes.Success;
     }
 
     /// <summary>Reads <c>HOST:PORT</c>: an IP address (IPv6 in brackets) or <c>localhost</c>, and a port.</summary>
@@ -193,5 +205,27 @@ internal static class ServeCommand
         }
 
         return value;
+    }
+
+    /// <summary>Data protection keys kept in memory only, for the life of the server.</summary>
+    private sealed class MemoryKeyRepository : Microsoft.AspNetCore.DataProtection.Repositories.IXmlRepository
+    {
+        private readonly List<System.Xml.Linq.XElement> _elements = [];
+
+        public IReadOnlyCollection<System.Xml.Linq.XElement> GetAllElements()
+        {
+            lock (_elements)
+            {
+                return [.. _elements];
+            }
+        }
+
+        public void StoreElement(System.Xml.Linq.XElement element, string friendlyName)
+        {
+            lock (_elements)
+            {
+                _elements.Add(element);
+            }
+        }
     }
 }

@@ -1,8 +1,12 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Rein.Engine;
+using Rein.Guard.Approvals;
+using Rein.Identity;
+using Rein.Server.Http;
 using Rein.Hosting.Sessions;
 using Rein.Journal;
 
@@ -35,7 +39,6 @@ public sealed class ReinMcpTools
     private readonly ISessionHost _host;
     private readonly ISessionStore _store;
     private readonly string _defaultWorkspace;
-    private readonly Func<string?> _principal;
     private readonly string _ownPrincipal;
 
     /// <summary>Creates the tools.</summary>
@@ -43,8 +46,7 @@ public sealed class ReinMcpTools
     /// <param name="store">Where the sessions are journaled (for their answers and state).</param>
     /// <param name="defaultWorkspace">Where a session runs when <c>run_agent</c> names no workspace.</param>
     /// <param name="ownPrincipal">The principal the server runs as: who answers approvals when the call names nobody else.</param>
-    /// <param name="principal">Who the current call comes from (the token's principal over HTTP); null for the host's own.</param>
-    public ReinMcpTools(ISessionHost host, ISessionStore store, string defaultWorkspace, string ownPrincipal, Func<string?>? principal = null)
+    public ReinMcpTools(ISessionHost host, ISessionStore store, string defaultWorkspace, string ownPrincipal)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(store);
@@ -53,7 +55,6 @@ public sealed class ReinMcpTools
         _store = store;
         _defaultWorkspace = defaultWorkspace;
         _ownPrincipal = ownPrincipal;
-        _principal = principal ?? (() => null);
     }
 
     /// <summary>Gets the tools' definitions, as <c>tools/list</c> returns them.</summary>
@@ -79,25 +80,40 @@ public sealed class ReinMcpTools
 
     /// <summary>Answers <c>tools/call</c>.</summary>
     /// <param name="request">The call.</param>
+    /// <param name="user">
+    /// Who calls over HTTP (a bearer token's principal and role), or null on stdio, where the caller is the local user who
+    /// owns the machine's store.
+    /// </param>
     /// <param name="progress">Sends a progress notification to the client, or null when it asked for none.</param>
     /// <param name="cancellationToken">Cancels the call (a running session is cancelled too).</param>
     /// <returns>The result; failures the caller can act on are results with <c>isError</c>.</returns>
-    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams request, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    /// <remarks>Over HTTP the roles of the HTTP API apply: a viewer only reads its own sessions; an operator runs and continues its own and answers the approvals it is an approver of; an owner everything.</remarks>
+    public async ValueTask<CallToolResult> CallAsync(CallToolRequestParams request, ClaimsPrincipal? user, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var arguments = request.Arguments ?? new Dictionary<string, JsonElement>();
+        var caller = user?.Identity?.IsAuthenticated == true ? Caller.From(user) : null;
+        if (caller is { Role: PrincipalRole.Viewer } && request.Name is RunAgent or ContinueSession or AnswerApproval)
+        {
+            return Error($"{caller.Name} is a viewer: it may read sessions (get_session) but not {request.Name}.");
+        }
+
         try
         {
             return request.Name switch
             {
-                RunAgent => await RunAsync(arguments, progress, cancellationToken).ConfigureAwait(false),
-                ContinueSession => await ContinueAsync(arguments, progress, cancellationToken).ConfigureAwait(false),
-                GetSession => await ReportAsync(Required(arguments, "session_id"), null, cancellationToken).ConfigureAwait(false),
-                AnswerApproval => await AnswerAsync(arguments, progress, cancellationToken).ConfigureAwait(false),
+                RunAgent => await RunAsync(arguments, caller, progress, cancellationToken).ConfigureAwait(false),
+                ContinueSession => await ContinueAsync(arguments, caller, progress, cancellationToken).ConfigureAwait(false),
+                GetSession => await ReportAsync(await VisibleAsync(Required(arguments, "session_id"), caller, cancellationToken).ConfigureAwait(false), null, cancellationToken).ConfigureAwait(false),
+                AnswerApproval => await AnswerAsync(arguments, caller, progress, cancellationToken).ConfigureAwait(false),
                 _ => Error($"Unknown tool '{request.Name}'. Tools: {string.Join(", ", Definitions.Select(d => d.Name))}."),
             };
         }
         catch (ArgumentException ex)
+        {
+            return Error(ex.Message);
+        }
+        catch (ApprovalException ex)
         {
             return Error(ex.Message);
         }
@@ -107,28 +123,28 @@ public sealed class ReinMcpTools
         }
     }
 
-    private async Task<CallToolResult> RunAsync(IDictionary<string, JsonElement> arguments, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    private async Task<CallToolResult> RunAsync(IDictionary<string, JsonElement> arguments, Caller? caller, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
     {
         var request = new StartSessionRequest(Required(arguments, "message"), Optional(arguments, "workspace") ?? _defaultWorkspace)
         {
             Agent = Optional(arguments, "agent"),
             Model = Optional(arguments, "model"),
-            Principal = _principal(),
+            Principal = caller?.Name,
             Origin = "mcp",
         };
         var ticket = await _host.StartAsync(request, cancellationToken).ConfigureAwait(false);
         return await FollowAsync(ticket.Id, 0, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<CallToolResult> ContinueAsync(IDictionary<string, JsonElement> arguments, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    private async Task<CallToolResult> ContinueAsync(IDictionary<string, JsonElement> arguments, Caller? caller, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
     {
-        var sessionId = Required(arguments, "session_id");
+        var sessionId = await VisibleAsync(Required(arguments, "session_id"), caller, cancellationToken).ConfigureAwait(false);
         var from = await VersionAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        await _host.SendAsync(sessionId, new SendMessageRequest(Required(arguments, "message")) { Principal = _principal() }, cancellationToken).ConfigureAwait(false);
+        await _host.SendAsync(sessionId, new SendMessageRequest(Required(arguments, "message")) { Principal = caller?.Name }, cancellationToken).ConfigureAwait(false);
         return await FollowAsync(sessionId, from, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<CallToolResult> AnswerAsync(IDictionary<string, JsonElement> arguments, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
+    private async Task<CallToolResult> AnswerAsync(IDictionary<string, JsonElement> arguments, Caller? caller, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
     {
         var decision = Required(arguments, "decision");
         if (decision is not ("approve" or "deny"))
@@ -136,9 +152,32 @@ public sealed class ReinMcpTools
             throw new ArgumentException($"decision must be approve or deny, not '{decision}'.");
         }
 
-        var by = _principal() ?? _ownPrincipal;
+        var callId = Required(arguments, "call_id");
+        var reference = callId;
+        if (caller is not null)
+        {
+            // What the caller may not answer does not exist for it, as in the HTTP API.
+            var waiting = await new ApprovalInbox(_store).ListAsync(cancellationToken).ConfigureAwait(false);
+            var candidates = new List<PendingApproval>();
+            foreach (var pending in waiting)
+            {
+                var principal = SessionState.Fold(await _store.ReadAsync(pending.SessionId, 0, cancellationToken).ConfigureAwait(false)).Principal;
+                if (caller.MayAnswer(pending, principal))
+                {
+                    candidates.Add(pending);
+                }
+            }
+
+            var target = ApprovalInbox.Find(candidates, callId, null);
+            reference = $"{target.SessionId}:{target.Request.CallId}";
+        }
+
         var outcome = await _host.AnswerApprovalAsync(
-            new AnswerApprovalRequest(Required(arguments, "call_id"), decision == "approve" ? ApprovalDecisions.ApproveOnce : ApprovalDecisions.Deny, by) { Reason = Optional(arguments, "reason") },
+            new AnswerApprovalRequest(reference, decision == "approve" ? ApprovalDecisions.ApproveOnce : ApprovalDecisions.Deny, caller?.Name ?? _ownPrincipal)
+            {
+                Reason = Optional(arguments, "reason"),
+                ByOwner = caller?.IsOwner ?? true,
+            },
             cancellationToken).ConfigureAwait(false);
         if (!outcome.Resumed)
         {
@@ -228,6 +267,17 @@ public sealed class ReinMcpTools
             Content = [new TextContentBlock { Text = text }],
             StructuredContent = JsonDocument.Parse(report.ToJsonString()).RootElement.Clone(),
         };
+    }
+
+    /// <summary>The session, when the caller may see it; otherwise it does not exist for the caller.</summary>
+    private async Task<string> VisibleAsync(string sessionId, Caller? caller, CancellationToken cancellationToken)
+    {
+        if (caller is not null && !caller.MaySee(SessionState.Fold(await _store.ReadAsync(sessionId, 0, cancellationToken).ConfigureAwait(false))))
+        {
+            throw new SessionNotFoundException(sessionId);
+        }
+
+        return sessionId;
     }
 
     private async Task<long> VersionAsync(string sessionId, CancellationToken cancellationToken) =>
