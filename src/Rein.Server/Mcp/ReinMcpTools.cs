@@ -192,15 +192,25 @@ public sealed class ReinMcpTools
     private async Task<CallToolResult> FollowAsync(string sessionId, long afterSequence, Func<ProgressNotificationValue, ValueTask>? progress, CancellationToken cancellationToken)
     {
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watcher = progress is null ? Task.CompletedTask : SendProgressAsync(sessionId, afterSequence, progress, watching.Token);
+        var seen = new ProgressWatch();
+        var watcher = progress is null ? Task.CompletedTask : SendProgressAsync(sessionId, afterSequence, progress, seen, watching.Token);
         try
         {
             await _host.WaitAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            if (progress is not null)
+            {
+                // The progress of every step the run journaled goes out before the result.
+                seen.Until(await VersionAsync(sessionId, cancellationToken).ConfigureAwait(false));
+                await seen.Reached.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             await _host.CancelAsync(sessionId, CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+        catch (TimeoutException)
+        {
         }
         finally
         {
@@ -217,21 +227,58 @@ public sealed class ReinMcpTools
         return await ReportAsync(sessionId, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendProgressAsync(string sessionId, long afterSequence, Func<ProgressNotificationValue, ValueTask> progress, CancellationToken cancellationToken)
+    private async Task SendProgressAsync(string sessionId, long afterSequence, Func<ProgressNotificationValue, ValueTask> progress, ProgressWatch seen, CancellationToken cancellationToken)
     {
         var steps = 0;
         await foreach (var update in _host.WatchAsync(sessionId, afterSequence, cancellationToken).ConfigureAwait(false))
         {
-            var line = update is EventAppended { Recorded.Event: var e } ? e switch
+            if (update is not EventAppended { Recorded: var recorded })
+            {
+                continue;
+            }
+
+            var line = recorded.Event switch
             {
                 ModelCalled => $"step {++steps}: the model answered",
                 ToolCompleted done => $"{done.Name}: {(done.Outcome == ToolOutcome.Success ? "done" : done.Outcome.ToString().ToLowerInvariant())}",
                 ApprovalRequested asked => $"waiting for approval of {asked.Tool} (call {asked.CallId})",
                 _ => null,
-            } : null;
+            };
             if (line is not null)
             {
                 await progress(new ProgressNotificationValue { Progress = steps, Message = line }).ConfigureAwait(false);
+            }
+
+            seen.Saw(recorded.Sequence);
+        }
+    }
+
+    /// <summary>How far the progress of a run has been sent, and whether it has reached the run's last event.</summary>
+    private sealed class ProgressWatch
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _seen;
+        private long _end = long.MaxValue;
+
+        public Task Reached => _reached.Task;
+
+        public void Saw(long sequence)
+        {
+            Volatile.Write(ref _seen, sequence);
+            Check();
+        }
+
+        public void Until(long end)
+        {
+            Volatile.Write(ref _end, end);
+            Check();
+        }
+
+        private void Check()
+        {
+            if (Volatile.Read(ref _seen) >= Volatile.Read(ref _end))
+            {
+                _reached.TrySetResult();
             }
         }
     }
