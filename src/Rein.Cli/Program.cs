@@ -45,6 +45,7 @@ var root = new RootCommand($"""
     ReplayCommand.Create(),
     TrustCommand.Create(),
     McpCommand.Create(interrupts),
+    AcpCommand.Create(),
     ServeCommand.Create(interrupts),
 };
 

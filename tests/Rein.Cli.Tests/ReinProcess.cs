@@ -74,7 +74,7 @@ internal sealed class ReinProcess : IDisposable
         return environment;
     }
 
-    public Process Start(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null)
+    public Process Start(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null, bool keepInputOpen = false)
     {
         // REIN_TEST_EXECUTABLE runs the suite against a published binary (e.g. the native AOT build).
         var executable = System.Environment.GetEnvironmentVariable("REIN_TEST_EXECUTABLE");
@@ -116,7 +116,11 @@ internal sealed class ReinProcess : IDisposable
             process.StandardInput.Write(stdin);
         }
 
-        process.StandardInput.Close();
+        if (!keepInputOpen)
+        {
+            process.StandardInput.Close();
+        }
+
         return process;
     }
 

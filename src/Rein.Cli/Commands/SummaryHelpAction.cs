@@ -28,7 +28,8 @@ internal sealed class SummaryHelpAction(HelpAction inner) : SynchronousCommandLi
         ["trust"] = "Trust a folder's project settings.",
         ["serve"] = "Serve the HTTP API and the web console over this machine's sessions.",
         ["resume"] = "Continue a session (the newest with --last) with the settings it was started with.",
-        ["mcp"] = "List, add and remove the MCP servers whose tools sessions are offered.",
+        ["mcp"] = "List, add and remove the MCP servers whose tools sessions are offered; serve Rein over MCP.",
+        ["acp"] = "Serve Rein to an editor over the Agent Client Protocol (stdin/stdout).",
     };
 
     public override bool ClearsParseErrors => inner.ClearsParseErrors;

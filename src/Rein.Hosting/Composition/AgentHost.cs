@@ -195,9 +195,12 @@ internal sealed partial class AgentHost : IDisposable
     /// server that cannot start is reported in the toolbox's failures and offers nothing. Stop them (dispose) when the session ends.
     /// </summary>
     /// <exception cref="SettingsException">An MCP server entry is not well formed.</exception>
-    public async Task<Rein.Mcp.Client.McpToolbox> StartMcpAsync(string workspace, CancellationToken cancellationToken)
+    /// <param name="workspace">The session's workspace.</param>
+    /// <param name="extra">Servers of this run besides the settings' (an editor's); they win over settings servers of the same name.</param>
+    /// <param name="cancellationToken">Cancels the starts.</param>
+    public async Task<Rein.Mcp.Client.McpToolbox> StartMcpAsync(string workspace, IReadOnlyList<Rein.Mcp.Configuration.McpServerEntry>? extra, CancellationToken cancellationToken)
     {
-        var servers = McpSetup.Servers(Settings, workspace);
+        var servers = Rein.Mcp.Configuration.McpConfig.Merge([McpSetup.Servers(Settings, workspace), extra ?? []]);
         return servers.Count == 0
             ? Rein.Mcp.Client.McpToolbox.Empty
             : await Rein.Mcp.Client.McpToolbox.StartAsync(servers, McpSetup.Launch(Settings, workspace, Secrets, LoggerFactory), cancellationToken).ConfigureAwait(false);

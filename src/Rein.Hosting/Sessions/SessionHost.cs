@@ -555,7 +555,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
 
             approvals = options.Approvals?.Invoke(host);
             var resumed = SubAgentRunner.ForResume(host, writer.State);
-            mcp = resumed is null ? await host.StartMcpAsync(workspace, cancellationToken).ConfigureAwait(false) : null;
+            mcp = resumed is null ? await host.StartMcpAsync(workspace, options.McpServers, cancellationToken).ConfigureAwait(false) : null;
             var reinSession = host.CreateSession(chat, workspace, model, approvals, subAgent: resumed, mcp: mcp);
             var handle = new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
             handle.Attach(run, lease, writer);
@@ -594,7 +594,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             model ??= host.RequireModel();
             chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
             approvals = options?.Approvals?.Invoke(host);
-            mcp = await host.StartMcpAsync(workspace, cancellationToken).ConfigureAwait(false);
+            mcp = await host.StartMcpAsync(workspace, options?.McpServers, cancellationToken).ConfigureAwait(false);
             var reinSession = host.CreateSession(chat, workspace, model, approvals, mcp: mcp);
             return new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
         }

@@ -32,6 +32,9 @@ internal sealed record SessionRunOptions
     /// <summary>Gets what turns an interrupt (Ctrl-C) into cancellation of the loop run going on; null for none.</summary>
     public IRunInterrupts? Interrupts { get; init; }
 
+    /// <summary>Gets MCP servers for this run besides those of the settings (e.g. an editor's), which win over settings servers of the same name. Defaults to none.</summary>
+    public IReadOnlyList<Rein.Mcp.Configuration.McpServerEntry> McpServers { get; init; } = [];
+
     /// <summary>Gets where the warnings a person should see go, one line each; null logs them.</summary>
     public Action<string>? Notice { get; init; }
 
