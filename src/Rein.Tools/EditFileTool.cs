@@ -76,7 +76,10 @@ public sealed class EditFileTool : ITool
         }
 
         var bom = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble);
-        var text = TextFiles.Utf8NoBom.GetString(bytes, bom ? Encoding.UTF8.Preamble.Length : 0, bytes.Length - (bom ? Encoding.UTF8.Preamble.Length : 0));
+        var editor = invocation.Context.Editor;
+        // An editor's copy has the user's unsaved changes: the edit applies to what they see.
+        var text = (editor is { CanRead: true } ? await editor.ReadTextAsync(fullPath, cancellationToken).ConfigureAwait(false) : null)
+            ?? TextFiles.Utf8NoBom.GetString(bytes, bom ? Encoding.UTF8.Preamble.Length : 0, bytes.Length - (bom ? Encoding.UTF8.Preamble.Length : 0));
         if (text.Contains("\r\n", StringComparison.Ordinal) && !oldString.Contains('\r', StringComparison.Ordinal))
         {
             oldString = oldString.ReplaceLineEndings("\r\n");
@@ -102,15 +105,18 @@ public sealed class EditFileTool : ITool
         var updated = replaceAll
             ? text.Replace(oldString, newString, StringComparison.Ordinal)
             : string.Concat(text.AsSpan(0, first), newString, text.AsSpan(first + oldString.Length));
-        var stream = NoFollowFile.OpenWrite(fullPath);
-        await using (stream.ConfigureAwait(false))
+        if (editor is not { CanWrite: true } || !await editor.WriteTextAsync(fullPath, updated, cancellationToken).ConfigureAwait(false))
         {
-            if (bom)
+            var stream = NoFollowFile.OpenWrite(fullPath);
+            await using (stream.ConfigureAwait(false))
             {
-                await stream.WriteAsync(Encoding.UTF8.Preamble.ToArray(), cancellationToken).ConfigureAwait(false);
-            }
+                if (bom)
+                {
+                    await stream.WriteAsync(Encoding.UTF8.Preamble.ToArray(), cancellationToken).ConfigureAwait(false);
+                }
 
-            await stream.WriteAsync(TextFiles.Utf8NoBom.GetBytes(updated), cancellationToken).ConfigureAwait(false);
+                await stream.WriteAsync(TextFiles.Utf8NoBom.GetBytes(updated), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return ToolResult.Ok($"Replaced {TextFiles.Plural(count, "occurrence", "occurrences")} in '{workspace.ToRelative(fullPath)}' (first at line {firstLine}).");

@@ -79,8 +79,10 @@ public sealed class ReadFileTool : ITool
         var end = Math.Min(requestedEnd ?? long.MaxValue, start + _maxLines - 1);
         var output = new StringBuilder();
         long total = 0;
-        var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        using (var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
+        // An editor's copy has the user's unsaved changes.
+        var edited = invocation.Context.Editor is { CanRead: true } editor ? await editor.ReadTextAsync(fullPath, cancellationToken).ConfigureAwait(false) : null;
+        using (TextReader reader = edited is not null ? new StringReader(edited)
+            : new StreamReader(new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.Asynchronous | FileOptions.SequentialScan), Encoding.UTF8, detectEncodingFromByteOrderMarks: true))
         {
             while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
             {

@@ -61,10 +61,13 @@ public sealed class WriteFileTool : ITool
         var existed = File.Exists(fullPath);
         Directory.CreateDirectory(parent);
         var bytes = TextFiles.Utf8NoBom.GetBytes(content);
-        var stream = NoFollowFile.OpenWrite(fullPath);
-        await using (stream.ConfigureAwait(false))
+        if (invocation.Context.Editor is not { CanWrite: true } editor || !await editor.WriteTextAsync(fullPath, content, cancellationToken).ConfigureAwait(false))
         {
-            await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            var stream = NoFollowFile.OpenWrite(fullPath);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var lines = content.Length == 0 ? 0 : content.Count('\n') + (content.EndsWith('\n') ? 0 : 1);

@@ -393,6 +393,7 @@ public sealed partial class AgentLoop
             // lost or put after its result.
             Progress = new ImmediateProgress(message => updates.TryWrite(new ToolProgress(request.Id, message))),
             Step = step,
+            Editor = _options.Editor,
         };
         var call = new ToolCall(request, tool, context, session, step);
         var started = _time.GetTimestamp();

@@ -5,6 +5,9 @@ namespace Rein.Engine;
 /// <summary>Options for <see cref="AgentLoop"/>.</summary>
 public sealed class AgentLoopOptions
 {
+    /// <summary>Gets or sets the editor whose files the file tools read and write (see <see cref="Tools.IEditorFiles"/>); null (the default) for the disk.</summary>
+    public Tools.IEditorFiles? Editor { get; set; }
+
     /// <summary>Gets or sets the most model calls one run may make. Default: 50.</summary>
     [Range(1, 10_000)]
     public int MaxSteps { get; set; } = 50;

@@ -44,6 +44,9 @@ public sealed record ToolContext(string SessionId, string WorkspaceRoot)
     /// <summary>Gets the clock tools should read. Defaults to <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Gets the editor the session works for, whose files the file tools read and write (unsaved changes included); null to use the disk.</summary>
+    public IEditorFiles? Editor { get; init; }
+
     /// <summary>Gets a sink for progress lines shown to the user while the tool works, if any.</summary>
     public IProgress<string>? Progress { get; init; }
 

@@ -235,8 +235,9 @@ internal sealed partial class AgentHost : IDisposable
     /// <param name="subAgent">For a sub-agent's loop: its profile and budget share, and no <c>task</c> tool; null for a top-level loop.</param>
     /// <param name="shellMaxTimeoutSeconds">The largest timeout a <c>shell</c> call may ask for; null for the tool's own maximum (an eval's scripted solution.sh gets its task's limit).</param>
     /// <param name="mcp">The session's MCP servers (<see cref="StartMcpAsync"/>), whose tools it offers; the caller stops them when the session ends.</param>
+    /// <param name="editor">The editor whose files the file tools read and write, or null for the disk.</param>
     /// <exception cref="SettingsException">A guard section of a settings file is invalid.</exception>
-    public ReinSession CreateSession(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null, int? shellMaxTimeoutSeconds = null, Rein.Mcp.Client.McpToolbox? mcp = null)
+    public ReinSession CreateSession(IChatClient chatClient, string workspace, string model, IApprovalChannel? approvals = null, string? modeOverride = null, SubAgentScope? subAgent = null, int? shellMaxTimeoutSeconds = null, Rein.Mcp.Client.McpToolbox? mcp = null, Rein.Tools.IEditorFiles? editor = null)
     {
         ProfileTools.RequireSurface(Settings.Profile, "cli");
         var guards = GuardSetup.Create(Settings, workspace, Store, modeOverride, TimeProvider.System, Redactor, subAgent?.Budget, LoggerFactory);
@@ -246,6 +247,7 @@ internal sealed partial class AgentHost : IDisposable
             MaxSteps = subAgent?.MaxSteps ?? Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps,
             Pricing = guards.Prices.CreatePricing(model),
             TokenCounter = TokenCounters.ForModel(model),
+            Editor = editor,
         };
         _ = TokenCounters.WarmUp(model);
         options.StepGuards.Add(guards.Budget);

@@ -556,7 +556,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             approvals = options.Approvals?.Invoke(host);
             var resumed = SubAgentRunner.ForResume(host, writer.State);
             mcp = resumed is null ? await host.StartMcpAsync(workspace, options.McpServers, cancellationToken).ConfigureAwait(false) : null;
-            var reinSession = host.CreateSession(chat, workspace, model, approvals, subAgent: resumed, mcp: mcp);
+            var reinSession = host.CreateSession(chat, workspace, model, approvals, subAgent: resumed, mcp: mcp, editor: options.Editor);
             var handle = new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
             handle.Attach(run, lease, writer);
             return handle;
@@ -595,7 +595,7 @@ internal sealed partial class SessionHost : ISessionHost, IDisposable, IAsyncDis
             chat = await host.CreateChatClientAsync(model, cancellationToken).ConfigureAwait(false);
             approvals = options?.Approvals?.Invoke(host);
             mcp = await host.StartMcpAsync(workspace, options?.McpServers, cancellationToken).ConfigureAwait(false);
-            var reinSession = host.CreateSession(chat, workspace, model, approvals, mcp: mcp);
+            var reinSession = host.CreateSession(chat, workspace, model, approvals, mcp: mcp, editor: options?.Editor);
             return new SessionHandle(this, host, chat, approvals, reinSession, model, workspace, options);
         }
         catch

@@ -35,6 +35,9 @@ internal sealed record SessionRunOptions
     /// <summary>Gets MCP servers for this run besides those of the settings (e.g. an editor's), which win over settings servers of the same name. Defaults to none.</summary>
     public IReadOnlyList<Rein.Mcp.Configuration.McpServerEntry> McpServers { get; init; } = [];
 
+    /// <summary>Gets the editor whose files the session's file tools read and write (unsaved changes included); null for the disk.</summary>
+    public Rein.Tools.IEditorFiles? Editor { get; init; }
+
     /// <summary>Gets where the warnings a person should see go, one line each; null logs them.</summary>
     public Action<string>? Notice { get; init; }
 

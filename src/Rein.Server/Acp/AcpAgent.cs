@@ -33,6 +33,8 @@ internal sealed class AcpAgent
     private readonly ConcurrentDictionary<string, AcpSession> _sessions = new(StringComparer.Ordinal);
     private AcpConnection? _connection;
     private volatile bool _initialized;
+    private bool _editorReads;
+    private bool _editorWrites;
 
     /// <param name="host">Runs the sessions.</param>
     /// <param name="store">The host's store (for loading sessions).</param>
@@ -72,6 +74,13 @@ internal sealed class AcpAgent
     {
         if (method == "initialize")
         {
+            if (parameters.ValueKind == JsonValueKind.Object && parameters.TryGetProperty("clientCapabilities", out var client)
+                && client.ValueKind == JsonValueKind.Object && client.TryGetProperty("fs", out var fs) && fs.ValueKind == JsonValueKind.Object)
+            {
+                _editorReads = fs.TryGetProperty("readTextFile", out var read) && read.ValueKind == JsonValueKind.True;
+                _editorWrites = fs.TryGetProperty("writeTextFile", out var write) && write.ValueKind == JsonValueKind.True;
+            }
+
             _initialized = true;
             return Initialize();
         }
@@ -179,6 +188,7 @@ internal sealed class AcpAgent
             Notice = _log,
             McpServers = session.McpServers,
             Approvals = _ => new AcpApprovals(this, session, _principal),
+            Editor = _editorReads || _editorWrites ? new AcpEditorFiles(this, session, _editorReads, _editorWrites, _log) : null,
             OnUpdate = update =>
             {
                 foreach (var mapped in mapper?.Map(update) ?? [])
@@ -226,6 +236,10 @@ internal sealed class AcpAgent
             Option("reject_always", "Reject always", "reject_always"));
         return await _connection!.RequestAsync("session/request_permission", new JsonObject { ["sessionId"] = session.Id, ["toolCall"] = toolCall, ["options"] = options }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Sends a request to the editor and waits for its result.</summary>
+    internal Task<JsonElement> RequestAsync(string method, JsonObject parameters, CancellationToken cancellationToken) =>
+        _connection!.RequestAsync(method, parameters, cancellationToken);
 
     private Task SendUpdateAsync(string sessionId, JsonObject update) =>
         _connection!.NotifyAsync("session/update", new JsonObject { ["sessionId"] = sessionId, ["update"] = update });

@@ -214,4 +214,63 @@ public sealed class AcpTests : IDisposable
         Assert.Contains(done, c => c.GetProperty("content").GetProperty("text").GetString() == "echo: from the editor's server");
         AssertValid(client);
     }
+
+    [Fact]
+    public async Task EditorFiles_ToolsSeeUnsavedTextWriteThroughTheEditorAndThePolicyStillDecides()
+    {
+        File.WriteAllText(Path.Combine(_rein.Workspace, "notes.txt"), "saved on disk\n");
+        File.WriteAllText(Path.Combine(_rein.Workspace, "secret.txt"), "disk secret\n");
+        _rein.WriteFile("ws/.rein/settings.json", """{"permissions": {"deny": ["read_file(secret.txt)"]}}""");
+        var script = Script("""
+            {"turns":[
+              {"tool_calls":[{"name":"read_file","arguments":{"path":"notes.txt"}},{"name":"read_file","arguments":{"path":"secret.txt"}}]},
+              {"tool_calls":[{"name":"edit_file","arguments":{"path":"notes.txt","old_string":"unsaved","new_string":"edited"}}]},
+              {"text":"done"}]}
+            """);
+        var buffers = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [Path.Combine(_rein.Workspace, "notes.txt")] = "unsaved in the editor\n",
+            [Path.Combine(_rein.Workspace, "secret.txt")] = "buffer secret\n",
+        };
+        var asked = new List<string>();
+        await using var client = new AcpTestClient(_rein, "--model", script, "--mode", "accept-edits");
+        client.OnRequest = (method, parameters) =>
+        {
+            var path = parameters.TryGetProperty("path", out var p) ? p.GetString()! : "";
+            lock (asked)
+            {
+                asked.Add($"{method} {Path.GetFileName(path)}");
+            }
+
+            switch (method)
+            {
+                case "fs/read_text_file":
+                    return new JsonObject { ["content"] = buffers[path] };
+                case "fs/write_text_file":
+                    buffers[path] = parameters.GetProperty("content").GetString()!;
+                    return null;
+                default:
+                    return Choose("allow_once");
+            }
+        };
+        var initialized = await client.RequestAsync("initialize", new JsonObject
+        {
+            ["protocolVersion"] = 1,
+            ["clientCapabilities"] = new JsonObject { ["fs"] = new JsonObject { ["readTextFile"] = true, ["writeTextFile"] = true } },
+        }, Ct);
+        Assert.True(initialized.TryGetProperty("result", out _));
+        var sessionId = (await client.RequestAsync("session/new", new JsonObject { ["cwd"] = _rein.Workspace, ["mcpServers"] = new JsonArray() }, Ct)).GetProperty("result").GetProperty("sessionId").GetString()!;
+
+        var reply = await client.PromptAsync(sessionId, "edit the notes", Ct);
+
+        Assert.Equal("end_turn", reply.GetProperty("result").GetProperty("stopReason").GetString());
+        var results = client.Updates.Where(u => Kind(u) == "tool_call_update" && u.TryGetProperty("content", out _))
+            .Select(u => string.Concat(u.GetProperty("content").EnumerateArray().Where(c => c.GetProperty("type").GetString() == "content").Select(c => c.GetProperty("content").GetProperty("text").GetString()))).ToList();
+        Assert.Contains(results, r => r.Contains("unsaved in the editor", StringComparison.Ordinal));
+        Assert.DoesNotContain(results, r => r.Contains("secret", StringComparison.Ordinal) && !r.Contains("refuse", StringComparison.OrdinalIgnoreCase) && !r.Contains("denied", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain("fs/read_text_file secret.txt", asked);
+        Assert.Equal("edited in the editor\n", buffers[Path.Combine(_rein.Workspace, "notes.txt")]);
+        Assert.Equal("saved on disk\n", File.ReadAllText(Path.Combine(_rein.Workspace, "notes.txt")));
+        AssertValid(client);
+    }
 }
