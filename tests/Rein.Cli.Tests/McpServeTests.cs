@@ -130,6 +130,26 @@ public sealed class McpServeTests : IDisposable
         Assert.Contains("No MCP server named 'test'", again.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AddRemove_User_EditsTheUserSettingsAndKeepsTheirOtherKeys()
+    {
+        _rein.WriteFile("config/rein/settings.json", """{"model": "openai:gpt-5.5"}""");
+
+        var added = await _rein.RunAsync("mcp", "add", "remote", "--user", "--url", "https://mcp.example.com/mcp", "-H", "Authorization: Bearer ${secret:TOKEN}");
+        var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(_rein.Home, "config", "rein", "settings.json"))).RootElement;
+        var removed = await _rein.RunAsync("mcp", "remove", "remote", "--user");
+        var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(_rein.Home, "config", "rein", "settings.json"))).RootElement;
+
+        Assert.Equal(0, added.ExitCode);
+        Assert.Equal("openai:gpt-5.5", settings.GetProperty("model").GetString());
+        var remote = settings.GetProperty("mcpServers").GetProperty("remote");
+        Assert.Equal(("http", "https://mcp.example.com/mcp", "Bearer ${secret:TOKEN}"), (remote.GetProperty("type").GetString(), remote.GetProperty("url").GetString(), remote.GetProperty("headers").GetProperty("Authorization").GetString()));
+        Assert.Equal(0, removed.ExitCode);
+        Assert.False(after.GetProperty("mcpServers").TryGetProperty("remote", out _));
+        Assert.Equal("openai:gpt-5.5", after.GetProperty("model").GetString());
+        Assert.False(File.Exists(Path.Combine(_rein.Workspace, ".mcp.json")));
+    }
+
     private sealed class SyncProgress(List<ProgressNotificationValue> values) : IProgress<ProgressNotificationValue>
     {
         public void Report(ProgressNotificationValue value)

@@ -97,4 +97,29 @@ public sealed class McpSessionTests : IDisposable
         Assert.Equal(ToolOutcome.Success, sum.Outcome);
         Assert.Contains("42", sum.Result, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("mcp:test/add")]
+    [InlineData("mcp__test__*")]
+    [InlineData("mcp__test")]
+    public async Task Run_DenyRuleInEachForm_StopsTheMcpCallInFullAuto(string rule)
+    {
+        Directory.CreateDirectory(_bed.Combine("config"));
+        var settings = new Dictionary<string, object>
+        {
+            ["mcpServers"] = new Dictionary<string, object> { ["test"] = new { command = "dotnet", args = new[] { ServerDll() } } },
+            ["permissions"] = new { deny = new[] { rule } },
+        };
+        File.WriteAllText(_bed.Combine("config", "settings.json"), JsonSerializer.Serialize(settings));
+        var script = _bed.Script("""{"turns":[{"tool_calls":[{"name":"mcp__test__add","arguments":{"a":1,"b":2}}]},{"text":"done"}]}""");
+        var host = _bed.CreateHost(o => o.Model = script);
+
+        var ticket = await host.StartAsync(new StartSessionRequest("add", _bed.Workspace) { Mode = "full-auto" }, Ct);
+        await host.WaitAsync(ticket.Id, Ct);
+
+        var events = (await _bed.JournalAsync(ticket.Id)).Select(e => e.Event).ToList();
+        var decided = Assert.Single(events.OfType<PolicyDecided>());
+        Assert.Equal((PolicyDecisions.Deny, rule), (decided.Decision, decided.Rule));
+        Assert.Equal(ToolOutcome.Error, Assert.Single(events.OfType<ToolCompleted>()).Outcome);
+    }
 }

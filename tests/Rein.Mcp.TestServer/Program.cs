@@ -59,6 +59,25 @@ internal sealed class TestTools
         }
     }
 
+    [McpServerTool(Name = "fetch"), Description("Fetches a URL over HTTP (through the proxy the environment names); returns the status and body, or why not.")]
+    public static async Task<string> Fetch(string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            using var response = await http.GetAsync(new Uri(url), cancellationToken);
+            return $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}";
+        }
+        catch (HttpRequestException ex)
+        {
+            return "cannot fetch: " + ex.Message;
+        }
+        catch (TaskCanceledException)
+        {
+            return "cannot fetch: timed out";
+        }
+    }
+
     [McpServerTool(Name = "write"), Description("Writes a file; returns ok or why not.")]
     public static string Write(string path, string text)
     {

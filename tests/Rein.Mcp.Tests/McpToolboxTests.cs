@@ -4,6 +4,7 @@ using Rein.Guard.Sandbox;
 using Rein.Mcp.Client;
 using Rein.Mcp.Configuration;
 using Rein.Testing;
+using Microsoft.AspNetCore.Http;
 using Rein.Tools;
 
 namespace Rein.Mcp.Tests;
@@ -173,5 +174,47 @@ public sealed class McpToolboxTests : IDisposable
         Assert.Equal("in", File.ReadAllText(Path.Combine(launch.Workspace, "made.txt")));
         Assert.False(File.Exists(outside));
         Assert.True(escaped.Content.StartsWith("cannot write", StringComparison.Ordinal) || escaped.Content == "ok");
+    }
+
+    [Fact]
+    public async Task Sandboxed_NetworkAllowList_ReachesListedDomainsOnly()
+    {
+        Assert.SkipUnless(Bubblewrap.Probe().Available, "bubblewrap is not available here: " + Bubblewrap.Probe().Reason);
+        await using var web = await LoopbackHttpServer.StartAsync(context => context.Response.WriteAsync("hello from the allowed site"), Ct);
+        var sandbox = new SandboxOptions
+        {
+            HomeDirectory = _temp.Combine("home"),
+            // Both names lead to the loopback site; only the allowed one may be reached.
+            EgressResolver = (_, _) => ("127.0.0.1", web.BaseAddress.Port),
+        };
+        Directory.CreateDirectory(sandbox.HomeDirectory);
+        var launch = Launch(sandbox);
+        var server = TestServer.CopyTo(Path.Combine(launch.Workspace, ".server"));
+        var entry = TestServer.Entry(folder: server, sandboxed: true) with { Network = ["allowed.test"] };
+        await using var box = await McpToolbox.StartAsync([entry], launch, Ct);
+        Assert.Empty(box.Failures);
+        var fetch = Tool(box, "mcp__test__fetch");
+
+        var allowed = await fetch.InvokeAsync(Call("""{"url":"http://allowed.test/"}"""), Ct);
+        var blocked = await fetch.InvokeAsync(Call("""{"url":"http://blocked.test/"}"""), Ct);
+
+        Assert.Equal("200 hello from the allowed site", allowed.Content);
+        Assert.DoesNotContain("hello from the allowed site", blocked.Content, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sandboxed_NoAllowList_HasNoNetwork()
+    {
+        Assert.SkipUnless(Bubblewrap.Probe().Available, "bubblewrap is not available here: " + Bubblewrap.Probe().Reason);
+        await using var web = await LoopbackHttpServer.StartAsync(context => context.Response.WriteAsync("reachable"), Ct);
+        var sandbox = new SandboxOptions { HomeDirectory = _temp.Combine("home") };
+        Directory.CreateDirectory(sandbox.HomeDirectory);
+        var launch = Launch(sandbox);
+        var server = TestServer.CopyTo(Path.Combine(launch.Workspace, ".server"));
+        await using var box = await McpToolbox.StartAsync([TestServer.Entry(folder: server, sandboxed: true)], launch, Ct);
+
+        var result = await Tool(box, "mcp__test__fetch").InvokeAsync(Call(JsonSerializer.Serialize(new { url = web.BaseAddress.ToString() })), Ct);
+
+        Assert.StartsWith("cannot fetch", result.Content, StringComparison.Ordinal);
     }
 }
