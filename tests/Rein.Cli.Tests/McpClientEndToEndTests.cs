@@ -13,17 +13,10 @@ public sealed class McpClientEndToEndTests : IDisposable
     /// <summary>Copies the test MCP server into the workspace, where the sandbox lets it run, and names it in .mcp.json.</summary>
     private void AddServer(object extra)
     {
-        var built = AppContext.BaseDirectory.Replace($"{Path.DirectorySeparatorChar}Rein.Cli.Tests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Rein.Mcp.TestServer{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
-        var server = Path.Combine(_rein.Workspace, ".server");
-        Directory.CreateDirectory(server);
-        foreach (var file in Directory.EnumerateFiles(built))
-        {
-            File.Copy(file, Path.Combine(server, Path.GetFileName(file)), overwrite: true);
-        }
-
+        var server = Rein.Testing.TestMcpServer.CopyTo(Path.Combine(_rein.Workspace, ".server"));
         var entry = JsonSerializer.SerializeToNode(extra)!.AsObject();
         entry["command"] = "dotnet";
-        entry["args"] = new System.Text.Json.Nodes.JsonArray((System.Text.Json.Nodes.JsonNode)Path.Combine(server, "Rein.Mcp.TestServer.dll"));
+        entry["args"] = new System.Text.Json.Nodes.JsonArray((System.Text.Json.Nodes.JsonNode)server);
         _rein.WriteFile("ws/.mcp.json", new System.Text.Json.Nodes.JsonObject { ["mcpServers"] = new System.Text.Json.Nodes.JsonObject { ["test"] = entry } }.ToJsonString());
     }
 

@@ -109,7 +109,8 @@ public sealed class McpServeTests : IDisposable
     [Fact]
     public async Task AddListRemove_ProjectMcpJson_RoundTripsAndListStartsTheServer()
     {
-        var server = Path.Combine(AppContext.BaseDirectory.Replace($"{Path.DirectorySeparatorChar}Rein.Cli.Tests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Rein.Mcp.TestServer{Path.DirectorySeparatorChar}", StringComparison.Ordinal), "Rein.Mcp.TestServer.dll");
+        // In the workspace: `rein mcp list` starts it in the sandbox, which sees only the workspace and the system.
+        var server = Rein.Testing.TestMcpServer.CopyTo(Path.Combine(_rein.Workspace, ".server"));
 
         var added = await _rein.RunAsync("mcp", "add", "test", "--json", "--env", "A=1", "--", "dotnet", server);
         var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(_rein.Workspace, ".mcp.json"))).RootElement;

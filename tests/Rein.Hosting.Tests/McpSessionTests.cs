@@ -13,12 +13,7 @@ public sealed class McpSessionTests : IDisposable
 
     public void Dispose() => _bed.Dispose();
 
-    private static string ServerDll()
-    {
-        var here = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var folder = here.Replace($"{Path.DirectorySeparatorChar}Rein.Hosting.Tests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Rein.Mcp.TestServer{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
-        return Path.Combine(folder, "Rein.Mcp.TestServer.dll");
-    }
+    private static string ServerDll() => Path.Combine(Rein.Testing.TestMcpServer.Folder, Rein.Testing.TestMcpServer.FileName);
 
     [Fact]
     public async Task Run_ScriptedModelCallsMcpTools_PolicyDecidesAndTheJournalRecordsThem()

@@ -258,23 +258,8 @@ internal static class McpCommand
             }
 
             var settings = CommonOptions.Resolve(parse);
-            var values = settings.Values;
-            var options = new ReinOptions
-            {
-                StorePath = settings.StorePath,
-                Model = values.Model,
-                BaseUrl = values.BaseUrl,
-                Mode = values.Mode,
-                Agent = values.Agent,
-                MaxSteps = values.MaxSteps,
-                MaxTokens = values.MaxTokens,
-                MaxCostUsd = values.MaxCostUsd,
-                MaxTime = values.MaxTime,
-            };
-            foreach (var root in parse.GetValue(roots) is { Length: > 0 } given ? given.Select(Path.GetFullPath) : [settings.Workspace])
-            {
-                options.WorkspaceRoots.Add(root);
-            }
+            var options = new ReinOptions();
+            ServeCommand.ApplySessionDefaults(options, settings, parse.GetValue(roots) is { Length: > 0 } given ? given.Select(Path.GetFullPath) : [settings.Workspace]);
 
             using var logging = CliLogging.Create(settings.LogLevel);
             await using var sessions = new SessionHost(Microsoft.Extensions.Options.Options.Create(options), logging);

@@ -97,23 +97,7 @@ internal static class ServeCommand
         builder.Services.AddSingleton(host.Store);
         builder.Services.AddSingleton<IPrincipalStore>(principals);
         // Sessions started over HTTP run with the serve command's flags and settings as their defaults.
-        var values = settings.Values;
-        builder.Services.AddRein(o =>
-        {
-            o.StorePath = settings.StorePath;
-            o.Model = values.Model;
-            o.BaseUrl = values.BaseUrl;
-            o.Mode = values.Mode;
-            o.Agent = values.Agent;
-            o.MaxSteps = values.MaxSteps;
-            o.MaxTokens = values.MaxTokens;
-            o.MaxCostUsd = values.MaxCostUsd;
-            o.MaxTime = values.MaxTime;
-            foreach (var root in workspaceRoots)
-            {
-                o.WorkspaceRoots.Add(root);
-            }
-        });
+        builder.Services.AddRein(o => ApplySessionDefaults(o, settings, workspaceRoots));
         builder.Services.AddReinMcpServer();
         // Nothing is protected with keys that must outlive the process (tokens are bearer, not cookies): keep them in memory only.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
@@ -172,6 +156,28 @@ internal static class ServeCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// The defaults of the sessions a server starts (<c>rein serve</c>, <c>rein mcp serve</c>): the settings' store, model,
+    /// base URL, mode, agent and budgets, and the folders they may run in.
+    /// </summary>
+    internal static void ApplySessionDefaults(ReinOptions options, ResolvedSettings settings, IEnumerable<string> workspaceRoots)
+    {
+        var values = settings.Values;
+        options.StorePath = settings.StorePath;
+        options.Model = values.Model;
+        options.BaseUrl = values.BaseUrl;
+        options.Mode = values.Mode;
+        options.Agent = values.Agent;
+        options.MaxSteps = values.MaxSteps;
+        options.MaxTokens = values.MaxTokens;
+        options.MaxCostUsd = values.MaxCostUsd;
+        options.MaxTime = values.MaxTime;
+        foreach (var root in workspaceRoots)
+        {
+            options.WorkspaceRoots.Add(root);
+        }
     }
 
     /// <summary>Reads <c>HOST:PORT</c>: an IP address (IPv6 in brackets) or <c>localhost</c>, and a port.</summary>

@@ -187,14 +187,8 @@ public sealed class AcpTests : IDisposable
     [Fact]
     public async Task McpServersFromTheEditor_TheirToolsRunInTheSession()
     {
-        var built = AppContext.BaseDirectory.Replace($"{Path.DirectorySeparatorChar}Rein.Cli.Tests{Path.DirectorySeparatorChar}", $"{Path.DirectorySeparatorChar}Rein.Mcp.TestServer{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
         // Into the workspace: the sandbox the server runs in sees only it (and the system).
-        var server = Path.Combine(_rein.Workspace, ".server");
-        Directory.CreateDirectory(server);
-        foreach (var file in Directory.EnumerateFiles(built))
-        {
-            File.Copy(file, Path.Combine(server, Path.GetFileName(file)));
-        }
+        var server = Rein.Testing.TestMcpServer.CopyTo(Path.Combine(_rein.Workspace, ".server"));
 
         var script = Script("""{"turns":[{"tool_calls":[{"name":"mcp__editor-tools__echo","arguments":{"text":"from the editor's server"}}]},{"text":"echoed"}]}""");
         await using var client = new AcpTestClient(_rein, "--model", script, "--mode", "ask") { OnRequest = (_, _) => Choose("allow_once") };
@@ -202,7 +196,7 @@ public sealed class AcpTests : IDisposable
         {
             ["name"] = "editor-tools",
             ["command"] = "dotnet",
-            ["args"] = new JsonArray((JsonNode)Path.Combine(server, "Rein.Mcp.TestServer.dll")),
+            ["args"] = new JsonArray((JsonNode)server),
             ["env"] = new JsonArray(),
         });
         var sessionId = await client.NewSessionAsync(_rein.Workspace, Ct, servers);
