@@ -271,7 +271,7 @@ internal sealed partial class AgentHost : IDisposable
         _ = WorkspaceStaging.Shared.Start(workspace, checkpoints);
         var loop = new AgentLoop(
             chatClient,
-            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits, mcp), .. mcp?.Tools ?? []], Settings.Profile)),
+            new ToolSet(ProfileTools.Select([.. BuiltInTools.CreateAll(guards.CommandRunner, Secrets, shellMaxTimeoutSeconds ?? ShellTool.MaxTimeoutSeconds), new ReadOutputTool(context), .. memory?.Tools ?? [], .. SubAgentRunner.TaskTools(this, subAgent, chatClient, workspace, model, approvals, modeOverride, guards.Budget.Limits, mcp, editor), .. mcp?.Tools ?? []], Settings.Profile)),
             context,
             options,
             pipeline =>

@@ -71,11 +71,14 @@ internal sealed class SubAgentRunner : ISubAgentRunner
     }
 
     /// <summary>The <c>task</c> tool for a top-level loop whose budgets are <paramref name="limits"/>; none for a sub-agent's loop (depth 1).</summary>
-    public static IReadOnlyList<ITool> TaskTools(AgentHost host, SubAgentScope? subAgent, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride, BudgetLimits limits, Rein.Mcp.Client.McpToolbox? mcp = null) =>
-        subAgent is null ? [new TaskTool(new SubAgentRunner(host, chat, workspace, model, approvals, modeOverride, limits) { Mcp = mcp })] : [];
+    public static IReadOnlyList<ITool> TaskTools(AgentHost host, SubAgentScope? subAgent, IChatClient chat, string workspace, string model, IApprovalChannel? approvals, string? modeOverride, BudgetLimits limits, Rein.Mcp.Client.McpToolbox? mcp = null, Rein.Tools.IEditorFiles? editor = null) =>
+        subAgent is null ? [new TaskTool(new SubAgentRunner(host, chat, workspace, model, approvals, modeOverride, limits) { Mcp = mcp, Editor = editor })] : [];
 
     /// <summary>The parent session's MCP servers, whose tools its sub-agents are offered too (they live as long as the parent), or null.</summary>
     public Rein.Mcp.Client.McpToolbox? Mcp { get; init; }
+
+    /// <summary>The editor whose files the parent's file tools use, which its sub-agents use too, or null for the disk.</summary>
+    public Rein.Tools.IEditorFiles? Editor { get; init; }
 
     /// <summary>The scope for resuming a child session on its own: its profile's prompt, the settings' budgets, no <c>task</c> tool.</summary>
     public static SubAgentScope? ForResume(AgentHost host, SessionState session)
@@ -128,7 +131,7 @@ internal sealed class SubAgentRunner : ISubAgentRunner
             using var budget = _reservations.Reserve(_limits, parent, request.ParentCallId, _share);
             var parentMaxSteps = _host.Settings.Values.MaxSteps ?? SettingsResolver.DefaultMaxSteps;
             var scope = new SubAgentScope(profile, budget, Math.Max(1, (int)(parentMaxSteps * _share)), Nested: true);
-            var child = _host.CreateSession(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope, mcp: Mcp);
+            var child = _host.CreateSession(ownClient ?? _chat, _workspace, model, _approvals, _modeOverride, scope, mcp: Mcp, editor: Editor);
             var started = new SessionStarted(AgentHost.NewSessionId(), _workspace, model, profile?.Name, _host.Principal, request.ParentSessionId, request.ParentCallId, Approvals: parent.Approvals ?? _host.ApprovalOptions.ToJournal());
             using var session = await SessionWriter.StartAsync(_host.Store, started, cancellationToken).ConfigureAwait(false);
             await using var lease = (await _host.Store.AcquireWriterAsync(session.SessionId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);

@@ -152,15 +152,22 @@ internal sealed class AcpUpdates
             ["status"] = completed.Outcome == ToolOutcome.Success ? "completed" : "failed",
         };
         var content = new JsonArray();
-        if (completed.Outcome == ToolOutcome.Success && _calls.TryGetValue(completed.CallId, out var call) && Kind(call.Name) == "edit" && call.Path is { } path && File.Exists(path))
+        if (completed.Outcome == ToolOutcome.Success && _calls.TryGetValue(completed.CallId, out var call) && Kind(call.Name) == "edit" && call.Path is { } path && (call.Name == "write_file" || File.Exists(path)))
         {
-            var diff = new JsonObject { ["type"] = "diff", ["path"] = path, ["newText"] = ReadText(path) };
-            if (call.OldText is not null)
+            // What write_file wrote is its argument (the editor's buffer may hold it rather than the disk).
+            var written = call.Name == "write_file" && call.Arguments is { ValueKind: JsonValueKind.Object } args && args.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String
+                ? c.GetString()
+                : ReadText(path);
+            if (written is not null)
             {
-                diff["oldText"] = call.OldText;
-            }
+                var diff = new JsonObject { ["type"] = "diff", ["path"] = path, ["newText"] = written };
+                if (call.OldText is not null)
+                {
+                    diff["oldText"] = call.OldText;
+                }
 
-            content.Add((JsonNode)diff);
+                content.Add((JsonNode)diff);
+            }
         }
 
         content.Add((JsonNode)new JsonObject { ["type"] = "content", ["content"] = new JsonObject { ["type"] = "text", ["text"] = completed.Result } });
