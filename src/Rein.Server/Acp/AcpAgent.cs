@@ -184,7 +184,6 @@ internal sealed class AcpAgent
         var options = new SessionRunOptions
         {
             Settings = Resolve(session.Cwd, session.Mode),
-            Principal = null,
             Notice = _log,
             McpServers = session.McpServers,
             Approvals = _ => new AcpApprovals(this, session, _principal),

@@ -104,7 +104,7 @@ public sealed class ReinMcpTools
             {
                 RunAgent => await RunAsync(arguments, caller, progress, cancellationToken).ConfigureAwait(false),
                 ContinueSession => await ContinueAsync(arguments, caller, progress, cancellationToken).ConfigureAwait(false),
-                GetSession => await ReportAsync(await VisibleAsync(Required(arguments, "session_id"), caller, cancellationToken).ConfigureAwait(false), null, cancellationToken).ConfigureAwait(false),
+                GetSession => await ReportAsync(await VisibleAsync(Required(arguments, "session_id"), caller, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false),
                 AnswerApproval => await AnswerAsync(arguments, caller, progress, cancellationToken).ConfigureAwait(false),
                 _ => Error($"Unknown tool '{request.Name}'. Tools: {string.Join(", ", Definitions.Select(d => d.Name))}."),
             };
@@ -181,7 +181,7 @@ public sealed class ReinMcpTools
             cancellationToken).ConfigureAwait(false);
         if (!outcome.Resumed)
         {
-            return await ReportAsync(outcome.SessionId, null, cancellationToken).ConfigureAwait(false);
+            return await ReportAsync(outcome.SessionId, cancellationToken).ConfigureAwait(false);
         }
 
         var from = await VersionAsync(outcome.SessionId, cancellationToken).ConfigureAwait(false);
@@ -224,7 +224,7 @@ public sealed class ReinMcpTools
             }
         }
 
-        return await ReportAsync(sessionId, null, cancellationToken).ConfigureAwait(false);
+        return await ReportAsync(sessionId, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SendProgressAsync(string sessionId, long afterSequence, Func<ProgressNotificationValue, ValueTask> progress, ProgressWatch seen, CancellationToken cancellationToken)
@@ -283,7 +283,7 @@ public sealed class ReinMcpTools
         }
     }
 
-    private async Task<CallToolResult> ReportAsync(string sessionId, string? note, CancellationToken cancellationToken)
+    private async Task<CallToolResult> ReportAsync(string sessionId, CancellationToken cancellationToken)
     {
         var summary = await _store.GetAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
         var state = SessionState.Fold(await _store.ReadAsync(sessionId, 0, cancellationToken).ConfigureAwait(false));
@@ -301,11 +301,6 @@ public sealed class ReinMcpTools
                 ["reason"] = p.Reason,
             })]),
         };
-        if (note is not null)
-        {
-            report["note"] = note;
-        }
-
         var text = summary.Status == SessionStatus.AwaitingApproval
             ? $"Session {sessionId} is waiting for approval of {string.Join(", ", state.OpenApprovals.Select(p => $"{p.Tool} (call_id {p.CallId})"))}. Answer with answer_approval."
             : state.LastAssistantText ?? $"Session {sessionId} is {summary.Status}.";
