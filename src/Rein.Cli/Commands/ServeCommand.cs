@@ -16,6 +16,7 @@ using Rein.Hosting.Composition;
 using Rein.Hosting.Configuration;
 using Rein.Hosting.Sessions;
 using Rein.Identity;
+using Rein.Server.Chat;
 using Rein.Storage.Sqlite;
 
 namespace Rein.Cli.Commands;
@@ -40,23 +41,29 @@ internal static class ServeCommand
         var tlsKey = new Option<string?>("--tls-key") { Description = "The certificate's private key (PEM)." };
         var insecure = new Option<bool>("--insecure-http") { Description = "Serve plain HTTP on an address other than loopback (tokens cross the network unencrypted)." };
         var rateLimit = new Option<int?>("--rate-limit") { Description = "Most API requests per minute for each principal. Settings: serve.rate_limit. Default: 600." };
+        var telegramPolling = new Option<bool>("--telegram-polling")
+        {
+            Description = "Fetch Telegram updates by long polling instead of the webhook, for a machine Telegram cannot reach (needs the \"telegram\" settings).",
+        };
         var command = new Command("serve", """
             Serve the HTTP API (and the web console) over this machine's session store. Every route but /healthz needs
             Authorization: Bearer TOKEN, a token from rein principals add|token. The first line printed is
             "Listening on http://HOST:PORT". --model, --mode, --agent and the budgets are the defaults of the sessions it starts.
+            With "slack" or "telegram" settings it also answers Slack (POST /slack/events, /slack/interactions) and Telegram
+            (POST /telegram/webhook, or --telegram-polling); accounts act as the principals they are linked to (rein principals link).
             """)
         {
-            listen, roots, tlsCert, tlsKey, insecure, rateLimit,
+            listen, roots, tlsCert, tlsKey, insecure, rateLimit, telegramPolling,
         };
         CommonOptions.AddRunOptions(command);
         command.SetAction((parse, ct) => CommandErrors.GuardAsync(() => ServeAsync(
-            parse, parse.GetValue(listen)!, parse.GetValue(roots), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(insecure), parse.GetValue(rateLimit), interrupts, ct)));
+            parse, parse.GetValue(listen)!, parse.GetValue(roots), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(insecure), parse.GetValue(rateLimit), interrupts, ct, parse.GetValue(telegramPolling))));
         return command;
     }
 
     /// <summary>Serves the HTTP API, the web console and the MCP endpoint (<c>/mcp</c>) until interrupted.</summary>
     internal static async Task<int> ServeAsync(
-        ParseResult parse, string listenText, string[]? roots, string? tlsCert, string? tlsKey, bool insecure, int? rateLimit, Interrupts interrupts, CancellationToken ct)
+        ParseResult parse, string listenText, string[]? roots, string? tlsCert, string? tlsKey, bool insecure, int? rateLimit, Interrupts interrupts, CancellationToken ct, bool telegramPolling = false)
     {
         var endpoint = ParseListen(listenText);
         var (cert, key) = (tlsCert, tlsKey);
@@ -87,8 +94,17 @@ internal static class ServeCommand
             throw new SettingsException($"--rate-limit expects a positive whole number of requests per minute, got {permits}.");
         }
 
+        // The secret store is opened only when a chat setting names a secret.
+        var secrets = new Lazy<Rein.Guard.Secrets.SecretStore?>(() => StoredSecrets.OpenExisting(Environment.GetEnvironmentVariable));
+        var chat = ChatSettings.Read(settings, name => secrets.Value is { } store && store.TryGet(name, out var value) ? value : null);
+        if (telegramPolling)
+        {
+            (chat.Telegram ?? throw new SettingsException("--telegram-polling needs the \"telegram\" settings (bot_token at least).")).Polling = true;
+        }
+
         using var host = AgentHost.Open(settings);
         using var principals = new SqlitePrincipalStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
+        using var chats = new SqliteChatStore(new SqliteSessionStoreOptions { Path = settings.StorePath });
         using var logging = CliLogging.Create(settings.LogLevel);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -96,9 +112,11 @@ internal static class ServeCommand
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.AddSingleton(host.Store);
         builder.Services.AddSingleton<IPrincipalStore>(principals);
+        builder.Services.AddSingleton<Rein.Chat.IChatStore>(chats);
         // Sessions started over HTTP run with the serve command's flags and settings as their defaults.
         builder.Services.AddRein(o => ApplySessionDefaults(o, settings, workspaceRoots));
         builder.Services.AddReinMcpServer();
+        builder.Services.AddReinChat(chat);
         // Nothing is protected with keys that must outlive the process (tokens are bearer, not cookies): keep them in memory only.
         builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(keys =>
@@ -129,6 +147,7 @@ internal static class ServeCommand
         app.MapRein();
         app.MapReinConsole();
         app.MapReinMcp();
+        app.MapReinChat();
         using var run = interrupts.BeginRun(ct);
         try
         {

@@ -49,10 +49,12 @@ internal static class SessionsCommand
             }
 
             var table = new Table().Border(TableBorder.Simple)
-                .AddColumns("id (prefix)", "status", "started", "model", "title", "workspace", "parent");
+                .AddColumns("id (prefix)", "status", "started", "model", "title", "workspace", "from", "parent");
             foreach (var s in sessions)
             {
-                var parent = await SubAgentSessions.ParentOfAsync(host.Store, s.Id, ct);
+                var events = await host.Store.ReadAsync(s.Id, 0, ct);
+                var first = events.Count > 0 ? events[0].Event as SessionStarted : null;
+                var parent = first?.ParentSessionId;
                 table.AddRow(
                     Markup.Escape(s.Id.Length > 16 ? s.Id[..16] : s.Id),
                     StatusMarkup(s.Status),
@@ -60,6 +62,8 @@ internal static class SessionsCommand
                     Markup.Escape(s.Model),
                     Markup.Escape(Shorten(s.Title ?? "", 50)),
                     Markup.Escape(s.Workspace),
+                    // Where it started: a chat thread, the HTTP API, an MCP client, an eval; a terminal's has no origin.
+                    Markup.Escape(parent is not null ? "sub-agent" : first?.Origin ?? "cli"),
                     Markup.Escape(parent is null ? "" : parent[..Math.Min(16, parent.Length)]));
             }
 

@@ -34,6 +34,9 @@ public sealed class SessionState
     /// <summary>Gets who started the session, if recorded.</summary>
     public string? Principal { get; private set; }
 
+    /// <summary>Gets where the session came from (<see cref="SessionStarted.Origin"/>, e.g. <c>slack:T1/C1/1700000000.000100</c>); <see langword="null"/> for a terminal's.</summary>
+    public string? Origin { get; private set; }
+
     /// <summary>Gets who may answer this session's approval requests, as journaled at its start; <see langword="null"/> in older journals.</summary>
     public SessionApprovals? Approvals { get; private set; }
 
@@ -142,7 +145,7 @@ public sealed class SessionState
 
     private void Apply(SessionEvent e)
     {
-        // Rein.Server's session list folds Agent, Principal, ParentSessionId, Usage and CostUsd on its own (SessionListFold): change both.
+        // Rein.Server's session list folds Agent, Principal, Origin, ParentSessionId, Usage and CostUsd on its own (SessionListFold): change both.
         Status = SessionStatus.After(Status, e);
         switch (e)
         {
@@ -152,6 +155,7 @@ public sealed class SessionState
                 Model = s.Model;
                 Agent = s.Agent;
                 Principal = s.Principal;
+                Origin = s.Origin;
                 Approvals = s.Approvals;
                 RunSettings = s.RunSettings;
                 ParentSessionId = s.ParentSessionId;

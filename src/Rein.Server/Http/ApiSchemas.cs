@@ -119,6 +119,7 @@ internal record SessionBody(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("agent")] string? Agent,
     [property: JsonPropertyName("principal")] string? Principal,
+    [property: JsonPropertyName("origin")] string? Origin,
     [property: JsonPropertyName("title")] string? Title,
     [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
     [property: JsonPropertyName("updated_at")] DateTimeOffset UpdatedAt,
@@ -130,10 +131,10 @@ internal record SessionBody(
 
 /// <summary>A session as <c>GET /v1/sessions/{id}</c> shows it: with the calls waiting for approval.</summary>
 internal sealed record SessionDetailBody(
-    string Id, string Status, string Workspace, string Model, string? Agent, string? Principal, string? Title, DateTimeOffset StartedAt,
+    string Id, string Status, string Workspace, string Model, string? Agent, string? Principal, string? Origin, string? Title, DateTimeOffset StartedAt,
     DateTimeOffset UpdatedAt, long Events, string? StopReason, string? ParentSessionId, UsageBody Usage, decimal CostUsd,
     [property: JsonPropertyName("pending_approvals")] IReadOnlyList<PendingApprovalBody> PendingApprovals)
-    : SessionBody(Id, Status, Workspace, Model, Agent, Principal, Title, StartedAt, UpdatedAt, Events, StopReason, ParentSessionId, Usage, CostUsd);
+    : SessionBody(Id, Status, Workspace, Model, Agent, Principal, Origin, Title, StartedAt, UpdatedAt, Events, StopReason, ParentSessionId, Usage, CostUsd);
 
 /// <summary>A tool call waiting for approval (an item of <c>GET /v1/approvals</c>).</summary>
 internal sealed record PendingApprovalBody(

@@ -44,7 +44,7 @@ public static class JsonViews
     {
         ArgumentNullException.ThrowIfNull(summary);
         ArgumentNullException.ThrowIfNull(state);
-        return Session(summary, state.Agent, state.Principal, state.ParentSessionId, state.Usage, state.CostUsd);
+        return Session(summary, state.Agent, state.Principal, state.Origin, state.ParentSessionId, state.Usage, state.CostUsd);
     }
 
     /// <summary>A session as <see cref="Session(SessionSummary, SessionState)"/> shows it, from the part of its journal a listing folds.</summary>
@@ -52,9 +52,9 @@ public static class JsonViews
     /// <param name="fold">The session's journal, folded for the list up to <paramref name="summary"/>'s version.</param>
     /// <returns>The object.</returns>
     internal static JsonObject Session(SessionSummary summary, SessionListFold fold) =>
-        Session(summary, fold.Agent, fold.Principal, fold.ParentSessionId, fold.Usage, fold.CostUsd);
+        Session(summary, fold.Agent, fold.Principal, fold.Origin, fold.ParentSessionId, fold.Usage, fold.CostUsd);
 
-    private static JsonObject Session(SessionSummary summary, string? agent, string? principal, string? parentSessionId, TokenUsage usage, decimal costUsd) => new()
+    private static JsonObject Session(SessionSummary summary, string? agent, string? principal, string? origin, string? parentSessionId, TokenUsage usage, decimal costUsd) => new()
     {
         ["id"] = summary.Id,
         ["status"] = summary.Status,
@@ -62,6 +62,7 @@ public static class JsonViews
         ["model"] = summary.Model,
         ["agent"] = agent,
         ["principal"] = principal,
+        ["origin"] = origin,
         ["title"] = summary.Title,
         ["started_at"] = Time(summary.StartedAt),
         ["updated_at"] = Time(summary.UpdatedAt),

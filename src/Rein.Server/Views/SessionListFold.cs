@@ -25,6 +25,9 @@ internal sealed class SessionListFold
     /// <summary>Gets who started the session, as <see cref="SessionState.Principal"/>.</summary>
     public string? Principal { get; private set; }
 
+    /// <summary>Gets where the session came from, as <see cref="SessionState.Origin"/>.</summary>
+    public string? Origin { get; private set; }
+
     /// <summary>Gets the parent session, as <see cref="SessionState.ParentSessionId"/>.</summary>
     public string? ParentSessionId { get; private set; }
 
@@ -59,6 +62,7 @@ internal sealed class SessionListFold
                 case SessionStarted s:
                     next.Agent = s.Agent;
                     next.Principal = s.Principal;
+                    next.Origin = s.Origin;
                     next.ParentSessionId = s.ParentSessionId;
                     break;
                 case ModelCalled m:

@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rein.Chat;
+using Rein.Journal;
+using Rein.Server.Views;
+
+namespace Rein.Server.Chat;
+
+/// <summary>
+/// Sends what happens in the sessions started from a chat back to the conversation that started them: approval requests
+/// (with buttons), how they were answered, and each run's final answer. It reads the journal, not a run, so the answer
+/// goes back to its thread wherever the session was continued or approved (HTTP API, web console, CLI, another chat).
+/// </summary>
+/// <remarks>
+/// How far each session was relayed is stored (<see cref="IChatStore.AdvanceAsync"/>), so a restarted server neither repeats
+/// nor loses a message. Every <see cref="ChatOptions.RelayInterval"/> the most recently updated sessions are looked at; a
+/// chat that just started or answered something asks for a look at once (<see cref="Nudge"/>).
+/// </remarks>
+internal sealed partial class ChatRelay : BackgroundService
+{
+    /// <summary>How many of the most recently updated sessions one look covers.</summary>
+    private const int ScanLimit = 200;
+
+    private readonly ISessionStore _store;
+    private readonly IChatStore _chats;
+    private readonly Dictionary<string, IChatSurface> _surfaces;
+    private readonly Func<string, string>? _redact;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, ChatFollow> _follows = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _nudge = new(0, 1);
+
+    public ChatRelay(ISessionStore store, IChatStore chats, IEnumerable<IChatSurface> surfaces, IOptions<ChatOptions> options, IOptions<ReinServerOptions> server, ILogger<ChatRelay> logger)
+    {
+        _store = store;
+        _chats = chats;
+        _surfaces = surfaces.ToDictionary(s => s.Name, StringComparer.Ordinal);
+        _redact = server.Value.Redact;
+        _interval = options.Value.RelayInterval;
+        _logger = logger;
+    }
+
+    /// <summary>Starts relaying a session that a chat started, from its first event.</summary>
+    public async Task FollowAsync(string sessionId, string origin, CancellationToken cancellationToken)
+    {
+        await _chats.FollowAsync(sessionId, origin, 0, cancellationToken).ConfigureAwait(false);
+        _follows.TryAdd(sessionId, new ChatFollow(sessionId, origin, 0));
+        Nudge();
+    }
+
+    /// <summary>Asks for a look at the sessions now rather than at the next interval.</summary>
+    public void Nudge()
+    {
+        if (_nudge.CurrentCount == 0)
+        {
+            try
+            {
+                _nudge.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_surfaces.Count == 0)
+        {
+            return;
+        }
+
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (first)
+                {
+                    foreach (var follow in await _chats.ListFollowedAsync(stoppingToken).ConfigureAwait(false))
+                    {
+                        _follows[follow.SessionId] = follow;
+                    }
+                }
+
+                await LookAsync(everyFollowed: first, stoppingToken).ConfigureAwait(false);
+                first = false;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The store may be busy for a moment; the next look tries again.
+                Log.LookFailed(_logger, ex);
+            }
+
+            try
+            {
+                await _nudge.WaitAsync(_interval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Relays what the followed sessions journaled since they were last relayed.</summary>
+    /// <param name="everyFollowed">Look at every followed session (at start), not only the most recently updated ones.</param>
+    internal async Task LookAsync(bool everyFollowed, CancellationToken cancellationToken)
+    {
+        IEnumerable<SessionSummary> candidates;
+        if (everyFollowed)
+        {
+            var found = new List<SessionSummary>();
+            foreach (var id in _follows.Keys)
+            {
+                if (await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } summary)
+                {
+                    found.Add(summary);
+                }
+            }
+
+            candidates = found;
+        }
+        else
+        {
+            candidates = await _store.ListAsync(ScanLimit, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var summary in candidates)
+        {
+            if (_follows.TryGetValue(summary.Id, out var follow) && summary.Version > follow.RelayedThrough)
+            {
+                await RelayAsync(follow, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RelayAsync(ChatFollow follow, CancellationToken cancellationToken)
+    {
+        var (surfaceName, address) = SplitOrigin(follow.Origin);
+        if (surfaceName is null || !_surfaces.TryGetValue(surfaceName, out var surface))
+        {
+            // The surface is not configured on this server (any more): its sessions wait until it is.
+            return;
+        }
+
+        var events = await _store.ReadAsync(follow.SessionId, follow.RelayedThrough, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<RecordedEvent>? journal = null;
+        async Task<IReadOnlyList<RecordedEvent>> JournalAsync() =>
+            journal ??= await _store.ReadAsync(follow.SessionId, 0, cancellationToken).ConfigureAwait(false);
+
+        var decidedLater = events.Select(e => e.Event).OfType<ApprovalDecided>().Select(d => d.CallId).ToHashSet(StringComparer.Ordinal);
+        var relayed = follow.RelayedThrough;
+        foreach (var recorded in events)
+        {
+            try
+            {
+                switch (recorded.Event)
+                {
+                    case ApprovalRequested asked when !decidedLater.Contains(asked.CallId):
+                        await AskAsync(surface, address, follow.SessionId, asked, await JournalAsync().ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                        break;
+                    case ApprovalDecided decided:
+                        await MarkAsync(surface, follow.SessionId, decided, await JournalAsync().ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                        break;
+                    case SessionEnded ended:
+                        await surface.SendAnswerAsync(address, Answer(ended, SessionState.Fold(await JournalAsync().ConfigureAwait(false))), cancellationToken).ConfigureAwait(false);
+                        break;
+                    case SessionSuspended { Reason: StopReason.Cancelled }:
+                        await surface.SendNoticeAsync(address, "Cancelled.", cancellationToken).ConfigureAwait(false);
+                        break;
+                }
+            }
+            catch (ChatDeliveryException ex)
+            {
+                // Refused for good: sending it again would fail again. The next event still goes out.
+                Log.Refused(_logger, surface.Name, follow.SessionId, recorded.Sequence, ex.Message);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Perhaps the network: what was relayed so far is recorded, and the rest is tried again at the next look.
+                Log.DeliveryFailed(_logger, ex, surface.Name, follow.SessionId, recorded.Sequence);
+                break;
+            }
+
+            relayed = recorded.Sequence;
+        }
+
+        if (relayed > follow.RelayedThrough)
+        {
+            await _chats.AdvanceAsync(follow.SessionId, relayed, CancellationToken.None).ConfigureAwait(false);
+            _follows[follow.SessionId] = follow with { RelayedThrough = relayed };
+        }
+    }
+
+    private async Task AskAsync(IChatSurface surface, string address, string sessionId, ApprovalRequested asked, IReadOnlyList<RecordedEvent> journal, CancellationToken cancellationToken)
+    {
+        if (await _chats.FindApprovalMessageAsync(sessionId, asked.CallId, cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return;
+        }
+
+        var approval = Approval(sessionId, asked, journal);
+        var token = NewToken();
+        var messageRef = await surface.SendApprovalAsync(address, approval, token, cancellationToken).ConfigureAwait(false);
+        await _chats.SaveApprovalMessageAsync(new ChatApprovalMessage(token, sessionId, asked.CallId, $"{surface.Name}:{address}", messageRef), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task MarkAsync(IChatSurface surface, string sessionId, ApprovalDecided decided, IReadOnlyList<RecordedEvent> journal, CancellationToken cancellationToken)
+    {
+        if (await _chats.FindApprovalMessageAsync(sessionId, decided.CallId, cancellationToken).ConfigureAwait(false) is not { } message
+            || journal.Select(e => e.Event).OfType<ApprovalRequested>().LastOrDefault(r => r.CallId == decided.CallId) is not { } asked)
+        {
+            return;
+        }
+
+        await surface.MarkApprovalAsync(message.MessageRef, Approval(sessionId, asked, journal), Outcome(decided), cancellationToken).ConfigureAwait(false);
+    }
+
+    private ChatApproval Approval(string sessionId, ApprovalRequested asked, IReadOnlyList<RecordedEvent> journal)
+    {
+        var workspace = journal.Count > 0 && journal[0].Event is SessionStarted started ? started.Workspace : null;
+        var preview = ApprovalPreview.Create(asked.Tool, asked.Arguments, workspace, _redact);
+        return new ChatApproval(sessionId, asked.CallId, asked.Tool, asked.Reason, preview.Lines);
+    }
+
+    /// <summary>How an approval was answered, naming who answered.</summary>
+    internal static string Outcome(ApprovalDecided decided) => decided.Decision switch
+    {
+        ApprovalDecisions.ApproveOnce => $"Approved by {decided.By}",
+        ApprovalDecisions.ApproveSession => $"Approved for the rest of the session by {decided.By}",
+        ApprovalDecisions.Deny => $"Denied by {decided.By}{(decided.Reason is { Length: > 0 } reason ? $": {reason}" : "")}",
+        _ => $"{decided.Decision.Replace('_', ' ')} ({decided.By})",
+    };
+
+    /// <summary>What a run's end says in the chat: the model's last answer, or why the run stopped.</summary>
+    internal static string Answer(SessionEnded ended, SessionState state)
+    {
+        var text = state.LastAssistantText is { Length: > 0 } last ? last : null;
+        if (ended.Reason == StopReason.Completed)
+        {
+            return text ?? "Done (the agent wrote no answer).";
+        }
+
+        var why = $"Stopped: {ended.Reason.Replace('_', ' ')}{(ended.Detail is { Length: > 0 } detail ? $" ({detail})" : "")}.";
+        return text is null ? why : $"{text}\n\n{why}";
+    }
+
+    /// <summary>Splits an origin (<c>slack:T1/C1/1700000000.000100</c>) into its surface and address.</summary>
+    internal static (string? Surface, string Address) SplitOrigin(string origin)
+    {
+        var colon = origin.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 ? (origin[..colon], origin[(colon + 1)..]) : (null, origin);
+    }
+
+    /// <summary>A token for an approval's buttons: unguessable, and short enough for Telegram's 64-byte callback data.</summary>
+    private static string NewToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
+    public override void Dispose()
+    {
+        _nudge.Dispose();
+        base.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(LogLevel.Warning, "Looking at the sessions started from chats failed")]
+        public static partial void LookFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(LogLevel.Warning, "{Surface} refused an update of session {SessionId} (event {Sequence}): {Error}")]
+        public static partial void Refused(ILogger logger, string surface, string sessionId, long sequence, string error);
+
+        [LoggerMessage(LogLevel.Warning, "Sending an update of session {SessionId} (event {Sequence}) to {Surface} failed; it is tried again")]
+        public static partial void DeliveryFailed(ILogger logger, Exception exception, string surface, string sessionId, long sequence);
+    }
+}
