@@ -58,7 +58,13 @@ internal static class ChatText
             }
         }
 
-        // Never between the halves of a surrogate pair.
+        // Never inside an escape such as &amp; (text escaped for Slack), nor between the halves of a surrogate pair.
+        var ampersand = head[^Math.Min(8, window)..].LastIndexOf('&');
+        if (ampersand >= 0 && head[(window - Math.Min(8, window) + ampersand)..].IndexOf(';') < 0)
+        {
+            return window - Math.Min(8, window) + ampersand;
+        }
+
         return char.IsHighSurrogate(text[window - 1]) ? window - 1 : window;
     }
 

@@ -13,7 +13,7 @@ namespace Rein.Server.Tests.Api;
 /// outlives the server), with an explicit store that the CLI shares, an owner and an operator, and the means to kill it
 /// with SIGKILL and start it again on the same store. Tests script the model per session by a keyword in their task.
 /// </summary>
-public sealed class LiveServe : IAsyncLifetime
+public class LiveServe : IAsyncLifetime
 {
     private const string Prefix = "Listening on ";
 
@@ -68,8 +68,21 @@ public sealed class LiveServe : IAsyncLifetime
             Tokens[name] = JsonDocument.Parse(added).RootElement.GetProperty("token").GetString()!;
         }
 
+        await BeforeServeAsync();
         await StartServerAsync();
     }
+
+    /// <summary>The isolated home of the servers and CLI runs (their HOME and XDG folders).</summary>
+    protected TempDirectory Home => _home;
+
+    /// <summary>Variables every server and CLI run gets on top of the isolated home's.</summary>
+    protected virtual IReadOnlyDictionary<string, string>? Environment => null;
+
+    /// <summary>Arguments of <c>rein serve</c> besides the fixture's own.</summary>
+    protected virtual IEnumerable<string> ServeArguments => [];
+
+    /// <summary>Runs after the principals exist and before the server first starts.</summary>
+    protected virtual Task BeforeServeAsync() => Task.CompletedTask;
 
     /// <summary>Answers the model requests of every session whose task contains <paramref name="keyword"/>: the script gets the request and how many tool results it carries.</summary>
     public void Script(string keyword, Func<FakeRequest, int, FakeReply> script) => _scripts[keyword] = script;
@@ -86,7 +99,7 @@ public sealed class LiveServe : IAsyncLifetime
     {
         _server = Start(["serve", "--listen", "127.0.0.1:0", "--workspace-root", Root, "--store", StorePath, "--model", "openai:gpt-test", "--base-url", Model.BaseUrl,
             // The tests poll sessions several times a second; the rate limit has tests of its own.
-            "--rate-limit", "100000"]);
+            "--rate-limit", "100000", .. ServeArguments]);
         _server.ErrorDataReceived += (_, e) =>
         {
             lock (_stderr)
@@ -193,9 +206,17 @@ public sealed class LiveServe : IAsyncLifetime
         return count;
     }
 
-    private Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null) => ReinProcesses.Start(Root, _home, args, environment);
+    private Process Start(string[] args, IReadOnlyDictionary<string, string>? environment = null) =>
+        ReinProcesses.Start(Root, _home, args, Environment is { } shared ? new Dictionary<string, string>(shared.Concat(environment ?? new Dictionary<string, string>())) : environment);
 
     public async ValueTask DisposeAsync()
+    {
+        await DisposeCoreAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the server and the model, and removes the home; a fixture with more to stop does it first.</summary>
+    protected virtual async ValueTask DisposeCoreAsync()
     {
         if (_server is not null)
         {

@@ -40,6 +40,17 @@ public sealed class ChatFormattingTests
     }
 
     [Fact]
+    public void Split_EscapedTextWithoutBreaks_NeverCutsInsideAnEscape()
+    {
+        var text = string.Concat(Enumerable.Repeat("&lt;", 300));
+
+        var parts = ChatText.Split(text, 202);
+
+        Assert.All(parts, p => Assert.Matches("^(&lt;)+$", p));
+        Assert.Equal(text, string.Concat(parts));
+    }
+
+    [Fact]
     public void Split_CodeBlockAcrossTheCut_IsClosedAndOpenedAgain()
     {
         var code = string.Join('\n', Enumerable.Range(1, 60).Select(i => $"line {i} of the program"));

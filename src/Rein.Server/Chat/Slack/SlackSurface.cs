@@ -32,9 +32,10 @@ internal sealed class SlackSurface(SlackWebApi api) : IChatSurface
     public async Task SendAnswerAsync(string address, string text, CancellationToken cancellationToken)
     {
         var (channel, thread) = Parse(address);
-        foreach (var part in ChatText.Split(text, MaxMessageLength))
+        // Escaped before it is cut, so each message's length is what Slack counts.
+        foreach (var part in ChatText.Split(Escape(text), MaxMessageLength))
         {
-            await api.PostMessageAsync(channel, Escape(part), thread, null, cancellationToken).ConfigureAwait(false);
+            await api.PostMessageAsync(channel, part, thread, null, cancellationToken).ConfigureAwait(false);
         }
     }
 
