@@ -32,6 +32,8 @@ internal sealed partial class ChatRelay : BackgroundService
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, ChatFollow> _follows = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _nudge = new(0, 1);
+    /// <summary>The progress message of each run going on, by session (kept in memory: after a restart a run gets a new one).</summary>
+    private readonly ConcurrentDictionary<string, string> _progress = new(StringComparer.Ordinal);
 
     public ChatRelay(ISessionStore store, IChatStore chats, IEnumerable<IChatSurface> surfaces, IOptions<ChatOptions> options, IOptions<ReinServerOptions> server, ILogger<ChatRelay> logger)
     {
@@ -158,6 +160,8 @@ internal sealed partial class ChatRelay : BackgroundService
             journal ??= await _store.ReadAsync(follow.SessionId, 0, cancellationToken).ConfigureAwait(false);
 
         var decidedLater = events.Select(e => e.Event).OfType<ApprovalDecided>().Select(d => d.CallId).ToHashSet(StringComparer.Ordinal);
+        // A sub-agent's approval requests go to its parent's conversation; its answer goes to the parent, not the chat.
+        var child = (follow.RelayedThrough == 0 && events.Count > 0 ? events : await JournalAsync().ConfigureAwait(false)) is [{ Event: SessionStarted { ParentSessionId: not null } }, ..];
         var relayed = follow.RelayedThrough;
         foreach (var recorded in events)
         {
@@ -171,11 +175,22 @@ internal sealed partial class ChatRelay : BackgroundService
                     case ApprovalDecided decided:
                         await MarkAsync(surface, follow.SessionId, decided, await JournalAsync().ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                         break;
-                    case SessionEnded ended:
+                    case SubAgentStarted started:
+                        await _chats.FollowAsync(started.ChildSessionId, follow.Origin, 0, cancellationToken).ConfigureAwait(false);
+                        _follows.TryAdd(started.ChildSessionId, new ChatFollow(started.ChildSessionId, follow.Origin, 0));
+                        break;
+                    case SessionEnded ended when !child:
+                        await EndProgressAsync(surface, address, follow.SessionId, "Finished.", cancellationToken).ConfigureAwait(false);
                         await surface.SendAnswerAsync(address, Answer(ended, SessionState.Fold(await JournalAsync().ConfigureAwait(false))), cancellationToken).ConfigureAwait(false);
                         break;
-                    case SessionSuspended { Reason: StopReason.Cancelled }:
-                        await surface.SendNoticeAsync(address, "Cancelled.", cancellationToken).ConfigureAwait(false);
+                    case SessionSuspended suspended when !child:
+                        await EndProgressAsync(surface, address, follow.SessionId,
+                            suspended.Reason == StopReason.AwaitingApproval ? "Waiting for approval." : "Stopped.", cancellationToken).ConfigureAwait(false);
+                        if (suspended.Reason == StopReason.Cancelled)
+                        {
+                            await surface.SendNoticeAsync(address, "Cancelled.", cancellationToken).ConfigureAwait(false);
+                        }
+
                         break;
                 }
             }
@@ -194,10 +209,73 @@ internal sealed partial class ChatRelay : BackgroundService
             relayed = recorded.Sequence;
         }
 
+        if (!child && events.Count > 0 && relayed == events[^1].Sequence)
+        {
+            await ShowProgressAsync(surface, address, follow.SessionId, events, cancellationToken).ConfigureAwait(false);
+        }
+
         if (relayed > follow.RelayedThrough)
         {
             await _chats.AdvanceAsync(follow.SessionId, relayed, CancellationToken.None).ConfigureAwait(false);
             _follows[follow.SessionId] = follow with { RelayedThrough = relayed };
+        }
+    }
+
+    /// <summary>Shows the step a run is at, when the run went on after its last stop in these events.</summary>
+    private async Task ShowProgressAsync(IChatSurface surface, string address, string sessionId, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        var step = 0;
+        string? tool = null;
+        // From the newest event back to the run's last stop, if any.
+        for (var i = events.Count - 1; i >= 0 && events[i].Event is not (SessionEnded or SessionSuspended); i--)
+        {
+            switch (events[i].Event)
+            {
+                case ModelCalled called when step == 0:
+                    step = called.Step;
+                    tool ??= called.ToolCalls.Count > 0 ? string.Join(", ", called.ToolCalls.Select(c => c.Name).Distinct(StringComparer.Ordinal)) : null;
+                    break;
+                case ToolStarted started when step == 0:
+                    tool ??= started.Name;
+                    break;
+            }
+        }
+
+        if (step == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var text = $"Working… step {step}{(tool is null ? "" : $": {tool}")}";
+            if (await surface.ShowProgressAsync(address, _progress.GetValueOrDefault(sessionId), text, cancellationToken).ConfigureAwait(false) is { } progressRef)
+            {
+                _progress[sessionId] = progressRef;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Progress is a courtesy: the answer still goes out.
+            Log.ProgressFailed(_logger, ex, surface.Name, sessionId);
+        }
+    }
+
+    /// <summary>Says in the run's progress message that it stopped, and forgets the message.</summary>
+    private async Task EndProgressAsync(IChatSurface surface, string address, string sessionId, string text, CancellationToken cancellationToken)
+    {
+        if (!_progress.TryRemove(sessionId, out var progressRef))
+        {
+            return;
+        }
+
+        try
+        {
+            await surface.ShowProgressAsync(address, progressRef, text, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ProgressFailed(_logger, ex, surface.Name, sessionId);
         }
     }
 
@@ -277,6 +355,9 @@ internal sealed partial class ChatRelay : BackgroundService
 
         [LoggerMessage(LogLevel.Warning, "{Surface} refused an update of session {SessionId} (event {Sequence}): {Error}")]
         public static partial void Refused(ILogger logger, string surface, string sessionId, long sequence, string error);
+
+        [LoggerMessage(LogLevel.Debug, "Showing the progress of session {SessionId} on {Surface} failed")]
+        public static partial void ProgressFailed(ILogger logger, Exception exception, string surface, string sessionId);
 
         [LoggerMessage(LogLevel.Warning, "Sending an update of session {SessionId} (event {Sequence}) to {Surface} failed; it is tried again")]
         public static partial void DeliveryFailed(ILogger logger, Exception exception, string surface, string sessionId, long sequence);

@@ -24,6 +24,10 @@ internal interface IChatSurface
 
     /// <summary>Replaces an approval request's buttons with its outcome (e.g. "Approved by alice").</summary>
     Task MarkApprovalAsync(string messageRef, ChatApproval approval, string outcome, CancellationToken cancellationToken);
+
+    /// <summary>Shows how a run is going: in one message, posted the first time (<paramref name="progressRef"/> null) and edited after.</summary>
+    /// <returns>Where the message is, for the next call; null when the surface shows progress another way (a typing indicator).</returns>
+    Task<string?> ShowProgressAsync(string address, string? progressRef, string text, CancellationToken cancellationToken);
 }
 
 /// <summary>A tool call waiting for approval, as a chat message shows it.</summary>

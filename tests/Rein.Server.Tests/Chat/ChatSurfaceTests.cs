@@ -149,7 +149,7 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
         Assert.Equal(thread, answer.Str("thread_ts"));
         Assert.Equal("All done: the build is green &amp; fast.", answer.Str("text"));
         // The approval message itself now says who decided, and has no buttons.
-        var marked = await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "C0CROSS", cancellationToken: Ct);
+        var marked = await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "C0CROSS" && c.Str("text")!.Contains("by ops", StringComparison.Ordinal), cancellationToken: Ct);
         Assert.Contains("Approved by ops", serve.Slack.CurrentText("C0CROSS", marked.Str("ts")!), StringComparison.Ordinal);
         Assert.Equal("", Buttons(serve.Slack.CurrentBlocks("C0CROSS", marked.Str("ts")!)!.Value));
         Assert.Empty(serve.Slack.Violations);
@@ -173,10 +173,10 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
 
         var sessionId = await OnlySessionFromAsync($"slack:{ChatServe.Team}/C0RETRY/1700000300.000100");
         await serve.WaitForStatusAsync(sessionId, "awaiting_approval");
-        await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RETRY", cancellationToken: Ct);
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RETRY" && !IsProgress(c), cancellationToken: Ct);
         Assert.Single(await SessionsFromAsync($"slack:{ChatServe.Team}/C0RETRY/1700000300.000100"));
         Assert.Single(await serve.EventsAsync(sessionId), e => e.GetProperty("type").GetString() == "user_message");
-        Assert.Single(serve.Slack.Calls, c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RETRY");
+        Assert.Single(serve.Slack.Calls, c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RETRY" && !IsProgress(c));
     }
 
     [Fact]
@@ -220,7 +220,7 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
         var still = await serve.SessionAsync(sessionId);
         Assert.Equal("awaiting_approval", still.GetProperty("status").GetString());
         Assert.DoesNotContain(await serve.EventsAsync(sessionId), e => e.GetProperty("type").GetString() == "approval_decided");
-        Assert.DoesNotContain(serve.Slack.Calls, c => c.Method == "chat.update" && c.Str("channel") == "D0OPS");
+        Assert.DoesNotContain(serve.Slack.Calls, c => c.Method == "chat.update" && c.Str("channel") == "D0OPS" && c.Str("text")!.Contains(" by ", StringComparison.Ordinal));
 
         // A made-up token changes nothing either.
         Assert.Equal(HttpStatusCode.OK, await SlackPressAsync("U0OPS", "D0OPS", messageTs, "rein_approve", "0000feedface", thread));
@@ -229,7 +229,7 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
         Assert.Equal(HttpStatusCode.OK, await SlackPressAsync("U0OPS", "D0OPS", messageTs, "rein_deny", token, thread));
         var answer = await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "D0OPS" && c.Str("text") == "I did not run it.", cancellationToken: Ct);
         Assert.Equal(thread, answer.Str("thread_ts"));
-        var marked = await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "D0OPS", cancellationToken: Ct);
+        var marked = await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "D0OPS" && c.Str("text")!.Contains("by ops", StringComparison.Ordinal), cancellationToken: Ct);
         Assert.Contains("Denied by ops", serve.Slack.CurrentText("D0OPS", marked.Str("ts")!), StringComparison.Ordinal);
         var decided = (await serve.EventsAsync(sessionId)).Single(e => e.GetProperty("type").GetString() == "approval_decided");
         Assert.Equal("deny", decided.GetProperty("decision").GetString());
@@ -268,13 +268,90 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
         Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvLong1", ChatServe.Team, "C0LONG", "U0OPS", "<@U0BOT> kw-long", thread)));
         await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0LONG" && c.Str("text")!.Contains("Paragraph 30:", StringComparison.Ordinal), cancellationToken: Ct);
 
-        var parts = serve.Slack.Calls.Where(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0LONG").ToList();
+        var parts = serve.Slack.Calls.Where(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0LONG" && !IsProgress(c)).ToList();
         Assert.True(parts.Count >= 3, $"{parts.Count} messages");
         Assert.All(parts, p => Assert.Equal(thread, p.Str("thread_ts")));
         Assert.All(parts, p => Assert.True(p.Str("text")!.Length <= 4000));
         // Escaped first, then cut between paragraphs: nothing is lost, and no cut falls inside an escape.
         var joined = string.Join("\n\n", parts.Select(p => p.Str("text")));
         Assert.Equal(text.Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal), joined);
+    }
+
+    [Fact]
+    public async Task Slack_RunThatTakesAWhile_ShowsProgressInOneMessage()
+    {
+        serve.Script("kw-progress", (_, tools) => tools == 0
+            ? FakeReply.ToolCall("read_file", JsonSerializer.Serialize(new { path = "missing.txt" }))
+            // Long enough for the relay to look at the run while it is between steps.
+            : FakeReply.Text("progress answer") with { Delay = TimeSpan.FromSeconds(3) });
+        const string thread = "1700000800.000100";
+
+        Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvProgress1", ChatServe.Team, "C0PROGRESS", "U0OPS", "<@U0BOT> kw-progress", thread)));
+
+        var working = await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0PROGRESS" && IsProgress(c), cancellationToken: Ct);
+        Assert.Equal("_Working… step 1: read_file_", working.Str("text"));
+        Assert.Equal(thread, working.Str("thread_ts"));
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0PROGRESS" && c.Str("text") == "progress answer", cancellationToken: Ct);
+        var finished = await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "C0PROGRESS" && c.Str("text") == "_Finished._", cancellationToken: Ct);
+        // One progress message, edited, not one per step.
+        Assert.Single(serve.Slack.Calls, c => c.Method == "chat.postMessage" && c.Str("channel") == "C0PROGRESS" && IsProgress(c));
+        Assert.Equal("_Finished._", serve.Slack.CurrentText("C0PROGRESS", finished.Str("ts")!));
+        Assert.Empty(serve.Slack.Violations);
+    }
+
+    [Fact]
+    public async Task Slack_RateLimited_RetriesAfterRetryAfter()
+    {
+        serve.Script("kw-limited", (_, _) => FakeReply.Text("answer after a 429"));
+        serve.Slack.RateLimitNext(1, 1);
+
+        Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvLimited1", ChatServe.Team, "C0LIMITED", "U0OPS", "<@U0BOT> kw-limited", "1700000900.000100")));
+
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0LIMITED" && c.Str("text") == "answer after a 429", cancellationToken: Ct);
+        Assert.Equal(1, serve.Slack.RateLimited);
+    }
+
+    [Fact]
+    public async Task Slack_ApprovedFromTheTerminal_AnswerIsPostedInTheThread()
+    {
+        ScriptShell("kw-terminal", "Approved at a terminal.");
+        const string thread = "1700001000.000100";
+        Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvTerminal1", ChatServe.Team, "C0TERMINAL", "U0OPS", "<@U0BOT> kw-terminal", thread)));
+        var sessionId = await OnlySessionFromAsync($"slack:{ChatServe.Team}/C0TERMINAL/{thread}");
+        var session = await serve.WaitForStatusAsync(sessionId, "awaiting_approval");
+        var callId = session.GetProperty("pending_approvals")[0].GetProperty("call_id").GetString()!;
+
+        // ops answers from a terminal with its token (the session's approver); the server resumes the session.
+        await serve.RunAsync(new Dictionary<string, string> { ["REIN_TOKEN"] = serve.Tokens["ops"] }, "approvals", "approve", $"{sessionId}:{callId}", "--as", "ops", "--store", serve.StorePath);
+
+        var answer = await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0TERMINAL" && c.Str("text") == "Approved at a terminal.", cancellationToken: Ct);
+        Assert.Equal(thread, answer.Str("thread_ts"));
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "C0TERMINAL" && c.Str("text")!.Contains("Approved by ops", StringComparison.Ordinal), cancellationToken: Ct);
+    }
+
+    [Fact]
+    public async Task Slack_SubAgentsApproval_IsAskedInTheThread_AndOnlyTheParentAnswers()
+    {
+        serve.Script("kw-sub", (request, tools) => request.Body.Contains("kw-sub-parent", StringComparison.Ordinal)
+            ? tools == 0
+                ? FakeReply.ToolCall("task", JsonSerializer.Serialize(new { description = "run the check", prompt = "kw-sub-child: run the check and report" }))
+                : FakeReply.Text("parent answer after the sub-agent")
+            : tools == 0
+                ? FakeReply.ToolCall("shell", JsonSerializer.Serialize(new { command = "echo kw-sub-child" }))
+                : FakeReply.Text("child report"));
+        const string thread = "1700001100.000100";
+
+        Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvSub1", ChatServe.Team, "C0SUB", "U0OPS", "<@U0BOT> kw-sub-parent", thread)));
+
+        var asked = await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0SUB" && c.Body.TryGetProperty("blocks", out _), cancellationToken: Ct);
+        Assert.Equal(thread, asked.Str("thread_ts"));
+        Assert.Contains("echo kw-sub-child", asked.Body.GetProperty("blocks").GetRawText(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, await SlackPressAsync("U0OPS", "C0SUB", "1700001100.000200", "rein_approve", Token(asked.Body.GetProperty("blocks")), thread));
+
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0SUB" && c.Str("text") == "parent answer after the sub-agent", cancellationToken: Ct);
+        Assert.DoesNotContain(serve.Slack.Calls, c => c.Method == "chat.postMessage" && c.Str("channel") == "C0SUB" && c.Str("text") == "child report");
+        Assert.Empty(serve.Slack.Violations);
     }
 
     [Fact]
@@ -388,6 +465,9 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
         Assert.All(parts, p => Assert.True(p.Ok, p.Error));
         Assert.Empty(serve.Telegram.Violations);
     }
+
+    /// <summary>Whether a Slack post is a run's progress line (italic), not an answer or an approval request.</summary>
+    private static bool IsProgress(SlackCall call) => call.Str("text") is { } text && text.StartsWith('_') && text.EndsWith('_');
 
     private static bool IsSend(TelegramCall call, long chat) =>
         call.Method.Equals("sendMessage", StringComparison.OrdinalIgnoreCase) && call.Ok && call.Body.TryGetProperty("chat_id", out var id) && id.GetRawText().Trim('"') == chat.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -74,6 +74,20 @@ internal sealed class SlackSurface(SlackWebApi api) : IChatSurface
         await api.UpdateAsync(messageRef[..slash], messageRef[(slash + 1)..], $"{Headline(approval)}: {outcome}", blocks, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public async Task<string?> ShowProgressAsync(string address, string? progressRef, string text, CancellationToken cancellationToken)
+    {
+        var (channel, thread) = Parse(address);
+        var line = $"_{Escape(text)}_";
+        if (progressRef is null)
+        {
+            return await api.PostMessageAsync(channel, line, thread, null, cancellationToken).ConfigureAwait(false);
+        }
+
+        await api.UpdateAsync(channel, progressRef, line, null, cancellationToken).ConfigureAwait(false);
+        return progressRef;
+    }
+
     /// <summary>Escapes text for <c>mrkdwn</c>: Slack reads <c>&amp;</c>, <c>&lt;</c> and <c>&gt;</c> as its own markup.</summary>
     internal static string Escape(string text) =>
         text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);

@@ -69,6 +69,14 @@ internal sealed class TelegramSurface(ITelegramBotClient bot) : IChatSurface
         }
     }
 
+    /// <inheritdoc />
+    public async Task<string?> ShowProgressAsync(string address, string? progressRef, string text, CancellationToken cancellationToken)
+    {
+        // A private chat shows "typing…" for a few seconds: enough while the agent works, and no message to clean up.
+        await bot.SendChatAction(ChatId(address), ChatAction.Typing, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
     private async Task<int> SendAsync(long chat, string markdown, string plain, InlineKeyboardMarkup? keyboard, CancellationToken cancellationToken)
     {
         try
