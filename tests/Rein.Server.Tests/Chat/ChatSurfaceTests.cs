@@ -355,6 +355,30 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
     }
 
     [Fact]
+    public async Task Slack_ServerKilledWhileWaiting_AfterRestartNothingIsRepeatedOrLost()
+    {
+        ScriptShell("kw-restart", "Answer after the restart.");
+        const string thread = "1700001200.000100";
+        Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvRestart1", ChatServe.Team, "C0RESTART", "U0OPS", "<@U0BOT> kw-restart", thread)));
+        var asked = await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RESTART" && c.Body.TryGetProperty("blocks", out _), cancellationToken: Ct);
+        var sessionId = await OnlySessionFromAsync($"slack:{ChatServe.Team}/C0RESTART/{thread}");
+        await serve.WaitForStatusAsync(sessionId, "awaiting_approval");
+
+        await serve.KillServerAsync();
+        await serve.StartServerAsync();
+        // The same delivery again (Slack retries what the dead server did not answer) is still known.
+        Assert.Equal(HttpStatusCode.OK, await SlackEventAsync(SlackRequests.AppMention("EvRestart1", ChatServe.Team, "C0RESTART", "U0OPS", "<@U0BOT> kw-restart", thread), retry: 1));
+        // The button posted before the restart still answers.
+        Assert.Equal(HttpStatusCode.OK, await SlackPressAsync("U0OPS", "C0RESTART", "1700001200.000200", "rein_approve", Token(asked.Body.GetProperty("blocks")), thread));
+
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RESTART" && c.Str("text") == "Answer after the restart.", cancellationToken: Ct);
+        await serve.Slack.WaitForAsync(c => c.Method == "chat.update" && c.Str("channel") == "C0RESTART" && c.Str("text")!.Contains("Approved by ops", StringComparison.Ordinal), cancellationToken: Ct);
+        Assert.Single(serve.Slack.Calls, c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RESTART" && c.Body.TryGetProperty("blocks", out _));
+        Assert.Single(serve.Slack.Calls, c => c.Method == "chat.postMessage" && c.Str("channel") == "C0RESTART" && c.Str("text") == "Answer after the restart.");
+        Assert.Single(await serve.EventsAsync(sessionId), e => e.GetProperty("type").GetString() == "user_message");
+    }
+
+    [Fact]
     public async Task Telegram_WebhookWithoutTheSecret_Is401AndDoesNothing()
     {
         ScriptShell("kw-tg-forged", "never");
