@@ -40,12 +40,13 @@ public sealed class CrashAndResumeTests : IDisposable
     private async Task WaitForCommandToRunAsync()
     {
         var marker = Path.Combine(_rein.Workspace, "runs.txt");
-        for (var i = 0; i < 600 && !File.Exists(marker); i++)
+        // The redirection creates the file before echo writes to it: wait for the line, or a signal sent at once may beat it.
+        for (var i = 0; i < 600 && !(File.Exists(marker) && File.ReadAllText(marker).Contains("ran", StringComparison.Ordinal)); i++)
         {
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
-        Assert.True(File.Exists(marker), "the shell command never started");
+        Assert.True(File.Exists(marker) && File.ReadAllText(marker).Contains("ran", StringComparison.Ordinal), "the shell command never started");
     }
 
     private async Task<IReadOnlyList<JsonElement>> JournalAsync(string sessionId)

@@ -456,9 +456,12 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
     }
 
     [Fact]
-    public async Task Telegram_SessionContinuedOverHttp_AnswersInTheTelegramChat()
+    public async Task Telegram_SessionContinuedOverHttpAndFromTheTerminal_AnswersInTheTelegramChat()
     {
-        serve.Script("kw-tg-http", (request, _) => FakeReply.Text(request.Body.Contains("from the api", StringComparison.Ordinal) ? "answer to the api message" : "first telegram answer"));
+        serve.Script("kw-tg-http", (request, _) => FakeReply.Text(
+            request.Body.Contains("from the terminal", StringComparison.Ordinal) ? "answer to the terminal message"
+            : request.Body.Contains("from the api", StringComparison.Ordinal) ? "answer to the api message"
+            : "first telegram answer"));
         Assert.Equal(HttpStatusCode.OK, await TelegramWebhookAsync(TelegramUpdates.Text(740001, 2003, 2003, "kw-tg-http")));
         await serve.Telegram.WaitForAsync(c => IsSend(c, 2003) && c.Str("text") == "first telegram answer", cancellationToken: Ct);
         var sessionId = await OnlySessionFromAsync("telegram:2003");
@@ -472,6 +475,12 @@ public sealed class ChatSurfaceTests(ChatServe serve) : IClassFixture<ChatServe>
         }
 
         await serve.Telegram.WaitForAsync(c => IsSend(c, 2003) && c.Str("text") == "answer to the api message", cancellationToken: Ct);
+        await serve.WaitForStatusAsync(sessionId, "completed");
+
+        // Continued at a terminal, in another process: the server reads the journal and still answers in the chat.
+        var resumed = await serve.RunAsync(null, "sessions", "resume", sessionId, "kw-tg-http from the terminal", "--json", "--store", serve.StorePath);
+        Assert.Contains("answer to the terminal message", resumed, StringComparison.Ordinal);
+        await serve.Telegram.WaitForAsync(c => IsSend(c, 2003) && c.Str("text") == "answer to the terminal message", cancellationToken: Ct);
     }
 
     [Fact]

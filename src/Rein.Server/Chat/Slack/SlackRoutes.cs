@@ -21,12 +21,7 @@ internal static partial class SlackRoutes
     public static async Task<IResult> EventsAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        if (services.GetRequiredService<IOptions<ChatOptions>>().Value.Slack is not { } slack)
-        {
-            return Problems.Result(StatusCodes.Status404NotFound, "Slack is not set up on this server (the \"slack\" settings).");
-        }
-
-        var (body, refusal) = await VerifiedBodyAsync(context, slack);
+        var (slack, body, refusal) = await AcceptAsync(context);
         if (refusal is not null)
         {
             return refusal;
@@ -83,12 +78,7 @@ internal static partial class SlackRoutes
     public static async Task<IResult> InteractionsAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        if (services.GetRequiredService<IOptions<ChatOptions>>().Value.Slack is not { } slack)
-        {
-            return Problems.Result(StatusCodes.Status404NotFound, "Slack is not set up on this server (the \"slack\" settings).");
-        }
-
-        var (body, refusal) = await VerifiedBodyAsync(context, slack);
+        var (slack, body, refusal) = await AcceptAsync(context);
         if (refusal is not null)
         {
             return refusal;
@@ -134,9 +124,14 @@ internal static partial class SlackRoutes
         return Results.Ok();
     }
 
-    /// <summary>The body, if the request is signed by Slack and recent; otherwise a 401 problem.</summary>
-    private static async Task<(byte[] Body, IResult? Refusal)> VerifiedBodyAsync(HttpContext context, SlackOptions slack)
+    /// <summary>The Slack app and the request's body, if Slack is set up (else 404) and the request is signed by Slack and recent (else 401).</summary>
+    private static async Task<(SlackOptions Slack, byte[] Body, IResult? Refusal)> AcceptAsync(HttpContext context)
     {
+        if (context.RequestServices.GetRequiredService<IOptions<ChatOptions>>().Value.Slack is not { } slack)
+        {
+            return (null!, [], Problems.Result(StatusCodes.Status404NotFound, "Slack is not set up on this server (the \"slack\" settings)."));
+        }
+
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
         var body = buffer.ToArray();
@@ -145,10 +140,10 @@ internal static partial class SlackRoutes
             body, time.GetUtcNow(), slack.MaxRequestAge, out var why))
         {
             Log.Unsigned(context.RequestServices.GetRequiredService<ILogger<SlackWork>>(), context.Request.Path, why);
-            return (body, Problems.Result(StatusCodes.Status401Unauthorized, why));
+            return (slack, body, Problems.Result(StatusCodes.Status401Unauthorized, why));
         }
 
-        return (body, null);
+        return (slack, body, null);
     }
 
     private static string? Text(JsonElement element, string name) =>
