@@ -13,7 +13,7 @@ namespace Rein.Server.Tests.Chat;
 /// <c>ops</c> (operator, linked to Slack <c>U0OPS</c> and Telegram 2001–2009), <c>ann</c> (operator, <c>U0ANN</c>, 3001),
 /// <c>vic</c> (viewer, <c>U0VIC</c>, 4001); sessions run in <c>ask</c> mode, so a shell command waits for approval.
 /// </summary>
-public sealed class ChatServe : LiveServe
+public class ChatServe : LiveServe
 {
     public const string SigningSecret = "slack-signing-secret-0123456789";
     public const string SlackBotToken = "xoxb-1111-test-bot-token";
@@ -29,7 +29,10 @@ public sealed class ChatServe : LiveServe
 
     protected override IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { [StoredSecrets.KeyVariable] = _secretsKey };
 
-    protected override IEnumerable<string> ServeArguments => ["--mode", "ask", "--telegram-polling"];
+    protected override IEnumerable<string> ServeArguments => Polling ? ["--mode", "ask", "--telegram-polling"] : ["--mode", "ask"];
+
+    /// <summary>Whether the server fetches Telegram updates by long polling; without it only the webhook brings them.</summary>
+    protected virtual bool Polling => true;
 
     protected override async Task BeforeServeAsync()
     {
@@ -107,4 +110,10 @@ public sealed class ChatServe : LiveServe
             await Telegram.DisposeAsync();
         }
     }
+}
+
+/// <summary>A <see cref="ChatServe"/> whose Telegram updates arrive only at the webhook: nothing else has used the Bot API's JSON when the first one comes.</summary>
+public sealed class WebhookChatServe : ChatServe
+{
+    protected override bool Polling => false;
 }

@@ -126,8 +126,8 @@ internal sealed class SlackSurface(SlackWebApi api) : IChatSurface
             preview = preview[..MaxPreviewLength] + "\n…";
         }
 
-        return
-        [
+        // Built from JsonNode[] (a collection expression would call the generic Add, which trimming cannot check).
+        return new JsonArray(
             new JsonObject
             {
                 ["type"] = "section",
@@ -141,8 +141,7 @@ internal sealed class SlackSurface(SlackWebApi api) : IChatSurface
             {
                 ["type"] = "section",
                 ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = $"```{Escape(preview.Replace("```", "`\u200b``", StringComparison.Ordinal))}```" },
-            },
-        ];
+            });
     }
 
     private static string Headline(ChatApproval approval) => $"Approval needed: {approval.Tool} (call {approval.CallId})";

@@ -37,7 +37,7 @@ internal sealed class SlackWebApi(HttpClient http, SlackOptions options)
     /// <summary>Replaces a message's text and blocks.</summary>
     public async Task UpdateAsync(string channel, string ts, string text, JsonArray? blocks, CancellationToken cancellationToken)
     {
-        var body = new JsonObject { ["channel"] = channel, ["ts"] = ts, ["text"] = text, ["blocks"] = blocks ?? [] };
+        var body = new JsonObject { ["channel"] = channel, ["ts"] = ts, ["text"] = text, ["blocks"] = blocks ?? new JsonArray() };
         await CallAsync("chat.update", body, cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -20,6 +21,9 @@ internal static partial class TelegramRoutes
 {
     private const string SecretHeader = "X-Telegram-Bot-Api-Secret-Token";
 
+    /// <summary>How an update is read: the Bot API's names and converters, set up by the library on options of our own.</summary>
+    private static readonly JsonTypeInfo<Update> UpdateJson = CreateUpdateJson();
+
     public static async Task<IResult> WebhookAsync(HttpContext context)
     {
         var services = context.RequestServices;
@@ -40,7 +44,7 @@ internal static partial class TelegramRoutes
         Update? update;
         try
         {
-            update = await JsonSerializer.DeserializeAsync(context.Request.Body, (JsonTypeInfo<Update>)JsonBotAPI.Options.GetTypeInfo(typeof(Update)), context.RequestAborted);
+            update = await JsonSerializer.DeserializeAsync(context.Request.Body, UpdateJson, context.RequestAborted);
         }
         catch (JsonException)
         {
@@ -58,6 +62,16 @@ internal static partial class TelegramRoutes
         }
 
         return Results.Ok();
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Telegram.Bot serializes by reflection itself; the trimmed tool keeps its whole assembly (TrimmerRootAssembly) and reflection-based JSON.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above: the tool is trimmed, not compiled ahead of time, and Telegram.Bot needs reflection-based JSON.")]
+    private static JsonTypeInfo<Update> CreateUpdateJson()
+    {
+        // The library's options carry its converters but no resolver (it serializes through the reflection-based API).
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
+        JsonBotAPI.Configure(options);
+        return (JsonTypeInfo<Update>)options.GetTypeInfo(typeof(Update));
     }
 
     private static partial class Log
