@@ -24,19 +24,33 @@ internal sealed partial class ChatRelay : BackgroundService
     /// <summary>How many of the most recently updated sessions one look covers.</summary>
     private const int ScanLimit = 200;
 
+    /// <summary>How many times an update that fails (the network, an answer the client cannot read) is tried before it is given up.</summary>
+    private const int MaxAttempts = 8;
+
+    /// <summary>The longest wait between two tries of a failing update.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
+
     private readonly ISessionStore _store;
     private readonly IChatStore _chats;
     private readonly Dictionary<string, IChatSurface> _surfaces;
     private readonly Func<string, string>? _redact;
     private readonly TimeSpan _interval;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    /// <summary>The sessions whose next update failed: which event, how often, and when to try again.</summary>
+    private readonly ConcurrentDictionary<string, (long Sequence, int Attempts, DateTimeOffset Next)> _retries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ChatFollow> _follows = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _nudge = new(0, 1);
+    /// <summary>Whether each followed session is a sub-agent's, once looked up (it never changes).</summary>
+    private readonly ConcurrentDictionary<string, bool> _children = new(StringComparer.Ordinal);
     /// <summary>The progress message of each run going on, by session (kept in memory: after a restart a run gets a new one).</summary>
     private readonly ConcurrentDictionary<string, string> _progress = new(StringComparer.Ordinal);
 
-    public ChatRelay(ISessionStore store, IChatStore chats, IEnumerable<IChatSurface> surfaces, IOptions<ChatOptions> options, IOptions<ReinServerOptions> server, ILogger<ChatRelay> logger)
+    public ChatRelay(
+        ISessionStore store, IChatStore chats, IEnumerable<IChatSurface> surfaces, IOptions<ChatOptions> options, IOptions<ReinServerOptions> server, ILogger<ChatRelay> logger,
+        TimeProvider? timeProvider = null)
     {
+        _time = timeProvider ?? TimeProvider.System;
         _store = store;
         _chats = chats;
         _surfaces = surfaces.ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -136,8 +150,24 @@ internal sealed partial class ChatRelay : BackgroundService
             candidates = await _store.ListAsync(ScanLimit, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var summary in candidates)
+        // A failing session is tried again when its wait is over, even if nothing new was journaled since.
+        var now = _time.GetUtcNow();
+        var due = new List<SessionSummary>();
+        foreach (var (id, retry) in _retries)
         {
+            if (retry.Next <= now && !everyFollowed && await _store.GetAsync(id, cancellationToken).ConfigureAwait(false) is { } summary)
+            {
+                due.Add(summary);
+            }
+        }
+
+        foreach (var summary in candidates.Concat(due).DistinctBy(s => s.Id))
+        {
+            if (_retries.TryGetValue(summary.Id, out var waiting) && waiting.Next > now)
+            {
+                continue;
+            }
+
             if (_follows.TryGetValue(summary.Id, out var follow) && summary.Version > follow.RelayedThrough)
             {
                 await RelayAsync(follow, cancellationToken).ConfigureAwait(false);
@@ -161,7 +191,12 @@ internal sealed partial class ChatRelay : BackgroundService
 
         var decidedLater = events.Select(e => e.Event).OfType<ApprovalDecided>().Select(d => d.CallId).ToHashSet(StringComparer.Ordinal);
         // A sub-agent's approval requests go to its parent's conversation; its answer goes to the parent, not the chat.
-        var child = (follow.RelayedThrough == 0 && events.Count > 0 ? events : await JournalAsync().ConfigureAwait(false)) is [{ Event: SessionStarted { ParentSessionId: not null } }, ..];
+        if (!_children.TryGetValue(follow.SessionId, out var child))
+        {
+            child = (follow.RelayedThrough == 0 && events.Count > 0 ? events : await JournalAsync().ConfigureAwait(false)) is [{ Event: SessionStarted { ParentSessionId: not null } }, ..];
+            _children[follow.SessionId] = child;
+        }
+
         var relayed = follow.RelayedThrough;
         foreach (var recorded in events)
         {
@@ -201,11 +236,21 @@ internal sealed partial class ChatRelay : BackgroundService
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // Perhaps the network: what was relayed so far is recorded, and the rest is tried again at the next look.
-                Log.DeliveryFailed(_logger, ex, surface.Name, follow.SessionId, recorded.Sequence);
-                break;
+                // Perhaps the network: what was relayed so far is recorded, and the rest is tried again later, a few times.
+                var attempts = _retries.TryGetValue(follow.SessionId, out var retry) && retry.Sequence == recorded.Sequence ? retry.Attempts + 1 : 1;
+                if (attempts < MaxAttempts)
+                {
+                    var delay = TimeSpan.FromSeconds(Math.Min(MaxRetryDelay.TotalSeconds, Math.Pow(2, attempts - 1)));
+                    _retries[follow.SessionId] = (recorded.Sequence, attempts, _time.GetUtcNow() + delay);
+                    Log.DeliveryFailed(_logger, ex, surface.Name, follow.SessionId, recorded.Sequence, attempts, delay);
+                    break;
+                }
+
+                // One update that never goes through must not hold back the session's later ones (its answer).
+                Log.GaveUp(_logger, ex, surface.Name, follow.SessionId, recorded.Sequence, attempts);
             }
 
+            _retries.TryRemove(follow.SessionId, out _);
             relayed = recorded.Sequence;
         }
 
@@ -359,7 +404,10 @@ internal sealed partial class ChatRelay : BackgroundService
         [LoggerMessage(LogLevel.Debug, "Showing the progress of session {SessionId} on {Surface} failed")]
         public static partial void ProgressFailed(ILogger logger, Exception exception, string surface, string sessionId);
 
-        [LoggerMessage(LogLevel.Warning, "Sending an update of session {SessionId} (event {Sequence}) to {Surface} failed; it is tried again")]
-        public static partial void DeliveryFailed(ILogger logger, Exception exception, string surface, string sessionId, long sequence);
+        [LoggerMessage(LogLevel.Warning, "Sending an update of session {SessionId} (event {Sequence}) to {Surface} failed (try {Attempts}); it is tried again in {Delay}")]
+        public static partial void DeliveryFailed(ILogger logger, Exception exception, string surface, string sessionId, long sequence, int attempts, TimeSpan delay);
+
+        [LoggerMessage(LogLevel.Error, "Sending an update of session {SessionId} (event {Sequence}) to {Surface} failed {Attempts} times; it is given up")]
+        public static partial void GaveUp(ILogger logger, Exception exception, string surface, string sessionId, long sequence, int attempts);
     }
 }
