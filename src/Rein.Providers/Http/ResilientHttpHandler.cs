@@ -144,10 +144,10 @@ internal sealed partial class ResilientHttpHandler : DelegatingHandler
 
     private static partial class Log
     {
-        [LoggerMessage(LogLevel.Warning, "Model request to {Host} failed with HTTP {Status}; retry {Retry} in {Delay}")]
+        [LoggerMessage(LogLevel.Warning, "Request to {Host} failed with HTTP {Status}; retry {Retry} in {Delay}")]
         public static partial void RetryingStatus(ILogger logger, string host, int status, int retry, TimeSpan delay);
 
-        [LoggerMessage(LogLevel.Warning, "Model request to {Host} failed ({Error}); retry {Retry} in {Delay}")]
+        [LoggerMessage(LogLevel.Warning, "Request to {Host} failed ({Error}); retry {Retry} in {Delay}")]
         public static partial void RetryingError(ILogger logger, string host, string error, int retry, TimeSpan delay);
     }
 }
