@@ -37,9 +37,7 @@ public sealed partial class FakeSlackApi : IAsyncDisposable
     private readonly Dictionary<(string Channel, string Ts), StoredMessage> _messages = [];
     private WebApplication? _app;
     private long _lastTs;
-    private int _rateLimitCount;
-    private int _rateLimitRetryAfter;
-    private int _rateLimited;
+    private readonly RateLimits _rateLimits = new();
 
     private FakeSlackApi(string botToken) => _botToken = botToken;
 
@@ -53,7 +51,7 @@ public sealed partial class FakeSlackApi : IAsyncDisposable
     public IReadOnlyList<string> Violations => _recorder.Violations;
 
     /// <summary>Gets how many calls were answered 429 because of <see cref="RateLimitNext"/>.</summary>
-    public int RateLimited => Volatile.Read(ref _rateLimited);
+    public int RateLimited => _rateLimits.Refused;
 
     /// <summary>Starts a fake Slack Web API that accepts <paramref name="botToken"/>.</summary>
     /// <param name="botToken">The bot token (<c>xoxb-…</c>) calls must carry as a bearer token.</param>
@@ -76,13 +74,7 @@ public sealed partial class FakeSlackApi : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">A value is negative.</exception>
     public void RateLimitNext(int count, int retryAfterSeconds)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegative(retryAfterSeconds);
-        lock (_lock)
-        {
-            _rateLimitCount = count;
-            _rateLimitRetryAfter = retryAfterSeconds;
-        }
+        _rateLimits.Next(count, retryAfterSeconds);
     }
 
     /// <summary>Waits for the first call (past or future) that <paramref name="match"/> accepts.</summary>
@@ -136,9 +128,8 @@ public sealed partial class FakeSlackApi : IAsyncDisposable
             raw = await reader.ReadToEndAsync(context.RequestAborted);
         }
 
-        if (TakeRateLimit() is { } retryAfter)
+        if (_rateLimits.TryTake() is { } retryAfter)
         {
-            Interlocked.Increment(ref _rateLimited);
             context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             await WriteAsync(context, 429, new JsonObject { ["ok"] = false, ["error"] = "ratelimited" });
             return;
@@ -164,19 +155,6 @@ public sealed partial class FakeSlackApi : IAsyncDisposable
         await WriteAsync(context, outcome.Status, outcome.Body);
     }
 
-    private int? TakeRateLimit()
-    {
-        lock (_lock)
-        {
-            if (_rateLimitCount == 0)
-            {
-                return null;
-            }
-
-            _rateLimitCount--;
-            return _rateLimitRetryAfter;
-        }
-    }
 
     private Outcome? Authorize(string? authorization)
     {

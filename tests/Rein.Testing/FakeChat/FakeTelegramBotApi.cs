@@ -70,9 +70,7 @@ public sealed partial class FakeTelegramBotApi : IAsyncDisposable
     private string? _webhookUrl;
     private string? _webhookSecret;
     private WebApplication? _app;
-    private int _rateLimitCount;
-    private int _rateLimitRetryAfter;
-    private int _rateLimited;
+    private readonly RateLimits _rateLimits = new();
 
     private FakeTelegramBotApi(string botToken)
     {
@@ -94,7 +92,7 @@ public sealed partial class FakeTelegramBotApi : IAsyncDisposable
     public IReadOnlyList<string> Violations => _recorder.Violations;
 
     /// <summary>Gets how many calls were answered 429 because of <see cref="RateLimitNext"/>.</summary>
-    public int RateLimited => Volatile.Read(ref _rateLimited);
+    public int RateLimited => _rateLimits.Refused;
 
     /// <summary>Gets the webhook URL set with <c>setWebhook</c>, or <see langword="null"/>.</summary>
     public string? WebhookUrl
@@ -161,13 +159,7 @@ public sealed partial class FakeTelegramBotApi : IAsyncDisposable
     /// <exception cref="ArgumentOutOfRangeException">A value is negative.</exception>
     public void RateLimitNext(int count, int retryAfterSeconds)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegative(retryAfterSeconds);
-        lock (_lock)
-        {
-            _rateLimitCount = count;
-            _rateLimitRetryAfter = retryAfterSeconds;
-        }
+        _rateLimits.Next(count, retryAfterSeconds);
     }
 
     /// <summary>Queues an update for <c>getUpdates</c> (waking a waiting long poll).</summary>
@@ -247,9 +239,8 @@ public sealed partial class FakeTelegramBotApi : IAsyncDisposable
         var method = Methods.FirstOrDefault(m => m.Equals(requested, StringComparison.OrdinalIgnoreCase));
         var (body, parseError) = await ReadParametersAsync(context);
 
-        if (TakeRateLimit() is { } retryAfter)
+        if (_rateLimits.TryTake() is { } retryAfter)
         {
-            Interlocked.Increment(ref _rateLimited);
             var limited = Outcome.Fail(429, $"Too Many Requests: retry after {retryAfter}");
             limited.Body["parameters"] = new JsonObject { ["retry_after"] = retryAfter };
             await WriteAsync(context, limited);
@@ -300,19 +291,6 @@ public sealed partial class FakeTelegramBotApi : IAsyncDisposable
         _recorder.Add(new TelegramCall(method, ToElement(body)) { Error = error });
     }
 
-    private int? TakeRateLimit()
-    {
-        lock (_lock)
-        {
-            if (_rateLimitCount == 0)
-            {
-                return null;
-            }
-
-            _rateLimitCount--;
-            return _rateLimitRetryAfter;
-        }
-    }
 
     private static async Task<(JsonObject Body, string? Error)> ReadParametersAsync(HttpContext context)
     {
