@@ -31,6 +31,9 @@ public class ChatServe : LiveServe
 
     protected override IEnumerable<string> ServeArguments => Polling ? ["--mode", "ask", "--telegram-polling"] : ["--mode", "ask"];
 
+    /// <summary>Settings besides the chat sections, in the user's settings file.</summary>
+    protected virtual IReadOnlyDictionary<string, object> ExtraSettings => new Dictionary<string, object>();
+
     /// <summary>Whether the server fetches Telegram updates by long polling; without it only the webhook brings them.</summary>
     protected virtual bool Polling => true;
 
@@ -58,7 +61,7 @@ public class ChatServe : LiveServe
 
         var settings = ReinPaths.UserConfigDirectory(env);
         Directory.CreateDirectory(settings);
-        await File.WriteAllTextAsync(Path.Combine(settings, "settings.json"), JsonSerializer.Serialize(new Dictionary<string, object>
+        await File.WriteAllTextAsync(Path.Combine(settings, "settings.json"), JsonSerializer.Serialize(new Dictionary<string, object>(ExtraSettings)
         {
             ["slack"] = new Dictionary<string, string>
             {
@@ -116,4 +119,15 @@ public class ChatServe : LiveServe
 public sealed class WebhookChatServe : ChatServe
 {
     protected override bool Polling => false;
+}
+
+/// <summary>A <see cref="ChatServe"/> where each principal may make two model calls a day, wherever it works from.</summary>
+public sealed class BudgetChatServe : ChatServe
+{
+    protected override bool Polling => false;
+
+    protected override IReadOnlyDictionary<string, object> ExtraSettings => new Dictionary<string, object>
+    {
+        ["budgets"] = new Dictionary<string, object> { ["daily"] = new Dictionary<string, int> { ["max_steps"] = 2 } },
+    };
 }
