@@ -326,20 +326,25 @@ internal sealed partial class ChatRelay : BackgroundService
 
     private async Task AskAsync(IChatSurface surface, string address, string sessionId, ApprovalRequested asked, IReadOnlyList<RecordedEvent> journal, CancellationToken cancellationToken)
     {
-        if (await _chats.FindApprovalMessageAsync(sessionId, asked.CallId, cancellationToken).ConfigureAwait(false) is not null)
+        var known = await _chats.FindApprovalMessageAsync(sessionId, asked.CallId, cancellationToken).ConfigureAwait(false);
+        if (known is { MessageRef.Length: > 0 })
         {
             return;
         }
 
+        // The token is stored before the message goes out, so its buttons answer as soon as anyone can see them; a send
+        // that failed is tried again with the same token.
         var approval = Approval(sessionId, asked, journal);
-        var token = NewToken();
+        var token = known?.Token ?? NewToken();
+        var origin = $"{surface.Name}:{address}";
+        await _chats.SaveApprovalMessageAsync(new ChatApprovalMessage(token, sessionId, asked.CallId, origin, ""), CancellationToken.None).ConfigureAwait(false);
         var messageRef = await surface.SendApprovalAsync(address, approval, token, cancellationToken).ConfigureAwait(false);
-        await _chats.SaveApprovalMessageAsync(new ChatApprovalMessage(token, sessionId, asked.CallId, $"{surface.Name}:{address}", messageRef), CancellationToken.None).ConfigureAwait(false);
+        await _chats.SaveApprovalMessageAsync(new ChatApprovalMessage(token, sessionId, asked.CallId, origin, messageRef), CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task MarkAsync(IChatSurface surface, string sessionId, ApprovalDecided decided, IReadOnlyList<RecordedEvent> journal, CancellationToken cancellationToken)
     {
-        if (await _chats.FindApprovalMessageAsync(sessionId, decided.CallId, cancellationToken).ConfigureAwait(false) is not { } message
+        if (await _chats.FindApprovalMessageAsync(sessionId, decided.CallId, cancellationToken).ConfigureAwait(false) is not { MessageRef.Length: > 0 } message
             || journal.Select(e => e.Event).OfType<ApprovalRequested>().LastOrDefault(r => r.CallId == decided.CallId) is not { } asked)
         {
             return;

@@ -112,6 +112,22 @@ public sealed class ChatRelayTests : IDisposable
         Assert.Contains(await _chats.ListFollowedAsync(Ct), f => f.SessionId == child);
     }
 
+    [Fact]
+    public async Task Look_ApprovalButtonsAnswerAsSoonAsTheyAreSeen()
+    {
+        var arguments = System.Text.Json.JsonDocument.Parse("{\"command\":\"ls\"}").RootElement.Clone();
+        var id = await SessionAsync(new UserMessage("hi"), new ApprovalRequested("call_1", "shell", arguments, "asks in ask mode"), new SessionSuspended(StopReason.AwaitingApproval));
+        _surface.OnApproval = token => _chats.FindApprovalMessageAsync(token, Ct).AsTask();
+
+        await _relay.LookAsync(everyFollowed: false, Ct);
+
+        // While the message was being sent its token was already known; afterwards it names the message.
+        var during = Assert.Single(_surface.TokensSeenWhileSending);
+        Assert.NotNull(during);
+        Assert.Equal(id, during.SessionId);
+        Assert.Equal("ref", (await _chats.FindApprovalMessageAsync(id, "call_1", Ct))!.MessageRef);
+    }
+
     /// <summary>A surface that records what it was asked to send, and fails answers on demand.</summary>
     private sealed class RecordingSurface : IChatSurface
     {
@@ -142,10 +158,19 @@ public sealed class ChatRelayTests : IDisposable
             return Task.CompletedTask;
         }
 
-        public Task<string> SendApprovalAsync(string address, ChatApproval approval, string token, CancellationToken cancellationToken)
+        public Func<string, Task<Rein.Chat.ChatApprovalMessage?>>? OnApproval { get; set; }
+
+        public List<Rein.Chat.ChatApprovalMessage?> TokensSeenWhileSending { get; } = [];
+
+        public async Task<string> SendApprovalAsync(string address, ChatApproval approval, string token, CancellationToken cancellationToken)
         {
+            if (OnApproval is not null)
+            {
+                TokensSeenWhileSending.Add(await OnApproval(token));
+            }
+
             Sent.Add($"approval {address}: {approval.Tool}");
-            return Task.FromResult("ref");
+            return "ref";
         }
 
         public Task MarkApprovalAsync(string messageRef, ChatApproval approval, string outcome, CancellationToken cancellationToken)
