@@ -131,6 +131,12 @@ internal sealed partial class ChatRelay : BackgroundService
     /// <param name="everyFollowed">Look at every followed session (at start), not only the most recently updated ones.</param>
     internal async Task LookAsync(bool everyFollowed, CancellationToken cancellationToken)
     {
+        if (_follows.IsEmpty)
+        {
+            // No chat has started a session yet: nothing to ask the store.
+            return;
+        }
+
         IEnumerable<SessionSummary> candidates;
         if (everyFollowed)
         {
